@@ -1,0 +1,38 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Database;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ClipSaver.Core;
+
+public static class ClipSaverCoreSetup
+{
+    /// <summary>Registers the database, Data Protection and the core services. Returns the connection string.</summary>
+    public static IHostApplicationBuilder AddClipSaverCore(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ClipSaverOptions>().BindConfiguration(ClipSaverOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
+        if (cluster is not null)
+        {
+            // Disposed with the container when the app stops, which stops the server it started.
+            builder.Services.AddSingleton(cluster);
+        }
+
+        builder.Services.AddSingleton(new ClipSaverConnection(connectionString));
+        builder.Services.AddDbContext<ClipSaverDbContext>(o => DatabaseSetup.ConfigureNpgsql(o, connectionString));
+
+        // Keys in PostgreSQL with one application name: cookies and antiforgery tokens survive restarts and work
+        // across instances.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("ClipSaver")
+            .PersistKeysToDbContext<ClipSaverDbContext>();
+
+        return builder;
+    }
+}
+
+/// <summary>The resolved connection string (configured, or the local cluster's).</summary>
+public sealed record ClipSaverConnection(string ConnectionString);

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ClipSaver.Core;
+
+/// <summary>The <c>ClipSaver</c> configuration section. Every key is listed in README.md.</summary>
+public sealed class ClipSaverOptions
+{
+    public const string Section = "ClipSaver";
+
+    /// <summary>Discord user ids of the operators of this installation (Hangfire dashboard, /admin).</summary>
+    public List<long> Operators { get; set; } = [];
+
+    public bool IsOperator(long userId) => Operators.Contains(userId);
+}
+
+/// <summary>The <c>ClipSaver:Jobs</c> section: the Hangfire server inside the web app.</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "ClipSaver:Jobs";
+
+    /// <summary>Whether this instance runs a Hangfire server (an instance may only serve pages).</summary>
+    public bool ServerEnabled { get; set; } = true;
+
+    [Range(1, 100)]
+    public int WorkerCount { get; set; } = 4;
+
+    /// <summary>
+    /// Queues this instance's server takes jobs from; empty means all of them. (Configuration binding appends to a
+    /// list, so the default lives in <see cref="EffectiveQueues"/>, not in the initializer.)
+    /// </summary>
+    public List<string> Queues { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveQueues => Queues.Count > 0 ? Queues : JobQueues.All;
+
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long Hangfire keeps succeeded and deleted jobs.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan FinishedJobExpiration { get; set; } = TimeSpan.FromDays(1);
+}
+
+public static class JobQueues
+{
+    public const string Purge = "purge";
+    public const string Scan = "scan";
+    public const string Maintenance = "maintenance";
+    public const string Default = "default";
+
+    public static readonly IReadOnlyList<string> All = [Purge, Scan, Maintenance, Default];
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Core.Data;
+
+public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> options)
+    : DbContext(options), IDataProtectionKeyContext
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<UserGuildAccess> UserGuildAccess => Set<UserGuildAccess>();
+    public DbSet<Guild> Guilds => Set<Guild>();
+    public DbSet<GuildSettingsRow> GuildSettings => Set<GuildSettingsRow>();
+    public DbSet<Channel> Channels => Set<Channel>();
+    public DbSet<GuildMember> GuildMembers => Set<GuildMember>();
+    public DbSet<ScanRun> ScanRuns => Set<ScanRun>();
+    public DbSet<Clip> Clips => Set<Clip>();
+    public DbSet<PurgeRun> PurgeRuns => Set<PurgeRun>();
+    public DbSet<InstallIntent> InstallIntents => Set<InstallIntent>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ClipSaverDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Enums are stored as readable snake_case text ("all_channels"), never as numbers that drift.
+        configurationBuilder.Properties<ScanStatus>().HaveConversion<SnakeCaseEnumConverter<ScanStatus>>();
+        configurationBuilder.Properties<ScanKind>().HaveConversion<SnakeCaseEnumConverter<ScanKind>>();
+        configurationBuilder.Properties<ClipSource>().HaveConversion<SnakeCaseEnumConverter<ClipSource>>();
+        configurationBuilder.Properties<PurgeScope>().HaveConversion<SnakeCaseEnumConverter<PurgeScope>>();
+        configurationBuilder.Properties<PurgeStatus>().HaveConversion<SnakeCaseEnumConverter<PurgeStatus>>();
+        configurationBuilder.Properties<GuildDeletionReason>().HaveConversion<SnakeCaseEnumConverter<GuildDeletionReason>>();
+    }
+}

@@ -1,0 +1,19 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ClipSaver.Core.Data.Configurations;
+
+public sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> builder)
+    {
+        builder.ToTable("audit_events");
+        builder.HasKey(x => x.Id);
+        builder.Property(x => x.Action).HasMaxLength(64);
+        builder.Property(x => x.Summary).HasMaxLength(1000);
+        builder.Property(x => x.DataJson).HasColumnName("data").HasColumnType("jsonb");
+        // No foreign keys: audit events outlive the guilds and users they mention.
+        builder.HasIndex(x => new { x.GuildId, x.CreatedAt });
+        builder.HasIndex(x => x.CreatedAt);
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ClipSaver.Core.Data.Configurations;
+
+public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
+{
+    public void Configure(EntityTypeBuilder<Clip> builder)
+    {
+        builder.ToTable("clips");
+        builder.HasKey(x => x.Id);
+        builder.Property(x => x.Source).HasMaxLength(20);
+        builder.Property(x => x.FileName).HasMaxLength(1024);
+        builder.Property(x => x.ContentType).HasMaxLength(255);
+        builder.Property(x => x.EmbedUrl).HasMaxLength(2048);
+        builder.Property(x => x.StorageKey).HasMaxLength(512);
+        builder.Property(x => x.Sha256).HasMaxLength(64).IsFixedLength(false);
+        builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Channel>().WithMany().HasForeignKey(x => x.ChannelId).OnDelete(DeleteBehavior.Restrict);
+        // An attachment is archived once.
+        builder.HasIndex(x => x.AttachmentId).IsUnique().HasFilter("attachment_id IS NOT NULL");
+        builder.HasIndex(x => new { x.MessageId, x.EmbedUrl }).IsUnique().HasFilter("source = 'embed'").HasDatabaseName("ux_clips_embed");
+        // The clip browser: newest first per guild and per channel, keyset on (posted_at, id).
+        builder.HasIndex(x => new { x.GuildId, x.PostedAt, x.Id }).IsDescending(false, true, true);
+        builder.HasIndex(x => new { x.ChannelId, x.PostedAt, x.Id }).IsDescending(false, true, true);
+        builder.HasIndex(x => new { x.GuildId, x.AuthorId });
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ClipSaver.Core.Data.Configurations;
+
+public sealed class GuildConfiguration : IEntityTypeConfiguration<Guild>
+{
+    public void Configure(EntityTypeBuilder<Guild> builder)
+    {
+        builder.ToTable("guilds");
+        builder.HasKey(x => x.Id);
+        builder.Property(x => x.Id).ValueGeneratedNever();
+        builder.Property(x => x.Name).HasMaxLength(100);
+        builder.Property(x => x.IconHash).HasMaxLength(100);
+        builder.HasIndex(x => x.DeletedAt).HasFilter("deleted_at IS NOT NULL");
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ClipSaver.Core.Data.Configurations;
+
+public sealed class ScanRunConfiguration : IEntityTypeConfiguration<ScanRun>
+{
+    public void Configure(EntityTypeBuilder<ScanRun> builder)
+    {
+        builder.ToTable("scan_runs");
+        builder.HasKey(x => x.Id);
+        builder.Property(x => x.Status).HasMaxLength(20);
+        builder.Property(x => x.Kind).HasMaxLength(20);
+        builder.Property(x => x.HangfireJobId).HasMaxLength(64);
+        builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Channel>().WithMany().HasForeignKey(x => x.ChannelId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(x => new { x.ChannelId, x.CreatedAt });
+        // The retention purge looks for finished runs by age.
+        builder.HasIndex(x => new { x.Status, x.FinishedAt });
+        // At most one running scan per channel, enforced by the database.
+        builder.HasIndex(x => x.ChannelId).IsUnique().HasFilter("status = 'running'").HasDatabaseName("ux_scan_runs_one_running_per_channel");
+    }
+}

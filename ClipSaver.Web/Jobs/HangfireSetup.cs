@@ -1,0 +1,74 @@
+using ClipSaver.Core;
+using ClipSaver.Core.Database;
+using ClipSaver.Web.Auth;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Microsoft.Extensions.Options;
+
+namespace ClipSaver.Web.Jobs;
+
+public static class HangfireSetup
+{
+    public static WebApplicationBuilder AddClipSaverHangfire(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        var prepareSchema = builder.Configuration.GetValue("ClipSaver:Database:MigrateOnStartup", !builder.Environment.IsProduction());
+
+        builder.Services.AddHangfire((services, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(
+                o => o.UseNpgsqlConnection(services.GetRequiredService<ClipSaverConnection>().ConnectionString),
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = DatabaseMigrator.HangfireSchema,
+                    PrepareSchemaIfNecessary = prepareSchema,
+                    // Long purges and scans keep their fetched job invisible to other workers while they run.
+                    UseSlidingInvisibilityTimeout = true,
+                    QueuePollInterval = jobs.PollInterval,
+                    JobExpirationCheckInterval = TimeSpan.FromMinutes(30),
+                }));
+
+        if (jobs.ServerEnabled)
+        {
+            builder.Services.AddHangfireServer(o =>
+            {
+                o.WorkerCount = jobs.WorkerCount;
+                o.Queues = [.. jobs.EffectiveQueues];
+                o.SchedulePollingInterval = jobs.PollInterval;
+                o.ServerCheckInterval = TimeSpan.FromMinutes(1);
+            });
+        }
+
+        builder.Services.AddHostedService<RecurringJobsRegistrar>();
+        return builder;
+    }
+
+    public static void MapClipSaverHangfireDashboard(this IEndpointRouteBuilder app)
+    {
+        var options = new DashboardOptions
+        {
+            DashboardTitle = "ClipSaver jobs",
+            AppPath = "/admin",
+            DisplayStorageConnectionString = false,
+            // The endpoint policy below already admits operators only; the filter repeats it so that the dashboard
+            // never falls back to Hangfire's default (local requests only).
+            Authorization = [new OperatorDashboardFilter()],
+            AsyncAuthorization = [],
+        };
+        app.MapHangfireDashboard("/hangfire", options).RequireAuthorization(Policies.Operator);
+    }
+
+    private sealed class OperatorDashboardFilter : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context)
+        {
+            var http = context.GetHttpContext();
+            var operators = http.RequestServices.GetRequiredService<IOptionsMonitor<ClipSaverOptions>>().CurrentValue;
+            return http.User.DiscordUserId() is { } id && operators.IsOperator(id);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using ClipSaver.Core;
+using ClipSaver.Core.Database;
+
+namespace ClipSaver.Web;
+
+/// <summary><c>dotnet ClipSaver.Web.dll migrate</c>: the explicit migration step for Production and Docker.</summary>
+internal static class MigrateCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.AddClipSaverCore();
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClipSaver.Migrate");
+        await DatabaseMigrator.MigrateAsync(host.Services, CancellationToken.None);
+        logger.LogInformation("The database schema is up to date");
+        return 0;
+    }
+}

@@ -1,0 +1,21 @@
+using ClipSaver.Core;
+using ClipSaver.Web;
+
+// 'migrate' applies the database migrations and exits: Production never migrates silently at start-up.
+if (args is ["migrate", .. var migrateArgs])
+{
+    return await MigrateCommand.RunAsync(migrateArgs);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddClipSaverCore();
+builder.AddClipSaverWeb();
+
+var app = builder.Build();
+await app.PrepareDatabaseAsync();
+app.UseClipSaverWeb();
+await app.RunAsync();
+return 0;
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,73 @@
+using ClipSaver.Core;
+using ClipSaver.Core.Database;
+using ClipSaver.Web.Auth;
+using ClipSaver.Web.Health;
+using ClipSaver.Web.Infrastructure;
+using ClipSaver.Web.Jobs;
+
+namespace ClipSaver.Web;
+
+public static class WebSetup
+{
+    public static WebApplicationBuilder AddClipSaverWeb(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorPages();
+        builder.Services.AddAntiforgery(o =>
+        {
+            o.HeaderName = Htmx.AntiforgeryHeader;
+            o.Cookie.Name = "clipsaver.af";
+        });
+        builder.Services.AddProblemDetails();
+        builder.AddClipSaverAuth();
+        builder.AddClipSaverHangfire();
+        builder.Services.AddClipSaverHealthChecks();
+
+        if (!builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Outside Production the schema is migrated at start-up; Production uses the 'migrate' command.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        if (app.Configuration.GetValue("ClipSaver:Database:MigrateOnStartup", !app.Environment.IsProduction()))
+        {
+            await DatabaseMigrator.MigrateAsync(app.Services, app.Lifetime.ApplicationStopping);
+        }
+    }
+
+    public static WebApplication UseClipSaverWeb(this WebApplication app)
+    {
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        if (app.Environment.IsProduction())
+        {
+            app.UseExceptionHandler("/error");
+            app.UseHsts();
+            app.UseHttpsRedirection();
+        }
+        else
+        {
+            app.UseDeveloperExceptionPage();
+        }
+
+        // Pages get a friendly page for 404 and 403; the API keeps its ProblemDetails bodies.
+        app.UseWhen(
+            c => !c.Request.Path.StartsWithSegments("/api") && !c.Request.Path.StartsWithSegments("/hangfire"),
+            b => b.UseStatusCodePagesWithReExecute("/status/{0}"));
+
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapClipSaverHealth();
+        app.MapClipSaverHangfireDashboard();
+        app.MapRazorPages();
+        return app;
+    }
+}
