@@ -4,6 +4,7 @@ using ClipSaver.Web.Auth;
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Jobs;
@@ -16,21 +17,29 @@ public static class HangfireSetup
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         var prepareSchema = builder.Configuration.GetValue("ClipSaver:Database:MigrateOnStartup", !builder.Environment.IsProduction());
 
+        // The storage is a singleton of this app's container, not Hangfire's static JobStorage.Current: several
+        // app instances in one process (the tests) each keep their own database.
+        builder.Services.AddSingleton<JobStorage>(services => new PostgreSqlStorage(
+            new NpgsqlConnectionFactory(
+                services.GetRequiredService<ClipSaverConnection>().ConnectionString,
+                new PostgreSqlStorageOptions { SchemaName = DatabaseMigrator.HangfireSchema }),
+            new PostgreSqlStorageOptions
+            {
+                SchemaName = DatabaseMigrator.HangfireSchema,
+                PrepareSchemaIfNecessary = prepareSchema,
+                // Long purges and scans keep their fetched job invisible to other workers while they run.
+                UseSlidingInvisibilityTimeout = true,
+                QueuePollInterval = jobs.PollInterval,
+                JobExpirationCheckInterval = TimeSpan.FromMinutes(30),
+            })
+        {
+            // Succeeded and deleted jobs expire after this; failed jobs stay until an operator acts.
+            JobExpirationTimeout = jobs.FinishedJobExpiration,
+        });
         builder.Services.AddHangfire((services, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(
-                o => o.UseNpgsqlConnection(services.GetRequiredService<ClipSaverConnection>().ConnectionString),
-                new PostgreSqlStorageOptions
-                {
-                    SchemaName = DatabaseMigrator.HangfireSchema,
-                    PrepareSchemaIfNecessary = prepareSchema,
-                    // Long purges and scans keep their fetched job invisible to other workers while they run.
-                    UseSlidingInvisibilityTimeout = true,
-                    QueuePollInterval = jobs.PollInterval,
-                    JobExpirationCheckInterval = TimeSpan.FromMinutes(30),
-                }));
+            .UseRecommendedSerializerSettings());
 
         if (jobs.ServerEnabled)
         {

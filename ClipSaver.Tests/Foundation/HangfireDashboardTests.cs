@@ -1,0 +1,53 @@
+using System.Net;
+using ClipSaver.Tests.Infrastructure;
+
+namespace ClipSaver.Tests.Foundation;
+
+public sealed class HangfireDashboardTests : AppTestBase
+{
+    private const long OperatorId = 900000000000000001;
+    private const long OrdinaryUserId = 900000000000000002;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ClipSaver:Operators:0"] = OperatorId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    [Fact]
+    public async Task A_signed_out_visitor_is_sent_to_log_in()
+    {
+        using var client = App.CreateClientAs(null);
+        var response = await client.GetAsync("/hangfire");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_signed_in_user_who_is_not_an_operator_gets_403()
+    {
+        using var client = App.CreateClientAs(OrdinaryUserId);
+        var response = await client.GetAsync("/hangfire");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_operator_sees_the_dashboard()
+    {
+        using var client = App.CreateClientAs(OperatorId);
+        var response = await client.GetAsync("/hangfire");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("ClipSaver jobs", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_dashboard_api_is_closed_to_non_operators_too()
+    {
+        using var client = App.CreateClientAs(OrdinaryUserId);
+        var response = await client.GetAsync("/hangfire/stats");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+}

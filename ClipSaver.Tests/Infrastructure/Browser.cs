@@ -1,0 +1,73 @@
+using Microsoft.Playwright;
+
+namespace ClipSaver.Tests.Infrastructure;
+
+/// <summary>
+/// Playwright driving the system's Chromium (Debian's 'chromium' package): never a downloaded browser. The test
+/// command installs the package where it is missing (eng/test.sh).
+/// </summary>
+public static class Browser
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static IPlaywright? _playwright;
+    private static IBrowser? _browser;
+
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("CLIPSAVER_CHROMIUM") ?? "/usr/bin/chromium";
+
+    public static async Task<IBrowserContext> NewContextAsync(string baseUrl)
+    {
+        var browser = await GetAsync();
+        return await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl,
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+    }
+
+    /// <summary>Saves a full-page screenshot under the test output folder, screenshots/NAME.png.</summary>
+    public static async Task<string> ScreenshotAsync(IPage page, string name)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        return path;
+    }
+
+    private static async Task<IBrowser> GetAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_browser is { IsConnected: true })
+            {
+                return _browser;
+            }
+
+            if (!File.Exists(ChromiumPath))
+            {
+                throw new InvalidOperationException(
+                    $"Chromium was not found at {ChromiumPath}. Install it with 'apt-get install chromium' (the test command does this).");
+            }
+
+            _playwright ??= await Playwright.CreateAsync();
+            _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                // Root cannot use Chromium's sandbox; the background-networking switches stop calls to Google's
+                // services, which this offline machine refuses.
+                Args =
+                [
+                    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                ],
+            });
+            return _browser;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}

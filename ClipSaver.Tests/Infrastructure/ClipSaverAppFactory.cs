@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClipSaver.Tests.Infrastructure;
+
+/// <summary>
+/// The real app (Program) on a test database. Settings can be added per test; the Hangfire server is off unless a
+/// test turns it on, because a test that is about a job's logic runs the job itself.
+/// </summary>
+public sealed class ClipSaverAppFactory(TestDb db, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    public TestDb Db { get; } = db;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:ClipSaver", Db.ConnectionString);
+        builder.UseSetting("ClipSaver:Database:MigrateOnStartup", "false");
+        builder.UseSetting("ClipSaver:Jobs:ServerEnabled", "false");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddAuthentication()
+                .AddScheme<AuthenticationSchemeOptions, TestAuthHandler>(TestAuthHandler.SchemeName, _ => { })
+                .AddPolicyScheme(TestAuthHandler.PolicyScheme, TestAuthHandler.PolicyScheme, o => o.ForwardDefaultSelector = ctx =>
+                    ctx.Request.Headers.ContainsKey(TestAuthHandler.Header) ? TestAuthHandler.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme);
+            services.PostConfigure<AuthenticationOptions>(o =>
+            {
+                o.DefaultScheme = TestAuthHandler.PolicyScheme;
+                o.DefaultAuthenticateScheme = TestAuthHandler.PolicyScheme;
+                o.DefaultChallengeScheme = TestAuthHandler.PolicyScheme;
+                o.DefaultForbidScheme = TestAuthHandler.PolicyScheme;
+            });
+        });
+    }
+
+    public HttpClient CreateClientAs(long? userId)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (userId is { } id)
+        {
+            client.DefaultRequestHeaders.Add(TestAuthHandler.Header, id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return client;
+    }
+}

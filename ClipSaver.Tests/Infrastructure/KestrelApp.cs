@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClipSaver.Tests.Infrastructure;
+
+public static class KestrelApp
+{
+    /// <summary>Starts the factory's app on a real Kestrel port on loopback (for the browser) and returns its URL.</summary>
+    public static string StartOnKestrel(this ClipSaverAppFactory factory)
+    {
+        factory.UseKestrel(0);
+        factory.StartServer();
+        var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
+        return addresses.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+    }
+}

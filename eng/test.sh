@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every ClipSaver test: build (warnings are errors), formatting check, then the whole test suite against a
+# PostgreSQL cluster the tests start themselves and the system's Chromium. Installs what is missing where it can.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else return 1; fi
+}
+
+apt_updated=0
+install_debian_package() {
+    local package="$1"
+    echo "Installing the Debian package '$package' (needed by the tests)..."
+    if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq || true; apt_updated=1; fi
+    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null; then
+        echo "Could not install '$package'. Install it yourself: sudo apt-get install $package" >&2
+        exit 1
+    fi
+}
+
+has_postgres_server() {
+    command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1 && return 0
+    compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null
+}
+
+has_postgres_server || install_debian_package postgresql
+command -v "${CLIPSAVER_CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || install_debian_package chromium
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet tool restore >/dev/null
+dotnet build ClipSaver.sln -c Release -nologo -clp:ErrorsOnly
+dotnet format ClipSaver.sln --verify-no-changes --no-restore --severity warn
+
+results="artifacts/test-results"
+rm -rf "$results"
+mkdir -p artifacts
+set +e
+dotnet test ClipSaver.sln -c Release --no-build --nologo --results-directory "$results" --logger "console;verbosity=normal" \
+    "$@" 2>&1 | tee "$results.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line a person (or CI) can read: "N passed, N failed, N skipped".
+summary=$(grep -E "^(Passed|Failed)!" "$results.log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
+    | awk '{p+=$1; f+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped", p, f, s}')
+echo
+echo "$summary"
+exit "$status"
