@@ -1,5 +1,6 @@
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
+using ClipSaver.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +14,8 @@ public static class ClipSaverCoreSetup
     {
         builder.Services.AddOptions<ClipSaverOptions>().BindConfiguration(ClipSaverOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

@@ -36,13 +36,14 @@ results="artifacts/test-results"
 rm -rf "$results"
 mkdir -p artifacts
 set +e
-dotnet test ClipSaver.sln -c Release --no-build --nologo --results-directory "$results" --logger "console;verbosity=normal" \
+dotnet test ClipSaver.sln -c Release --no-build --nologo --results-directory "$results" --logger "console;verbosity=minimal" --logger "trx;LogFileName=results.trx" \
     "$@" 2>&1 | tee "$results.log"
 status=${PIPESTATUS[0]}
 set -e
 
 # One closing line a person (or CI) can read: "N passed, N failed, N skipped".
-summary=$(grep -E "^(Passed|Failed)!" "$results.log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\2 \1 \3/' \
+summary=$( (grep -hoE '<Counters [^>]*' "$results"/*.trx 2>/dev/null || true) \
+    | sed -E 's/.*passed="([0-9]+)" failed="([0-9]+)".*notExecuted="([0-9]+)".*/\1 \2 \3/' \
     | awk '{p+=$1; f+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped", p, f, s}')
 echo
 echo "$summary"

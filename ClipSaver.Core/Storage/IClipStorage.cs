@@ -1,0 +1,43 @@
+namespace ClipSaver.Core.Storage;
+
+/// <summary>
+/// Where archived files live. Keys are laid out by guild and channel (<see cref="ClipStorageKeys"/>) so that a purge
+/// can remove a whole scope by prefix. The local folder is the default; an object store can follow behind the same
+/// interface.
+/// </summary>
+public interface IClipStorage
+{
+    /// <summary>
+    /// Streams <paramref name="content"/> into <paramref name="key"/>, computing its SHA-256 on the way. The write is
+    /// atomic: the key holds either the whole new file or what it held before, never a part. Throws
+    /// <see cref="ClipTooLargeException"/> (and stores nothing) when more than <paramref name="maxBytes"/> arrive.
+    /// </summary>
+    Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>A seekable stream over the file (for range requests), or null when there is none.</summary>
+    Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
+
+    Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the file; deleting a missing file is not an error (a retried purge deletes twice).</summary>
+    Task<bool> DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Every stored file whose key starts with <paramref name="prefix"/> ("" for all).</summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every file under the prefix and returns how many files and bytes went.</summary>
+    Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Checks that the storage accepts writes (health check).</summary>
+    Task<bool> IsWritableAsync(CancellationToken cancellationToken);
+}
+
+public sealed record StoredFile(string Key, long SizeBytes, string Sha256);
+
+public sealed record StoredObject(string Key, long SizeBytes);
+
+public sealed class ClipTooLargeException(long maxBytes)
+    : Exception($"The file is larger than the limit of {maxBytes} bytes.")
+{
+    public long MaxBytes { get; } = maxBytes;
+}

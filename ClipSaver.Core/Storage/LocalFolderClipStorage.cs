@@ -1,0 +1,181 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace ClipSaver.Core.Storage;
+
+/// <summary>
+/// Clip storage in a local folder. Writes go to <c>.tmp/</c> inside the root and are renamed into place, so a crash
+/// never leaves a half file under a real key (rename is atomic within one file system).
+/// </summary>
+public sealed class LocalFolderClipStorage : IClipStorage
+{
+    private const string TempFolder = ".tmp";
+    private readonly string _root;
+
+    public LocalFolderClipStorage(IOptions<StorageOptions> options)
+    {
+        _root = Path.GetFullPath(options.Value.EffectiveRoot);
+        Directory.CreateDirectory(Path.Combine(_root, TempFolder));
+    }
+
+    public string Root => _root;
+
+    public async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
+    {
+        var target = PathFor(key);
+        var temp = Path.Combine(_root, TempFolder, Guid.NewGuid().ToString("N"));
+        var buffer = ArrayPool<byte>.Shared.Rent(81920);
+        try
+        {
+            long total = 0;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    total += read;
+                    if (total > maxBytes)
+                    {
+                        throw new ClipTooLargeException(maxBytes);
+                    }
+
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+
+                await file.FlushAsync(cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(temp, target, overwrite: true);
+            return new StoredFile(key, total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        Stream? stream = File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous)
+            : null;
+        return Task.FromResult(stream);
+    }
+
+    public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(PathFor(key));
+        return Task.FromResult(info.Exists ? new StoredObject(key, info.Length) : null);
+    }
+
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var folder = FolderFor(prefix);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.None };
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = Path.GetRelativePath(_root, file.FullName).Replace('\\', '/');
+            if (key.StartsWith(TempFolder + "/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            yield return new StoredObject(key, file.Length);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    public async Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken)
+    {
+        long files = 0, bytes = 0;
+        await foreach (var item in ListAsync(prefix, cancellationToken))
+        {
+            if (await DeleteAsync(item.Key, cancellationToken))
+            {
+                files++;
+                bytes += item.SizeBytes;
+            }
+        }
+
+        var folder = FolderFor(prefix);
+        if (prefix.Length > 0 && Directory.Exists(folder))
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file arriving at the same moment keeps the folder; the purge's verification step will see it.
+            }
+        }
+
+        return (files, bytes);
+    }
+
+    public async Task<bool> IsWritableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var probe = Path.Combine(_root, TempFolder, "health-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Path.GetDirectoryName(probe)!);
+            await File.WriteAllBytesAsync(probe, [1], cancellationToken);
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private string PathFor(string key)
+    {
+        if (!ClipStorageKeys.IsValid(key))
+        {
+            throw new ArgumentException($"'{key}' is not a valid storage key.", nameof(key));
+        }
+
+        return Path.Combine(_root, key);
+    }
+
+    private string FolderFor(string prefix)
+    {
+        if (!ClipStorageKeys.IsValidPrefix(prefix))
+        {
+            throw new ArgumentException($"'{prefix}' is not a valid storage prefix.", nameof(prefix));
+        }
+
+        return prefix.Length == 0 ? _root : Path.Combine(_root, prefix.TrimEnd('/'));
+    }
+}
