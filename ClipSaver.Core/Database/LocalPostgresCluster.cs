@@ -64,10 +64,13 @@ public sealed partial class LocalPostgresCluster : IDisposable
     /// Starts the cluster in <paramref name="dataDirectory"/> (creating it when new), or attaches to it when it is
     /// already running. <paramref name="forTests"/> turns off durability settings that only slow tests down.
     /// </summary>
-    public static LocalPostgresCluster Start(string dataDirectory, bool forTests = false, ILogger? logger = null)
+    public static LocalPostgresCluster Start(string dataDirectory, bool forTests = false, ILogger? logger = null) =>
+        Start(dataDirectory, forTests, logger, Environment.GetEnvironmentVariable("PATH"), "/usr/lib/postgresql");
+
+    internal static LocalPostgresCluster Start(string dataDirectory, bool forTests, ILogger? logger, string? searchPath, string debianRoot)
     {
         logger ??= NullLogger.Instance;
-        var bin = FindBinDirectory() ?? throw new LocalPostgresUnavailableException(
+        var bin = FindBinDirectory(searchPath, debianRoot) ?? throw new LocalPostgresUnavailableException(
             "No PostgreSQL server binaries were found (pg_ctl and initdb on PATH or under /usr/lib/postgresql/<version>/bin). " +
             "Install the PostgreSQL server (on Debian: 'apt-get install postgresql') or set the connection string " +
             "'ConnectionStrings:ClipSaver' (environment variable ConnectionStrings__ClipSaver) to a PostgreSQL database.");
@@ -191,7 +194,7 @@ public sealed partial class LocalPostgresCluster : IDisposable
         LogCreated(_logger, DataDirectory);
     }
 
-    private bool IsRunning() => Run("pg_ctl", ["status", "-D", DataDirectory]).ExitCode == 0;
+    internal bool IsRunning() => Run("pg_ctl", ["status", "-D", DataDirectory]).ExitCode == 0;
 
     /// <summary>Stops the server if this process started it; a server another process started keeps running.</summary>
     public void Dispose()
@@ -241,10 +244,9 @@ public sealed partial class LocalPostgresCluster : IDisposable
         return (process.ExitCode, output);
     }
 
-    private static string? FindBinDirectory()
+    internal static string? FindBinDirectory(string? searchPath, string debianRoot)
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var dir in (searchPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             var pgCtl = Path.Combine(dir, "pg_ctl");
             if (File.Exists(pgCtl) && File.Exists(Path.Combine(dir, "initdb")))
@@ -255,13 +257,12 @@ public sealed partial class LocalPostgresCluster : IDisposable
             }
         }
 
-        const string debian = "/usr/lib/postgresql";
-        if (!Directory.Exists(debian))
+        if (!Directory.Exists(debianRoot))
         {
             return null;
         }
 
-        return Directory.GetDirectories(debian)
+        return Directory.GetDirectories(debianRoot)
             .Select(d => (Dir: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
             .Where(x => File.Exists(Path.Combine(x.Dir, "pg_ctl")) && File.Exists(Path.Combine(x.Dir, "initdb")))
             .OrderByDescending(x => x.Version)

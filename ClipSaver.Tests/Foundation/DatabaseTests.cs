@@ -1,0 +1,127 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Database;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace ClipSaver.Tests.Foundation;
+
+public sealed class DatabaseTests
+{
+    [Fact]
+    public async Task The_model_has_no_changes_missing_from_the_migrations()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var context = db.CreateContext();
+
+        Assert.False(context.Database.HasPendingModelChanges(), "Run 'dotnet ef migrations add' for the model changes.");
+        Assert.Empty(await context.Database.GetPendingMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task Two_instances_migrating_an_empty_database_at_once_both_succeed_and_leave_one_schema()
+    {
+        var cluster = await TestDatabase.GetClusterAsync();
+        var name = "race_" + Guid.NewGuid().ToString("N")[..8];
+        cluster.CreateDatabaseIfMissing(name);
+        var connectionString = cluster.ConnectionString(name);
+
+        async Task MigrateAsync()
+        {
+            var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
+            DatabaseSetup.ConfigureNpgsql(options, connectionString);
+            await using var context = new ClipSaverDbContext(options.Options);
+            await context.Database.MigrateAsync();
+        }
+
+        await Task.WhenAll(MigrateAsync(), MigrateAsync());
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM __ef_migrations_history", connection);
+        var options2 = new DbContextOptionsBuilder<ClipSaverDbContext>();
+        DatabaseSetup.ConfigureNpgsql(options2, connectionString);
+        await using var check = new ClipSaverDbContext(options2.Options);
+        Assert.Equal((long)check.Database.GetMigrations().Count(), (long)(await count.ExecuteScalarAsync())!);
+        Assert.Empty(await check.Database.GetPendingMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task Snowflakes_and_enums_are_stored_as_bigint_and_snake_case_text()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using (var context = db.CreateContext())
+        {
+            context.Guilds.Add(new Guild { Id = 1_234_567_890_123_456_789, Name = "g", CreatedAt = DateTimeOffset.UtcNow });
+            context.PurgeRuns.Add(new PurgeRun
+            {
+                GuildId = 1_234_567_890_123_456_789,
+                Scope = PurgeScope.AllChannels,
+                Status = PurgeStatus.Scheduled,
+                RequestedAt = DateTimeOffset.UtcNow,
+                NotBefore = DateTimeOffset.UtcNow,
+            });
+            await context.SaveChangesAsync();
+        }
+
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT scope, pg_typeof(guild_id)::text FROM purge_runs", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("all_channels", reader.GetString(0));
+        Assert.Equal("bigint", reader.GetString(1));
+    }
+}
+
+public sealed class LocalPostgresTests
+{
+    [Fact]
+    public void Without_server_binaries_start_up_stops_with_one_sentence_saying_what_to_do()
+    {
+        var empty = Directory.CreateTempSubdirectory("clipsaver-nobin-").FullName;
+        try
+        {
+            var error = Assert.Throws<LocalPostgresUnavailableException>(
+                () => LocalPostgresCluster.Start(Path.Combine(empty, "data"), false, null, searchPath: empty, debianRoot: Path.Combine(empty, "none")));
+
+            Assert.Contains("apt-get install postgresql", error.Message, StringComparison.Ordinal);
+            Assert.Contains("ConnectionStrings__ClipSaver", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_new_cluster_starts_creates_a_database_is_reused_while_running_and_stops_with_its_owner()
+    {
+        var root = Directory.CreateTempSubdirectory("clipsaver-cluster-").FullName;
+        try
+        {
+            var dataDirectory = Path.Combine(root, "data");
+            var first = LocalPostgresCluster.Start(dataDirectory, forTests: true);
+            first.CreateDatabaseIfMissing("app");
+            first.CreateDatabaseIfMissing("app");
+
+            // A second instance attaches to the running server instead of failing, and does not stop it.
+            var second = LocalPostgresCluster.Start(dataDirectory, forTests: true);
+            second.Dispose();
+            await using (var connection = new NpgsqlConnection(first.ConnectionString("app")))
+            {
+                await connection.OpenAsync();
+                await using var cmd = new NpgsqlCommand("SELECT current_database()", connection);
+                Assert.Equal("app", await cmd.ExecuteScalarAsync());
+            }
+
+            NpgsqlConnection.ClearAllPools();
+            first.Dispose();
+            Assert.False(first.IsRunning());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
