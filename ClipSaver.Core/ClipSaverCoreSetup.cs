@@ -1,5 +1,6 @@
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
+using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,8 @@ public static class ClipSaverCoreSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<RetentionPurgeJob>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

@@ -52,6 +52,7 @@ public static class HangfireSetup
             });
         }
 
+        builder.Services.AddClipSaverRecurringJobs();
         builder.Services.AddHostedService<RecurringJobsRegistrar>();
         return builder;
     }

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Jobs;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClipSaver.Core.Maintenance;
+
+public sealed record RetentionResult(bool Skipped, long ScanRunsDeleted, long PurgeRunsDeleted, long AuditEventsDeleted, DateTimeOffset Cutoff, TimeSpan Elapsed);
+
+/// <summary>
+/// Removes finished job records (scan and purge runs that completed, failed or were cancelled) older than the
+/// retention window, and audit events older than their own, longer window. Queued, scheduled and running records
+/// are never touched, whatever their age. Batches are bounded, each its own short statement.
+/// </summary>
+public sealed partial class RetentionPurgeJob(
+    ClipSaverDbContext db,
+    ClipSaverConnection connection,
+    IOptionsMonitor<RetentionOptions> options,
+    TimeProvider clock,
+    ILogger<RetentionPurgeJob> logger)
+{
+    public const string RecurringJobId = "retention-purge";
+
+    private static readonly ScanStatus[] FinishedScans = [ScanStatus.Completed, ScanStatus.Failed, ScanStatus.Cancelled];
+    private static readonly PurgeStatus[] FinishedPurges = [PurgeStatus.Completed, PurgeStatus.Failed, PurgeStatus.Cancelled];
+
+    [Queue(JobQueues.Maintenance)]
+    [AutomaticRetry(Attempts = 3)]
+    [JobDisplayName("Retention purge of job records")]
+    public async Task<RetentionResult> RunAsync(int? overrideHours, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var started = Stopwatch.GetTimestamp();
+        var now = clock.GetUtcNow();
+        var cutoff = now.AddHours(-(overrideHours ?? settings.JobRecordHours));
+
+        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
+        if (held is null)
+        {
+            LogSkipped(logger);
+            return new RetentionResult(true, 0, 0, 0, cutoff, TimeSpan.Zero);
+        }
+
+        long scans = 0, purges = 0, audits = 0;
+        int deleted;
+        do
+        {
+            deleted = await db.ScanRuns
+                .Where(r => FinishedScans.Contains(r.Status) && r.FinishedAt != null && r.FinishedAt < cutoff)
+                .OrderBy(r => r.Id).Take(settings.BatchSize)
+                .ExecuteDeleteAsync(cancellationToken);
+            scans += deleted;
+        }
+        while (deleted == settings.BatchSize);
+
+        do
+        {
+            deleted = await db.PurgeRuns
+                .Where(r => FinishedPurges.Contains(r.Status) && r.FinishedAt != null && r.FinishedAt < cutoff)
+                .OrderBy(r => r.Id).Take(settings.BatchSize)
+                .ExecuteDeleteAsync(cancellationToken);
+            purges += deleted;
+        }
+        while (deleted == settings.BatchSize);
+
+        var auditCutoff = now.AddDays(-settings.AuditEventDays);
+        do
+        {
+            deleted = await db.AuditEvents
+                .Where(e => e.CreatedAt < auditCutoff)
+                .OrderBy(e => e.Id).Take(settings.BatchSize)
+                .ExecuteDeleteAsync(cancellationToken);
+            audits += deleted;
+        }
+        while (deleted == settings.BatchSize);
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        LogSummary(logger, scans, purges, audits, cutoff, elapsed.TotalMilliseconds);
+        return new RetentionResult(false, scans, purges, audits, cutoff, elapsed);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention purge skipped: another run holds the lock")]
+    private static partial void LogSkipped(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Retention purge deleted {ScanRuns} scan runs, {PurgeRuns} purge runs and {AuditEvents} audit events finished before {Cutoff:O} in {ElapsedMs:0} ms")]
+    private static partial void LogSummary(ILogger logger, long scanRuns, long purgeRuns, long auditEvents, DateTimeOffset cutoff, double elapsedMs);
+}

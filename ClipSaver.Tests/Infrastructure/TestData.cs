@@ -1,0 +1,48 @@
+using ClipSaver.Core.Data;
+
+namespace ClipSaver.Tests.Infrastructure;
+
+/// <summary>Small builders for rows that tests put straight into the database.</summary>
+public static class TestData
+{
+    private static long _next = 100_000_000_000_000_000;
+
+    public static long NewId() => Interlocked.Increment(ref _next);
+
+    public static Guild Guild(long? id = null, long ownerId = 1) => new()
+    {
+        Id = id ?? NewId(),
+        Name = "Guild",
+        OwnerId = ownerId,
+        CreatedAt = DateTimeOffset.UtcNow,
+        BotJoinedAt = DateTimeOffset.UtcNow,
+    };
+
+    public static Channel Channel(long guildId, long? id = null, string name = "clips") => new()
+    {
+        Id = id ?? NewId(),
+        GuildId = guildId,
+        Name = name,
+        Type = 0,
+    };
+
+    public static ScanRun ScanRun(long guildId, long channelId, ScanStatus status, DateTimeOffset? finishedAt) => new()
+    {
+        GuildId = guildId,
+        ChannelId = channelId,
+        Kind = ScanKind.Incremental,
+        Status = status,
+        CreatedAt = (finishedAt ?? DateTimeOffset.UtcNow).AddMinutes(-5),
+        FinishedAt = finishedAt,
+    };
+
+    public static PurgeRun PurgeRun(long guildId, PurgeStatus status, DateTimeOffset? finishedAt) => new()
+    {
+        GuildId = guildId,
+        Scope = PurgeScope.AllChannels,
+        Status = status,
+        RequestedAt = (finishedAt ?? DateTimeOffset.UtcNow).AddMinutes(-5),
+        NotBefore = (finishedAt ?? DateTimeOffset.UtcNow).AddMinutes(-3),
+        FinishedAt = finishedAt,
+    };
+}

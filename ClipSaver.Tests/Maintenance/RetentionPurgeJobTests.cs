@@ -1,0 +1,153 @@
+using ClipSaver.Core;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Jobs;
+using ClipSaver.Core.Maintenance;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClipSaver.Tests.Maintenance;
+
+public sealed class RetentionPurgeJobTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _clock = new(Now);
+    private TestDb _db = null!;
+    private long _guildId;
+    private long _channelId;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        await using var context = _db.CreateContext();
+        var guild = TestData.Guild();
+        var channel = TestData.Channel(guild.Id);
+        context.AddRange(guild, channel);
+        await context.SaveChangesAsync();
+        (_guildId, _channelId) = (guild.Id, channel.Id);
+    }
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private RetentionPurgeJob NewJob(ClipSaverDbContext context, int batchSize = 2) => new(
+        context,
+        new ClipSaverConnection(_db.ConnectionString),
+        new StaticOptions(new RetentionOptions { JobRecordHours = 48, BatchSize = batchSize }),
+        _clock,
+        NullLogger<RetentionPurgeJob>.Instance);
+
+    [Fact]
+    public async Task Finished_records_past_the_window_go_and_queued_or_running_ones_stay_whatever_their_age()
+    {
+        var old = Now.AddHours(-49);
+        var recent = Now.AddHours(-47);
+        await using (var context = _db.CreateContext())
+        {
+            context.ScanRuns.AddRange(
+                TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, old),
+                TestData.ScanRun(_guildId, _channelId, ScanStatus.Failed, old),
+                TestData.ScanRun(_guildId, _channelId, ScanStatus.Cancelled, old),
+                TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, recent));
+            var queued = TestData.ScanRun(_guildId, _channelId, ScanStatus.Queued, null);
+            queued.CreatedAt = Now.AddDays(-30);
+            context.ScanRuns.Add(queued);
+            var running = TestData.ScanRun(_guildId, _channelId, ScanStatus.Running, null);
+            running.CreatedAt = Now.AddDays(-30);
+            context.ScanRuns.Add(running);
+            context.PurgeRuns.AddRange(
+                TestData.PurgeRun(_guildId, PurgeStatus.Completed, old),
+                TestData.PurgeRun(_guildId, PurgeStatus.Completed, recent),
+                TestData.PurgeRun(_guildId, PurgeStatus.Scheduled, null),
+                TestData.PurgeRun(_guildId, PurgeStatus.Running, null));
+            await context.SaveChangesAsync();
+        }
+
+        await using var jobContext = _db.CreateContext();
+        var result = await NewJob(jobContext).RunAsync(null, CancellationToken.None);
+
+        Assert.False(result.Skipped);
+        Assert.Equal(3, result.ScanRunsDeleted);
+        Assert.Equal(1, result.PurgeRunsDeleted);
+        await using var check = _db.CreateContext();
+        var scans = await check.ScanRuns.Select(r => r.Status).OrderBy(s => s).ToListAsync();
+        Assert.Equal([ScanStatus.Queued, ScanStatus.Running, ScanStatus.Completed], scans.OrderBy(s => (int)s).ToList());
+        var purges = await check.PurgeRuns.Select(r => r.Status).ToListAsync();
+        Assert.Equal(3, purges.Count);
+        Assert.Contains(PurgeStatus.Scheduled, purges);
+        Assert.Contains(PurgeStatus.Running, purges);
+    }
+
+    [Fact]
+    public async Task An_override_of_zero_hours_removes_every_finished_record_for_that_run_only()
+    {
+        await using (var context = _db.CreateContext())
+        {
+            context.ScanRuns.AddRange(
+                TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, Now.AddMinutes(-1)),
+                TestData.ScanRun(_guildId, _channelId, ScanStatus.Running, null));
+            await context.SaveChangesAsync();
+        }
+
+        await using var jobContext = _db.CreateContext();
+        var result = await NewJob(jobContext).RunAsync(0, CancellationToken.None);
+
+        Assert.Equal(1, result.ScanRunsDeleted);
+        await using var check = _db.CreateContext();
+        Assert.Equal(ScanStatus.Running, (await check.ScanRuns.SingleAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_second_run_while_the_first_holds_the_lock_skips_and_deletes_nothing()
+    {
+        await using (var context = _db.CreateContext())
+        {
+            context.ScanRuns.Add(TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, Now.AddDays(-5)));
+            await context.SaveChangesAsync();
+        }
+
+        await using (var held = await AdvisoryLock.TryAcquireAsync(_db.ConnectionString, RetentionPurgeJob.RecurringJobId, CancellationToken.None))
+        {
+            Assert.NotNull(held);
+            await using var jobContext = _db.CreateContext();
+            var second = await NewJob(jobContext).RunAsync(null, CancellationToken.None);
+            Assert.True(second.Skipped);
+            await using var check = _db.CreateContext();
+            Assert.Equal(1, await check.ScanRuns.CountAsync());
+        }
+
+        await using var laterContext = _db.CreateContext();
+        var later = await NewJob(laterContext).RunAsync(null, CancellationToken.None);
+        Assert.False(later.Skipped);
+        Assert.Equal(1, later.ScanRunsDeleted);
+    }
+
+    [Fact]
+    public async Task Batches_smaller_than_the_backlog_still_remove_all_of_it()
+    {
+        await using (var context = _db.CreateContext())
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                context.ScanRuns.Add(TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, Now.AddDays(-3)));
+            }
+
+            await context.SaveChangesAsync();
+        }
+
+        await using var jobContext = _db.CreateContext();
+        var result = await NewJob(jobContext, batchSize: 3).RunAsync(null, CancellationToken.None);
+
+        Assert.Equal(7, result.ScanRunsDeleted);
+    }
+
+    private sealed class StaticOptions(RetentionOptions value) : IOptionsMonitor<RetentionOptions>
+    {
+        public RetentionOptions CurrentValue => value;
+
+        public RetentionOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<RetentionOptions, string?> listener) => null;
+    }
+}
