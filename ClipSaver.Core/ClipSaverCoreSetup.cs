@@ -1,5 +1,6 @@
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
+using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
@@ -19,6 +20,9 @@ public static class ClipSaverCoreSetup
         builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RetentionPurgeJob>();
+        builder.Services.AddOptions<GuildSettings>().BindConfiguration("ClipSaver:GuildDefaults")
+            .Validate(s => s.Validate().Count == 0, "ClipSaver:GuildDefaults holds an invalid value.").ValidateOnStart();
+        builder.Services.AddScoped<GuildSettingsStore>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)
