@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ClipSaver.Core;
+using ClipSaver.Core.Discord;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -30,8 +31,11 @@ public static class AuthSetup
                 o.LogoutPath = "/logout";
                 o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
-            });
+            })
+            .AddDiscordLogin();
+        builder.Services.AddScoped<LoginRecorder>();
 
+        builder.Services.AddOptions<DiscordOptions>().BindConfiguration(DiscordOptions.Section);
         builder.Services.AddSingleton<IAuthorizationHandler, OperatorHandler>();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Operator, p => p.RequireAuthenticatedUser().AddRequirements(new OperatorRequirement()));
