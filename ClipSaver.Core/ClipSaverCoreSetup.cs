@@ -23,6 +23,8 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<GuildSettings>().BindConfiguration("ClipSaver:GuildDefaults")
             .Validate(s => s.Validate().Count == 0, "ClipSaver:GuildDefaults holds an invalid value.").ValidateOnStart();
         builder.Services.AddScoped<GuildSettingsStore>();
+        builder.Services.AddOptions<InstallOptions>().BindConfiguration(InstallOptions.Section);
+        builder.Services.AddScoped<InstallIntents>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)
