@@ -2,6 +2,7 @@ using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Maintenance;
+using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,9 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<GuildSettingsStore>();
         builder.Services.AddOptions<InstallOptions>().BindConfiguration(InstallOptions.Section);
         builder.Services.AddScoped<InstallIntents>();
+        builder.Services.AddOptions<PurgeOptions>().BindConfiguration(PurgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<PurgeRequests>();
+        builder.Services.AddScoped<PurgeJob>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

@@ -109,7 +109,17 @@ public sealed class LocalFolderClipStorage : IClipStorage
                 continue;
             }
 
-            yield return new StoredObject(key, file.Length);
+            long length;
+            try
+            {
+                length = file.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // deleted while listing (a second purge copy, for example)
+            }
+
+            yield return new StoredObject(key, length);
         }
 
         await Task.CompletedTask;
@@ -136,7 +146,8 @@ public sealed class LocalFolderClipStorage : IClipStorage
             }
             catch (IOException)
             {
-                // A file arriving at the same moment keeps the folder; the purge's verification step will see it.
+                // A file arriving at the same moment keeps the folder (the purge's verification step will see it),
+                // or another deleter removed the folder first (DirectoryNotFoundException is an IOException).
             }
         }
 

@@ -1,0 +1,20 @@
+using ClipSaver.Core.Data;
+
+namespace ClipSaver.Core.Purging;
+
+/// <summary>What the owner types to confirm a purge. Compared exactly (ordinal, case-sensitive).</summary>
+public static class PurgePhrases
+{
+    public const string AllChannels = "DELETE ALL CHANNELS";
+    public const string Guild = "DELETE GUILD";
+
+    public static string For(PurgeScope scope, string? channelName) => scope switch
+    {
+        PurgeScope.Channel => channelName ?? throw new ArgumentNullException(nameof(channelName)),
+        PurgeScope.AllChannels => AllChannels,
+        PurgeScope.Guild => Guild,
+        _ => throw new ArgumentOutOfRangeException(nameof(scope)),
+    };
+
+    public static bool Matches(string expected, string? typed) => string.Equals(expected, typed, StringComparison.Ordinal);
+}

@@ -1,0 +1,25 @@
+using ClipSaver.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Core.Purging;
+
+/// <summary>What a purge would delete, counted when asked (never on an ordinary page view).</summary>
+public sealed record PurgePreview(long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels)
+{
+    public static async Task<PurgePreview> CountAsync(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    {
+        var clips = scope == PurgeScope.Channel
+            ? db.Clips.Where(c => c.ChannelId == channelId && c.GuildId == guildId)
+            : db.Clips.Where(c => c.GuildId == guildId);
+        var totals = await clips
+            .GroupBy(_ => 1)
+            .Select(g => new { Count = g.LongCount(), Files = g.LongCount(c => c.StorageKey != null), Bytes = g.Sum(c => c.StorageKey != null ? c.SizeBytes : 0) })
+            .FirstOrDefaultAsync(cancellationToken);
+        var scans = scope == PurgeScope.Channel
+            ? await db.ScanRuns.LongCountAsync(r => r.ChannelId == channelId && r.GuildId == guildId, cancellationToken)
+            : await db.ScanRuns.LongCountAsync(r => r.GuildId == guildId, cancellationToken);
+        var members = scope == PurgeScope.Guild ? await db.GuildMembers.LongCountAsync(m => m.GuildId == guildId, cancellationToken) : 0;
+        var channels = scope == PurgeScope.Channel ? 1 : await db.Channels.LongCountAsync(c => c.GuildId == guildId, cancellationToken);
+        return new PurgePreview(totals?.Count ?? 0, totals?.Files ?? 0, totals?.Bytes ?? 0, scans, members, channels);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Security.Cryptography;
+using ClipSaver.Core;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Purging;
+using ClipSaver.Core.Storage;
+using ClipSaver.Tests.Infrastructure;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClipSaver.Tests.Purging;
+
+/// <summary>
+/// A database with two guilds: the target guild with channels A and B, and another guild with channel C, each
+/// channel with clips, files, scan runs and members. Builds the services a purge uses, on real storage.
+/// </summary>
+public abstract class PurgeFixture : IAsyncLifetime
+{
+    public const long Owner = 300_000_000_000_000_001;
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    protected TestDb Db { get; private set; } = null!;
+    protected LocalFolderClipStorage Storage { get; private set; } = null!;
+    protected JobStorage JobStorage { get; private set; } = null!;
+    protected long GuildId { get; private set; }
+    protected long ChannelA { get; private set; }
+    protected long ChannelB { get; private set; }
+    protected long OtherGuildId { get; private set; }
+    protected long ChannelC { get; private set; }
+    private string _storageRoot = null!;
+
+    protected PurgeOptions Options { get; } = new() { UndoWindow = TimeSpan.FromMinutes(2), BatchSize = 7, ScanStopTimeout = TimeSpan.FromSeconds(10) };
+
+    public virtual async Task InitializeAsync()
+    {
+        Db = await TestDatabase.CreateAsync();
+        _storageRoot = Directory.CreateTempSubdirectory("clipsaver-purge-").FullName;
+        Storage = new LocalFolderClipStorage(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = _storageRoot }));
+        JobStorage = TestJobs.Storage(Db);
+        await using var context = Db.CreateContext();
+        context.Users.Add(new User { Id = Owner, Username = "owner", CreatedAt = Clock.GetUtcNow() });
+        var guild = TestData.Guild(ownerId: Owner);
+        var other = TestData.Guild(ownerId: Owner);
+        var a = TestData.Channel(guild.Id, name: "clips-a");
+        var b = TestData.Channel(guild.Id, name: "clips-b");
+        var c = TestData.Channel(other.Id, name: "clips-c");
+        context.AddRange(guild, other, a, b, c);
+        await context.SaveChangesAsync();
+        (GuildId, ChannelA, ChannelB, OtherGuildId, ChannelC) = (guild.Id, a.Id, b.Id, other.Id, c.Id);
+        await SeedChannelAsync(context, guild.Id, a.Id, 23);
+        await SeedChannelAsync(context, guild.Id, b.Id, 11);
+        await SeedChannelAsync(context, other.Id, c.Id, 9);
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await Db.DisposeAsync();
+        Directory.Delete(_storageRoot, recursive: true);
+    }
+
+    protected async Task SeedChannelAsync(ClipSaverDbContext context, long guildId, long channelId, int clips)
+    {
+        for (var i = 0; i < clips; i++)
+        {
+            var author = TestData.NewId();
+            context.Users.Add(new User { Id = author, Username = "author", CreatedAt = Clock.GetUtcNow() });
+            context.GuildMembers.Add(new GuildMember { GuildId = guildId, UserId = author, FirstSeenAt = Clock.GetUtcNow(), LastSeenAt = Clock.GetUtcNow() });
+            var attachment = TestData.NewId();
+            var bytes = RandomNumberGenerator.GetBytes(100 + i);
+            var key = ClipStorageKeys.ForAttachment(guildId, channelId, attachment, "clip.mp4");
+            var stored = await Storage.PutAsync(key, new MemoryStream(bytes), 10_000, CancellationToken.None);
+            context.Clips.Add(new Clip
+            {
+                GuildId = guildId,
+                ChannelId = channelId,
+                MessageId = TestData.NewId(),
+                AttachmentId = attachment,
+                AuthorId = author,
+                FileName = "clip.mp4",
+                ContentType = "video/mp4",
+                SizeBytes = bytes.Length,
+                PostedAt = Clock.GetUtcNow().AddDays(-i),
+                ArchivedAt = Clock.GetUtcNow(),
+                StorageKey = key,
+                Sha256 = stored.Sha256,
+            });
+        }
+
+        context.ScanRuns.Add(TestData.ScanRun(guildId, channelId, ScanStatus.Completed, Clock.GetUtcNow().AddHours(-1)));
+        context.ScanRuns.Add(TestData.ScanRun(guildId, channelId, ScanStatus.Failed, Clock.GetUtcNow().AddHours(-2)));
+        await context.Channels.Where(c => c.Id == channelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, clips).SetProperty(c => c.IsReading, true));
+        await context.SaveChangesAsync();
+    }
+
+    protected PurgeRequests Requests(ClipSaverDbContext context) =>
+        new(context, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock);
+
+    protected PurgeJob Job(ClipSaverDbContext context) =>
+        new(context, new ClipSaverConnection(Db.ConnectionString), Storage, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock, NullLogger<PurgeJob>.Instance);
+
+    /// <summary>Requests a purge and moves the clock past its undo window; returns the run.</summary>
+    protected async Task<PurgeRun> RequestDueAsync(PurgeScope scope, long? channelId = null, string? phrase = null)
+    {
+        await using var context = Db.CreateContext();
+        var name = channelId is null ? null : await context.Channels.Where(c => c.Id == channelId).Select(c => c.Name).FirstAsync();
+        var result = await Requests(context).RequestAsync(GuildId, scope, channelId, phrase ?? PurgePhrases.For(scope, name), Owner, CancellationToken.None);
+        var accepted = Assert.IsType<PurgeRequestResult.Accepted>(result);
+        Clock.Advance(Options.UndoWindow);
+        return accepted.Run;
+    }
+
+    protected async Task RunJobAsync(PurgeRun run, Func<string, Task>? afterStep = null, Func<long, CancellationToken, Task>? leave = null)
+    {
+        await using var context = Db.CreateContext();
+        var job = Job(context);
+        job.AfterStep = afterStep;
+        job.LeaveGuild = leave;
+        await job.RunAsync(run.Id, run.GuildId, run.Scope, run.ChannelId, CancellationToken.None);
+    }
+
+    /// <summary>Every row of every table and every file, as text, for "nothing else changed" comparisons.</summary>
+    protected async Task<string> SnapshotAsync(long guildId)
+    {
+        await using var context = Db.CreateContext();
+        var clips = await context.Clips.Where(c => c.GuildId == guildId).OrderBy(c => c.Id)
+            .Select(c => $"{c.Id}|{c.ChannelId}|{c.AttachmentId}|{c.SizeBytes}|{c.Sha256}|{c.StorageKey}").ToListAsync();
+        var channels = await context.Channels.Where(c => c.GuildId == guildId).OrderBy(c => c.Id)
+            .Select(c => $"{c.Id}|{c.Name}|{c.IsReading}|{c.ClipCount}|{c.PurgeCooldownUntil}").ToListAsync();
+        var scans = await context.ScanRuns.Where(r => r.GuildId == guildId).OrderBy(r => r.Id).Select(r => $"{r.Id}|{r.Status}").ToListAsync();
+        var members = await context.GuildMembers.Where(m => m.GuildId == guildId).OrderBy(m => m.UserId).Select(m => $"{m.UserId}").ToListAsync();
+        var files = new List<string>();
+        await foreach (var file in Storage.ListAsync(ClipStorageKeys.GuildPrefix(guildId), CancellationToken.None))
+        {
+            await using var stream = await Storage.OpenReadAsync(file.Key, CancellationToken.None);
+            files.Add($"{file.Key}|{Convert.ToHexString(await SHA256.HashDataAsync(stream!))}");
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        return string.Join("\n", clips.Concat(channels).Concat(scans).Concat(members).Concat(files));
+    }
+}
+
+public sealed class StaticMonitor<T>(T value) : IOptionsMonitor<T>
+{
+    public T CurrentValue => value;
+
+    public T Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<T, string?> listener) => null;
+}

@@ -1,0 +1,260 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Purging;
+using ClipSaver.Core.Storage;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Tests.Purging;
+
+public sealed class PurgeJobTests : PurgeFixture
+{
+    private static readonly string[] Steps = ["stopping_scans", "deleting_rows", "deleting_files", "removing_guild", "verifying"];
+
+    [Fact]
+    public async Task A_channel_purge_deletes_exactly_that_channel_and_reports_what_was_there()
+    {
+        var otherChannel = await ChannelSnapshotAsync(ChannelB);
+        var otherGuild = await SnapshotAsync(OtherGuildId);
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+
+        await RunJobAsync(run);
+
+        await using var context = Db.CreateContext();
+        Assert.Equal(0, await context.Clips.CountAsync(c => c.ChannelId == ChannelA));
+        Assert.Equal(0, await context.ScanRuns.CountAsync(r => r.ChannelId == ChannelA));
+        Assert.Empty(await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, ChannelA), CancellationToken.None).ToListAsync());
+        Assert.Equal(otherChannel, await ChannelSnapshotAsync(ChannelB));
+        Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+
+        var stored = await context.PurgeRuns.AsNoTracking().SingleAsync();
+        Assert.Equal(PurgeStatus.Completed, stored.Status);
+        var report = PurgeReport.Parse(stored.ReportJson);
+        Assert.Equal(23, report.ClipsDeleted);
+        Assert.Equal(23, report.FilesDeleted);
+        Assert.Equal(Enumerable.Range(0, 23).Sum(i => 100L + i), report.BytesDeleted);
+        Assert.Equal(2, report.RowsDeleted["scan_runs"]);
+        Assert.True(report.VerificationOk);
+        var channel = await context.Channels.AsNoTracking().SingleAsync(c => c.Id == ChannelA);
+        Assert.False(channel.IsReading);
+        Assert.Equal(0, channel.ClipCount);
+        Assert.Single(await context.AuditEvents.Where(e => e.Action == "purge.completed").ToListAsync());
+    }
+
+    [Fact]
+    public async Task An_all_channels_purge_empties_every_channel_keeps_the_channels_and_members_and_leaves_other_guilds_alone()
+    {
+        var otherGuild = await SnapshotAsync(OtherGuildId);
+        var run = await RequestDueAsync(PurgeScope.AllChannels);
+
+        await RunJobAsync(run);
+
+        await using var context = Db.CreateContext();
+        Assert.Equal(0, await context.Clips.CountAsync(c => c.GuildId == GuildId));
+        Assert.Equal(2, await context.Channels.CountAsync(c => c.GuildId == GuildId && !c.IsReading));
+        Assert.Equal(34, await context.GuildMembers.CountAsync(m => m.GuildId == GuildId));
+        Assert.Empty(await Storage.ListAsync(ClipStorageKeys.GuildPrefix(GuildId), CancellationToken.None).ToListAsync());
+        Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+        Assert.Equal(34, PurgeReport.Parse((await context.PurgeRuns.AsNoTracking().SingleAsync()).ReportJson).ClipsDeleted);
+    }
+
+    [Fact]
+    public async Task A_guild_purge_removes_everything_marks_the_guild_purged_and_makes_the_bot_leave()
+    {
+        var otherGuild = await SnapshotAsync(OtherGuildId);
+        var left = new List<long>();
+        var run = await RequestDueAsync(PurgeScope.Guild);
+
+        await RunJobAsync(run, leave: (id, _) =>
+        {
+            left.Add(id);
+            return Task.CompletedTask;
+        });
+
+        await using var context = Db.CreateContext();
+        Assert.Equal([GuildId], left);
+        Assert.Equal(0, await context.Channels.CountAsync(c => c.GuildId == GuildId));
+        Assert.Equal(0, await context.GuildMembers.CountAsync(m => m.GuildId == GuildId));
+        Assert.Equal(0, await context.ScanRuns.CountAsync(r => r.GuildId == GuildId));
+        var guild = await context.Guilds.AsNoTracking().SingleAsync(g => g.Id == GuildId);
+        Assert.NotNull(guild.PurgedAt);
+        Assert.Equal(GuildDeletionReason.Purged, guild.DeletionReason);
+        Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+        var report = PurgeReport.Parse((await context.PurgeRuns.AsNoTracking().SingleAsync()).ReportJson);
+        Assert.Equal(34, report.ClipsDeleted);
+        Assert.Equal(2, report.RowsDeleted["channels"]);
+        Assert.Equal(34, report.RowsDeleted["guild_members"]);
+        Assert.Empty(report.Warnings);
+    }
+
+    [Fact]
+    public async Task A_bot_that_cannot_leave_is_a_warning_in_the_report_not_a_failure()
+    {
+        var run = await RequestDueAsync(PurgeScope.Guild);
+
+        await RunJobAsync(run, leave: (_, _) => throw new HttpRequestException("Discord answered 502"));
+
+        await using var context = Db.CreateContext();
+        var stored = await context.PurgeRuns.AsNoTracking().SingleAsync();
+        Assert.Equal(PurgeStatus.Completed, stored.Status);
+        Assert.Contains(PurgeReport.Parse(stored.ReportJson).Warnings, w => w.Contains("502", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<PurgeScope, string> CrashPoints()
+    {
+        var data = new TheoryData<PurgeScope, string>();
+        foreach (var scope in new[] { PurgeScope.Channel, PurgeScope.AllChannels, PurgeScope.Guild })
+        {
+            foreach (var step in Steps.Where(s => scope == PurgeScope.Guild || s != "removing_guild"))
+            {
+                data.Add(scope, step);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CrashPoints))]
+    public async Task A_crash_after_any_step_followed_by_the_retry_ends_in_the_same_state_and_report(PurgeScope scope, string crashAfter)
+    {
+        var otherGuild = await SnapshotAsync(OtherGuildId);
+        var run = await RequestDueAsync(scope, scope == PurgeScope.Channel ? ChannelA : null);
+
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => RunJobAsync(run, step => step == crashAfter ? throw new SimulatedCrashException() : Task.CompletedTask));
+        await RunJobAsync(run);
+
+        await using var context = Db.CreateContext();
+        var stored = await context.PurgeRuns.AsNoTracking().SingleAsync(p => p.Id == run.Id);
+        Assert.Equal(PurgeStatus.Completed, stored.Status);
+        var report = PurgeReport.Parse(stored.ReportJson);
+        Assert.Equal(scope == PurgeScope.Channel ? 23 : 34, report.ClipsDeleted);
+        Assert.Equal(scope == PurgeScope.Channel ? 23 : 34, report.FilesDeleted);
+        Assert.True(report.VerificationOk);
+        Assert.Equal(0, await context.Clips.CountAsync(c => c.GuildId == GuildId && (scope != PurgeScope.Channel || c.ChannelId == ChannelA)));
+        Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+        Assert.Single(await context.AuditEvents.Where(e => e.Action == "purge.completed").ToListAsync());
+    }
+
+    [Fact]
+    public async Task Two_copies_of_the_same_run_at_once_end_in_one_result_with_exact_counts()
+    {
+        var otherGuild = await SnapshotAsync(OtherGuildId);
+        var run = await RequestDueAsync(PurgeScope.AllChannels);
+
+        await Task.WhenAll(RunJobAsync(run), RunJobAsync(run));
+
+        await using var context = Db.CreateContext();
+        var stored = await context.PurgeRuns.AsNoTracking().SingleAsync();
+        Assert.Equal(PurgeStatus.Completed, stored.Status);
+        var report = PurgeReport.Parse(stored.ReportJson);
+        Assert.Equal(34, report.ClipsDeleted);
+        Assert.Equal(4, report.RowsDeleted["scan_runs"]);
+        Assert.Equal(0, await context.Clips.CountAsync(c => c.GuildId == GuildId));
+        Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+        Assert.Single(await context.AuditEvents.Where(e => e.Action == "purge.completed").ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_does_nothing_when_its_job_fires()
+    {
+        var before = await SnapshotAsync(GuildId);
+        await using var context = Db.CreateContext();
+        var run = Assert.IsType<PurgeRequestResult.Accepted>(
+            await Requests(context).RequestAsync(GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, Owner, CancellationToken.None)).Run;
+        await Requests(context).CancelAsync(GuildId, run.Id, Owner, CancellationToken.None);
+        Clock.Advance(Options.UndoWindow);
+
+        await RunJobAsync(run);
+
+        Assert.Equal(PurgeStatus.Cancelled, (await context.PurgeRuns.AsNoTracking().SingleAsync()).Status);
+        Assert.Equal(before, await SnapshotAsync(GuildId));
+    }
+
+    [Fact]
+    public async Task A_scan_writing_when_the_purge_starts_finishes_its_page_first_and_no_clip_appears_after()
+    {
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+
+        // A scan's page transaction is inside the scope when the purge starts.
+        await using var scan = Db.CreateContext();
+        await using var scanTx = await scan.Database.BeginTransactionAsync();
+        Assert.True(await ScopeLocks.TryEnterForWriteAsync(scan, GuildId, ChannelA, CancellationToken.None));
+        scan.Clips.Add(NewClip(ChannelA));
+        await scan.SaveChangesAsync();
+
+        var purge = RunJobAsync(run);
+        await Task.Delay(500);
+        Assert.False(purge.IsCompleted, "The purge must wait for the scan's page to commit.");
+        await scanTx.CommitAsync();
+        await purge;
+
+        // A scan page that starts after the purge began cannot write into the scope.
+        await using var late = Db.CreateContext();
+        await using var lateTx = await late.Database.BeginTransactionAsync();
+        await late.PurgeRuns.Where(p => p.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Running));
+        Assert.False(await ScopeLocks.TryEnterForWriteAsync(late, GuildId, ChannelA, CancellationToken.None));
+        Assert.True(await ScopeLocks.TryEnterForWriteAsync(late, GuildId, ChannelB, CancellationToken.None));
+        await lateTx.RollbackAsync();
+
+        await using var check = Db.CreateContext();
+        Assert.Equal(0, await check.Clips.CountAsync(c => c.ChannelId == ChannelA));
+        Assert.Equal(24, PurgeReport.Parse((await check.PurgeRuns.AsNoTracking().SingleAsync()).ReportJson).ClipsDeleted);
+    }
+
+    [Fact]
+    public async Task Running_scans_of_the_scope_are_asked_to_stop_and_the_purge_waits_for_them()
+    {
+        long scanId;
+        await using (var context = Db.CreateContext())
+        {
+            var running = TestData.ScanRun(GuildId, ChannelA, ScanStatus.Running, null);
+            var queued = TestData.ScanRun(GuildId, ChannelB, ScanStatus.Queued, null);
+            context.ScanRuns.AddRange(running, queued);
+            await context.SaveChangesAsync();
+            scanId = running.Id;
+        }
+
+        var run = await RequestDueAsync(PurgeScope.AllChannels);
+        var purge = RunJobAsync(run);
+
+        // The "scan" notices its stop flag and ends.
+        await using (var scan = Db.CreateContext())
+        {
+            while (await scan.ScanRuns.Where(r => r.Id == scanId).Select(r => r.StopRequestedAt).FirstAsync() is null)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.False(purge.IsCompleted);
+            await scan.ScanRuns.Where(r => r.Id == scanId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTimeOffset.UtcNow));
+        }
+
+        await purge;
+        await using var check = Db.CreateContext();
+        Assert.Equal(PurgeStatus.Completed, (await check.PurgeRuns.AsNoTracking().SingleAsync()).Status);
+        Assert.Equal(0, await check.ScanRuns.CountAsync(r => r.GuildId == GuildId));
+    }
+
+    private Clip NewClip(long channelId) => new()
+    {
+        GuildId = GuildId,
+        ChannelId = channelId,
+        MessageId = TestData.NewId(),
+        AttachmentId = TestData.NewId(),
+        AuthorId = Owner,
+        FileName = "late.mp4",
+        SizeBytes = 1,
+        PostedAt = Clock.GetUtcNow(),
+        ArchivedAt = Clock.GetUtcNow(),
+    };
+
+    private async Task<string> ChannelSnapshotAsync(long channelId)
+    {
+        await using var context = Db.CreateContext();
+        var clips = await context.Clips.Where(c => c.ChannelId == channelId).OrderBy(c => c.Id).Select(c => $"{c.Id}|{c.Sha256}").ToListAsync();
+        var files = await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, channelId), CancellationToken.None).Select(f => $"{f.Key}|{f.SizeBytes}").OrderBy(k => k, StringComparer.Ordinal).ToListAsync();
+        return string.Join("\n", clips.Concat(files));
+    }
+
+    private sealed class SimulatedCrashException : Exception;
+}
