@@ -1,3 +1,4 @@
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Guilds;
@@ -29,6 +30,10 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<PurgeOptions>().BindConfiguration(PurgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<PurgeRequests>();
         builder.Services.AddScoped<PurgeJob>();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section);
+        builder.Services.AddScoped<GuildAccess>();
+        builder.Services.AddScoped<ApiTokens>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

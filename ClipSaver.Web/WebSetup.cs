@@ -1,5 +1,6 @@
 using ClipSaver.Core;
 using ClipSaver.Core.Database;
+using ClipSaver.Web.Apis;
 using ClipSaver.Web.Auth;
 using ClipSaver.Web.Health;
 using ClipSaver.Web.Infrastructure;
@@ -18,6 +19,7 @@ public static class WebSetup
             o.Cookie.Name = "clipsaver.af";
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddScoped<Pages.Guilds.GuildContext>();
         builder.AddClipSaverAuth();
         builder.AddClipSaverHangfire();
         builder.Services.AddClipSaverHealthChecks();
@@ -68,6 +70,7 @@ public static class WebSetup
         app.MapClipSaverHealth();
         app.MapClipSaverHangfireDashboard();
         app.MapRazorPages();
+        app.MapPurgesApi();
         return app;
     }
 }

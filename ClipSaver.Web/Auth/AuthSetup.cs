@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ClipSaver.Core;
 using ClipSaver.Core.Discord;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,9 @@ public static class Policies
 {
     /// <summary>Operators: Discord user ids listed in <c>ClipSaver:Operators</c>.</summary>
     public const string Operator = "operator";
+
+    /// <summary>REST API callers, signed in with an API token.</summary>
+    public const string Api = "api";
 }
 
 public static class AuthSetup
@@ -32,13 +36,15 @@ public static class AuthSetup
                 o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
             })
-            .AddDiscordLogin();
+            .AddDiscordLogin()
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, _ => { });
         builder.Services.AddScoped<LoginRecorder>();
 
         builder.Services.AddOptions<DiscordOptions>().BindConfiguration(DiscordOptions.Section);
         builder.Services.AddSingleton<IAuthorizationHandler, OperatorHandler>();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Operator, p => p.RequireAuthenticatedUser().AddRequirements(new OperatorRequirement()));
+            .AddPolicy(Policies.Operator, p => p.RequireAuthenticatedUser().AddRequirements(new OperatorRequirement()))
+            .AddPolicy(Policies.Api, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         return builder;
     }
 

@@ -20,3 +20,18 @@
         }
     });
 })();
+
+// Type-to-confirm: a danger button stays disabled until its phrase is typed exactly (the server checks again).
+(function () {
+    "use strict";
+    document.addEventListener("input", function (event) {
+        var input = event.target;
+        if (!(input instanceof HTMLInputElement) || !input.dataset.confirmPhrase || !input.form) {
+            return;
+        }
+        var button = input.form.querySelector("button[type=submit]");
+        if (button) {
+            button.disabled = input.value !== input.dataset.confirmPhrase;
+        }
+    });
+})();

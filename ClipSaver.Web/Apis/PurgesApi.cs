@@ -1,0 +1,166 @@
+using System.Globalization;
+using ClipSaver.Core.Access;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Purging;
+using ClipSaver.Web.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Web.Apis;
+
+/// <summary>Purges over REST: the same service and rules as the danger zone (owner only, checked live with Discord).</summary>
+public static class PurgesApi
+{
+    public sealed record PurgeBody(string? Confirm);
+
+    public sealed record PurgeStatusDto(
+        long Id,
+        long GuildId,
+        string Scope,
+        long? ChannelId,
+        string Status,
+        string? Step,
+        DateTimeOffset RequestedAt,
+        DateTimeOffset NotBefore,
+        DateTimeOffset? StartedAt,
+        DateTimeOffset? FinishedAt,
+        PurgeReport Progress,
+        PurgeReport? Report,
+        string? Error);
+
+    public sealed record PreviewDto(string Scope, long? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
+
+    public static IEndpointRouteBuilder MapPurgesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization(Policies.Api).WithTags("Purges");
+        api.MapPost("/guilds/{guildId:long}/channels/{channelId:long}/purge", (long guildId, long channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId, PurgeScope.Channel, channelId, body, http, access, purges, clock, ct));
+        api.MapPost("/guilds/{guildId:long}/channels/purge", (long guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId, PurgeScope.AllChannels, null, body, http, access, purges, clock, ct));
+        api.MapPost("/guilds/{guildId:long}/purge", (long guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId, PurgeScope.Guild, null, body, http, access, purges, clock, ct));
+        api.MapGet("/guilds/{guildId:long}/purges/preview", PreviewAsync);
+        api.MapGet("/purges/{id:long}", GetAsync);
+        api.MapDelete("/purges/{id:long}", CancelAsync);
+        return app;
+    }
+
+    private static async Task<Results<Accepted<PurgeStatusDto>, ProblemHttpResult, NotFound<ProblemDetails>>> RequestAsync(
+        long guildId, PurgeScope scope, long? channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct)
+    {
+        var userId = http.User.DiscordUserId()!.Value;
+        switch (await access.GetLiveRoleAsync(guildId, userId, ct))
+        {
+            case GuildRole.None:
+                return GuildNotFound();
+            case GuildRole.Manager:
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can purge.");
+        }
+
+        var result = await purges.RequestAsync(guildId, scope, channelId, body.Confirm, userId, ct);
+        switch (result)
+        {
+            case PurgeRequestResult.Accepted a:
+                return TypedResults.Accepted($"/api/purges/{a.Run.Id}", ToDto(a.Run));
+            case PurgeRequestResult.WrongPhrase w:
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Wrong confirmation phrase.", detail: $"Nothing was deleted. Send {{\"confirm\": \"{w.Expected}\"}} exactly (case-sensitive).");
+            case PurgeRequestResult.CoolingDown c:
+                var seconds = Math.Max(1, (int)Math.Ceiling((c.AllowedAt - clock.GetUtcNow()).TotalSeconds));
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    title: "Purged less than 24 hours ago.",
+                    detail: $"Nothing was deleted. This scope may be purged again at {c.AllowedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}.",
+                    extensions: new Dictionary<string, object?> { ["allowedAt"] = c.AllowedAt });
+            case PurgeRequestResult.Conflict c:
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflicting purge.", detail: c.Reason);
+            case PurgeRequestResult.NotFound n:
+                return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = $"Unknown {n.What}." });
+            default:
+                throw new InvalidOperationException("Unknown purge result.");
+        }
+    }
+
+    private static async Task<Results<Ok<PreviewDto>, ProblemHttpResult, NotFound<ProblemDetails>>> PreviewAsync(
+        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var role = await access.GetRoleAsync(guildId, http.User.DiscordUserId()!.Value, ct);
+        if (role == GuildRole.None)
+        {
+            return GuildNotFound();
+        }
+
+        if (role != GuildRole.Owner)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can purge.");
+        }
+
+        PurgeScope? parsed = scope switch { "channel" => PurgeScope.Channel, "all" => PurgeScope.AllChannels, "guild" => PurgeScope.Guild, _ => null };
+        if (parsed is not { } s || (s == PurgeScope.Channel) != channelId.HasValue)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad preview request.", detail: "Use scope=channel with channelId, or scope=all or scope=guild without it.");
+        }
+
+        string? channelName = null;
+        DateTimeOffset? cooldown = null;
+        if (s == PurgeScope.Channel)
+        {
+            var channel = await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => new { c.Name, c.PurgeCooldownUntil }).FirstOrDefaultAsync(ct);
+            if (channel is null)
+            {
+                return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown channel." });
+            }
+
+            (channelName, cooldown) = (channel.Name, channel.PurgeCooldownUntil);
+        }
+        else if (s == PurgeScope.AllChannels)
+        {
+            cooldown = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(ct);
+        }
+
+        var p = await PurgePreview.CountAsync(db, guildId, s, channelId, ct);
+        var now = clock.GetUtcNow();
+        return TypedResults.Ok(new PreviewDto(scope!, channelId, p.Clips, p.Files, p.Bytes, p.ScanRuns, p.Members, p.Channels, cooldown > now ? cooldown : null, PurgePhrases.For(s, channelName)));
+    }
+
+    private static async Task<Results<Ok<PurgeStatusDto>, NotFound<ProblemDetails>>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    {
+        var run = await db.PurgeRuns.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
+        if (run is null || await access.GetRoleAsync(run.GuildId, http.User.DiscordUserId()!.Value, ct) == GuildRole.None)
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown purge." });
+        }
+
+        return TypedResults.Ok(ToDto(run));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult, NotFound<ProblemDetails>>> CancelAsync(long id, HttpContext http, GuildAccess access, PurgeRequests purges, ClipSaverDbContext db, CancellationToken ct)
+    {
+        var userId = http.User.DiscordUserId()!.Value;
+        var guildId = await db.PurgeRuns.Where(p => p.Id == id).Select(p => (long?)p.GuildId).FirstOrDefaultAsync(ct);
+        var role = guildId is null ? GuildRole.None : await access.GetLiveRoleAsync(guildId.Value, userId, ct);
+        if (role == GuildRole.None)
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown purge." });
+        }
+
+        if (role != GuildRole.Owner)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can cancel a purge.");
+        }
+
+        return await purges.CancelAsync(guildId!.Value, id, userId, ct)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too late to cancel.", detail: "This purge has already started or ended.");
+    }
+
+    private static NotFound<ProblemDetails> GuildNotFound() => TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown guild." });
+
+    private static PurgeStatusDto ToDto(PurgeRun r) => new(
+        r.Id, r.GuildId, r.Scope switch { PurgeScope.Channel => "channel", PurgeScope.AllChannels => "all", _ => "guild" }, r.ChannelId,
+        SnakeCase(r.Status.ToString()), r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
+        PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error);
+
+    private static string SnakeCase(string name) => name.ToLowerInvariant();
+}

@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text;
+
+namespace ClipSaver.Web.Infrastructure;
+
+/// <summary>The clip list as CSV (RFC 4180), streamed row by row.</summary>
+public static class ClipCsv
+{
+    public sealed record Row(string Channel, long GuildId, long ChannelId, long MessageId, string Author, string FileName, long SizeBytes, DateTimeOffset PostedAt, string? Sha256);
+
+    public static async Task WriteAsync(Stream output, IAsyncEnumerable<Row> rows, CancellationToken cancellationToken)
+    {
+        await using var writer = new StreamWriter(output, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+        await writer.WriteLineAsync("channel,message_link,author,file_name,size_bytes,posted_at,sha256");
+        await foreach (var r in rows.WithCancellation(cancellationToken))
+        {
+            var link = $"https://discord.com/channels/{r.GuildId}/{r.ChannelId}/{r.MessageId}";
+            await writer.WriteLineAsync(string.Join(',',
+                Escape(r.Channel), link, Escape(r.Author), Escape(r.FileName),
+                r.SizeBytes.ToString(CultureInfo.InvariantCulture), r.PostedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), r.Sha256 ?? ""));
+        }
+    }
+
+    private static string Escape(string value)
+    {
+        // A leading =, +, - or @ would run as a formula in a spreadsheet.
+        if (value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal))
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+}
