@@ -34,6 +34,8 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section);
         builder.Services.AddScoped<GuildAccess>();
         builder.Services.AddScoped<ApiTokens>();
+        builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<GuildSync>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

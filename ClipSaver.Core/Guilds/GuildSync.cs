@@ -1,0 +1,260 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
+using ClipSaver.Core.Jobs;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClipSaver.Core.Guilds;
+
+/// <summary>Section <c>ClipSaver:Sync</c>.</summary>
+public sealed class SyncOptions
+{
+    public const string Section = "ClipSaver:Sync";
+
+    /// <summary>How often the bot's guilds are compared with the database (Discord sends no HTTP event on removal).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1440)]
+    public int ReconcileIntervalMinutes { get; set; } = 5;
+
+    /// <summary>Channels of a guild are re-read by reconciliation when their last sync is older than this.</summary>
+    public TimeSpan ChannelSyncAge { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>
+/// Keeps guilds and channels in step with Discord over HTTP alone: records or restores guilds the bot is in, marks
+/// guilds it left as removed, and mirrors channels and threads. Every method is idempotent.
+/// </summary>
+public sealed partial class GuildSync(
+    ClipSaverDbContext db,
+    DiscordRestClient discord,
+    ClipSaverConnection connection,
+    GuildSettingsStore settings,
+    IOptionsMonitor<SyncOptions> options,
+    TimeProvider clock,
+    ILogger<GuildSync> logger)
+{
+    public const string ReconcileJobId = "guild-reconciliation";
+
+    /// <summary>Channel types whose messages can hold clips (forum and media hold them in threads).</summary>
+    private static readonly HashSet<int> ArchivableTypes =
+    [
+        DiscordChannelTypes.GuildText, DiscordChannelTypes.GuildAnnouncement, DiscordChannelTypes.GuildForum, DiscordChannelTypes.GuildMedia,
+        DiscordChannelTypes.AnnouncementThread, DiscordChannelTypes.PublicThread, DiscordChannelTypes.PrivateThread,
+    ];
+
+    /// <summary>Pages through the bot's guilds and brings the database in line. Safe to run twice at once.</summary>
+    [Queue(JobQueues.Maintenance)]
+    [DisableConcurrentExecution(timeoutInSeconds: 0)]
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Reconcile guilds with Discord")]
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, ReconcileJobId, cancellationToken);
+        if (held is null)
+        {
+            LogSkipped(logger);
+            return;
+        }
+
+        var present = new HashSet<long>();
+        await foreach (var summary in discord.GetBotGuildsAsync(cancellationToken))
+        {
+            present.Add(summary.Id.ToInt64());
+            var guild = await discord.TryGetGuildAsync(summary.Id, cancellationToken);
+            if (guild is null)
+            {
+                continue;
+            }
+
+            var changed = await RecordGuildAsync(guild, userId: null, cancellationToken);
+            var syncedAt = await db.Guilds.Where(g => g.Id == summary.Id.ToInt64()).Select(g => g.ChannelsSyncedAt).FirstAsync(cancellationToken);
+            if (changed || syncedAt is null || clock.GetUtcNow() - syncedAt > options.CurrentValue.ChannelSyncAge)
+            {
+                await SyncChannelsAsync(summary.Id.ToInt64(), cancellationToken);
+            }
+        }
+
+        var gone = await db.Guilds.Where(g => g.DeletedAt == null && !present.Contains(g.Id)).Select(g => g.Id).ToListAsync(cancellationToken);
+        foreach (var id in gone)
+        {
+            await MarkBotRemovedAsync(id, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Records a guild the bot is in, or restores one that was soft-deleted. Returns true when the guild is new or
+    /// came back (its channels should be synced).
+    /// </summary>
+    public async Task<bool> RecordGuildAsync(DiscordGuild guild, long? userId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var id = guild.Id.ToInt64();
+        var row = await db.Guilds.FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
+        var changed = false;
+        if (row is null)
+        {
+            row = new Guild { Id = id, CreatedAt = now, BotJoinedAt = now };
+            db.Guilds.Add(row);
+            db.AuditEvents.Add(new AuditEvent { GuildId = id, ActorUserId = userId, Action = "guild.added", Summary = "ClipSaver was added to the server.", CreatedAt = now });
+            changed = true;
+        }
+        else if (row.DeletedAt is not null)
+        {
+            row.DeletedAt = null;
+            row.DeletionReason = null;
+            row.PurgedAt = null;
+            row.BotJoinedAt = now;
+            db.AuditEvents.Add(new AuditEvent { GuildId = id, ActorUserId = userId, Action = "guild.restored", Summary = "ClipSaver was invited back; the server is active again.", CreatedAt = now });
+            changed = true;
+        }
+
+        row.Name = guild.Name;
+        row.IconHash = guild.Icon;
+        row.OwnerId = guild.OwnerId.ToInt64();
+        row.LastSyncedAt = now;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (changed && row.CreatedAt == now)
+        {
+            // Another reconciliation or install recorded it a moment ago: theirs stands.
+            db.ChangeTracker.Clear();
+            return false;
+        }
+
+        return changed;
+    }
+
+    /// <summary>The bot is gone from the guild: stop its scans, soft-delete it, write an audit event. Doing it twice changes nothing.</summary>
+    public async Task MarkBotRemovedAsync(long guildId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var marked = await db.Guilds.Where(g => g.Id == guildId && g.DeletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(g => g.DeletedAt, now).SetProperty(g => g.DeletionReason, GuildDeletionReason.BotRemoved), cancellationToken);
+        if (marked == 0)
+        {
+            return;
+        }
+
+        await StopScansAsync(db.ScanRuns.Where(r => r.GuildId == guildId), now, "The bot was removed from the server.", cancellationToken);
+        db.AuditEvents.Add(new AuditEvent { GuildId = guildId, Action = "guild.removed", Summary = "The bot was removed from the server on Discord.", CreatedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        LogRemoved(logger, guildId);
+    }
+
+    /// <summary>After a 403 or 404 on a guild's route: checks the guild now instead of retrying.</summary>
+    public async Task CheckGuildAsync(long guildId, CancellationToken cancellationToken)
+    {
+        DiscordGuild? guild;
+        try
+        {
+            guild = await discord.TryGetGuildAsync(Snowflake.FromInt64(guildId), cancellationToken);
+        }
+        catch (DiscordApiException e) when (e.IsAccessLost)
+        {
+            guild = null;
+        }
+
+        if (guild is null)
+        {
+            await MarkBotRemovedAsync(guildId, cancellationToken);
+        }
+        else
+        {
+            await RecordGuildAsync(guild, null, cancellationToken);
+        }
+    }
+
+    /// <summary>Mirrors the guild's channels and threads. A channel gone from Discord is marked deleted and its scans stop; its clips stay.</summary>
+    [Queue(JobQueues.Default)]
+    [AutomaticRetry(Attempts = 3)]
+    [JobDisplayName("Sync channels of guild {0}")]
+    public async Task SyncChannelsAsync(long guildId, CancellationToken cancellationToken)
+    {
+        var guild = await db.Guilds.AsNoTracking().FirstOrDefaultAsync(g => g.Id == guildId, cancellationToken);
+        if (guild is null || guild.DeletedAt is not null)
+        {
+            return;
+        }
+
+        var id = Snowflake.FromInt64(guildId);
+        List<DiscordChannel> found;
+        try
+        {
+            found = [.. (await discord.GetGuildChannelsAsync(id, cancellationToken)).Where(c => ArchivableTypes.Contains(c.Type) || c.Type == DiscordChannelTypes.GuildCategory)];
+            var active = await discord.GetActiveThreadsAsync(id, cancellationToken);
+            found.AddRange(active.Threads.Where(t => t.Type is DiscordChannelTypes.PublicThread or DiscordChannelTypes.AnnouncementThread));
+            foreach (var parent in found.Where(c => c.Type is DiscordChannelTypes.GuildText or DiscordChannelTypes.GuildAnnouncement or DiscordChannelTypes.GuildForum or DiscordChannelTypes.GuildMedia).ToList())
+            {
+                await foreach (var thread in discord.GetPublicArchivedThreadsAsync(parent.Id, cancellationToken))
+                {
+                    found.Add(thread);
+                }
+            }
+        }
+        catch (DiscordApiException e) when (e.IsAccessLost)
+        {
+            await CheckGuildAsync(guildId, cancellationToken);
+            return;
+        }
+
+        // Categories are stored too (never archived), so that pages can group channels under their names.
+        var channels = found.DistinctBy(c => c.Id).ToList();
+        var defaults = await settings.GetAsync(guildId, cancellationToken);
+        var firstSync = guild.ChannelsSyncedAt is null;
+        var now = clock.GetUtcNow();
+        var existing = await db.Channels.Where(c => c.GuildId == guildId).ToDictionaryAsync(c => c.Id, cancellationToken);
+        foreach (var c in channels)
+        {
+            var isThread = c.Type is DiscordChannelTypes.AnnouncementThread or DiscordChannelTypes.PublicThread or DiscordChannelTypes.PrivateThread;
+            if (!existing.TryGetValue(c.Id.ToInt64(), out var row))
+            {
+                // A new channel after the first sync is archived when the guild asks for it; the first sync starts with everything off.
+                var autoArchive = !firstSync && c.Type != DiscordChannelTypes.GuildCategory && defaults.ArchiveNewChannels && (!c.Nsfw || defaults.AllowNsfwChannels);
+                row = new Channel { Id = c.Id.ToInt64(), GuildId = guildId, IsReading = autoArchive };
+                db.Channels.Add(row);
+            }
+
+            row.Name = c.Name ?? row.Name;
+            row.Type = c.Type;
+            row.ParentId = c.ParentId?.ToInt64();
+            row.Position = c.Position ?? 0;
+            row.Nsfw = c.Nsfw;
+            row.IsThread = isThread;
+            row.DeletedAt = null;
+        }
+
+        var seen = channels.Select(c => c.Id.ToInt64()).ToHashSet();
+        var vanished = existing.Values.Where(c => c.DeletedAt is null && !seen.Contains(c.Id)).Select(c => c.Id).ToList();
+        foreach (var channelId in vanished)
+        {
+            existing[channelId].DeletedAt = now;
+            existing[channelId].IsReading = false;
+        }
+
+        await db.Guilds.Where(g => g.Id == guildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.ChannelsSyncedAt, now), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        if (vanished.Count > 0)
+        {
+            await StopScansAsync(db.ScanRuns.Where(r => vanished.Contains(r.ChannelId)), now, "The channel was deleted on Discord.", cancellationToken);
+        }
+    }
+
+    private static async Task StopScansAsync(IQueryable<ScanRun> scans, DateTimeOffset now, string why, CancellationToken cancellationToken)
+    {
+        await scans.Where(r => r.Status == ScanStatus.Queued).ExecuteUpdateAsync(
+            s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, why), cancellationToken);
+        await scans.Where(r => r.Status == ScanStatus.Running && r.StopRequestedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StopRequestedAt, now), cancellationToken);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Another reconciliation is running; this one skips.")]
+    private static partial void LogSkipped(ILogger logger);
+
+    [LoggerMessage(LogLevel.Information, "Guild {GuildId} is gone from the bot's guilds; marked removed.")]
+    private static partial void LogRemoved(ILogger logger, long guildId);
+}
