@@ -4,6 +4,7 @@ using ClipSaver.Core.Database;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Purging;
+using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,6 +37,9 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<ApiTokens>();
         builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<GuildSync>();
+        builder.Services.AddOptions<ScanOptions>().BindConfiguration(ScanOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<Scans>();
+        builder.Services.AddScoped<ScanJob>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

@@ -154,6 +154,8 @@ public sealed class Clip
     public string? StorageKey { get; set; }
     /// <summary>Lower-case hex SHA-256 of the stored file.</summary>
     public string? Sha256 { get; set; }
+    /// <summary>Why the file is not stored and will not be tried again (e.g. larger than the guild's limit).</summary>
+    public string? SkipReason { get; set; }
 }
 
 public enum PurgeScope

@@ -289,6 +289,11 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("size_bytes");
 
+                    b.Property<string>("SkipReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("skip_reason");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(20)

@@ -15,6 +15,7 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         builder.Property(x => x.EmbedUrl).HasMaxLength(2048);
         builder.Property(x => x.StorageKey).HasMaxLength(512);
         builder.Property(x => x.Sha256).HasMaxLength(64).IsFixedLength(false);
+        builder.Property(x => x.SkipReason).HasMaxLength(200);
         builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Channel>().WithMany().HasForeignKey(x => x.ChannelId).OnDelete(DeleteBehavior.Restrict);
         // An attachment is archived once.

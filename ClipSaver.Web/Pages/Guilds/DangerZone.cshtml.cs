@@ -185,7 +185,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     {
         Guild = guild;
         Now = clock.GetUtcNow();
-        Channels = await db.Channels.AsNoTracking().Where(c => c.GuildId == guild.Id && !c.IsThread && c.Type != ClipSaver.Core.Discord.DiscordChannelTypes.GuildCategory)
+        Channels = await db.Channels.AsNoTracking().Where(c => c.GuildId == guild.Id && c.DeletedAt == null && c.Type != ClipSaver.Core.Discord.DiscordChannelTypes.GuildCategory)
             .OrderBy(c => c.Name)
             .Select(c => new ChannelChoice(c.Id, c.Name, c.ClipCount, c.PurgeCooldownUntil))
             .ToListAsync(cancellationToken);

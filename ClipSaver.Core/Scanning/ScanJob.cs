@@ -1,0 +1,354 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
+using ClipSaver.Core.Guilds;
+using ClipSaver.Core.Purging;
+using ClipSaver.Core.Storage;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ClipSaver.Core.Scanning;
+
+/// <summary>
+/// Reads a channel's messages and archives its clips. Each page of messages is saved (clip rows, authors, cursor,
+/// counters) in one transaction behind the purge fence (<see cref="ScopeLocks"/>); files are downloaded after it and
+/// attached to their rows. A killed scan resumes from the cursor and downloads the files still missing, so no clip
+/// is lost and none is stored twice. The first phase reads history backwards (backfill); the second reads what is
+/// new since the newest message seen.
+/// </summary>
+public sealed partial class ScanJob(
+    ClipSaverDbContext db,
+    DiscordRestClient discord,
+    DiscordCdnClient cdn,
+    IClipStorage storage,
+    GuildSettingsStore guildSettings,
+    GuildSync sync,
+    IOptionsMonitor<ScanOptions> options,
+    TimeProvider clock,
+    ILogger<ScanJob> logger)
+{
+    public const string MissingIntentMessage =
+        "ClipSaver cannot see message attachments: the bot's Message Content intent is off. Switch it on in the Discord developer portal (Bot → Privileged Gateway Intents), then scan again.";
+
+    private sealed class StopScan(ScanStatus status, string? why) : Exception(why)
+    {
+        public ScanStatus Status { get; } = status;
+    }
+
+    [Queue(JobQueues.Scan)]
+    [AutomaticRetry(Attempts = 5, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [JobDisplayName("Scan run {0}")]
+    public async Task RunAsync(long scanRunId, CancellationToken cancellationToken)
+    {
+        if (!await ClaimAsync(scanRunId, cancellationToken))
+        {
+            return;
+        }
+
+        var run = await db.ScanRuns.AsNoTracking().FirstAsync(r => r.Id == scanRunId, cancellationToken);
+        try
+        {
+            var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == run.ChannelId, cancellationToken);
+            var guild = await db.Guilds.AsNoTracking().FirstOrDefaultAsync(g => g.Id == run.GuildId, cancellationToken);
+            if (channel is null || guild is null || channel.DeletedAt is not null || guild.DeletedAt is not null)
+            {
+                throw new StopScan(ScanStatus.Cancelled, "The channel or server is gone.");
+            }
+
+            var app = await discord.GetCurrentApplicationAsync(cancellationToken);
+            if ((app.Flags & (DiscordApplicationFeatures.GatewayMessageContent | DiscordApplicationFeatures.GatewayMessageContentLimited)) == 0)
+            {
+                throw new StopScan(ScanStatus.Failed, MissingIntentMessage);
+            }
+
+            var settings = await guildSettings.GetAsync(run.GuildId, cancellationToken);
+            await DownloadPendingAsync(run, settings, cancellationToken);
+            if (!channel.BackfillComplete)
+            {
+                await BackfillAsync(run, channel, settings, cancellationToken);
+            }
+
+            await ReadNewAsync(run, settings, cancellationToken);
+            var now = clock.GetUtcNow();
+            await db.ScanRuns.Where(r => r.Id == run.Id && r.Status == ScanStatus.Running).ExecuteUpdateAsync(
+                s => s.SetProperty(r => r.Status, ScanStatus.Completed).SetProperty(r => r.FinishedAt, now), CancellationToken.None);
+            await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.LastScanAt, now), CancellationToken.None);
+        }
+        catch (StopScan stop)
+        {
+            await EndAsync(run.Id, stop.Status, stop.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await EndAsync(run.Id, ScanStatus.Cancelled, "Stopped because the job server is shutting down.");
+        }
+        catch (DiscordApiException e) when (e.IsAccessLost)
+        {
+            await EndAsync(run.Id, ScanStatus.Failed, $"Discord refused access ({(int)e.Status}); the server is being checked.");
+            await sync.CheckGuildAsync(run.GuildId, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Hangfire retries; the retry resumes from the saved cursor.
+            await EndAsync(run.Id, ScanStatus.Failed, e.Message);
+            LogFailed(logger, e, run.Id);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// queued (or failed, on Hangfire's retry) → running. A second copy of the same run finds it running with a fresh
+    /// heartbeat and leaves. The unique index on running scans per channel refuses a second running scan of a channel.
+    /// </summary>
+    private async Task<bool> ClaimAsync(long runId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var stale = now - options.CurrentValue.StaleAfter;
+        try
+        {
+            var claimed = await db.ScanRuns
+                .Where(r => r.Id == runId && r.StopRequestedAt == null
+                    && (r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed || (r.Status == ScanStatus.Running && r.HeartbeatAt < stale)))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ScanStatus.Running)
+                    .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                    .SetProperty(r => r.HeartbeatAt, now)
+                    .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
+                    .SetProperty(r => r.Error, (string?)null), cancellationToken);
+            return claimed == 1;
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            await EndAsync(runId, ScanStatus.Cancelled, "Another scan of this channel is running.");
+            return false;
+        }
+    }
+
+    private async Task BackfillAsync(ScanRun run, Channel channel, GuildSettings settings, CancellationToken cancellationToken)
+    {
+        var before = channel.BackfillBeforeId is { } b ? Snowflake.FromInt64(b) : (Snowflake?)null;
+        var since = settings.BackfillSince is { } d ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : (DateTimeOffset?)null;
+        while (true)
+        {
+            await CheckStopAsync(run.Id, cancellationToken);
+            var page = await discord.GetMessagesAsync(Snowflake.FromInt64(run.ChannelId), before, null, options.CurrentValue.PageSize, cancellationToken);
+            var kept = since is null ? page : [.. page.Where(m => m.Timestamp >= since)];
+            var done = page.Count < options.CurrentValue.PageSize || kept.Count < page.Count;
+            var oldest = page.Count > 0 ? page.Min(m => m.Id) : (Snowflake?)null;
+            var newest = page.Count > 0 ? page.Max(m => m.Id) : (Snowflake?)null;
+            var found = await SavePageAsync(run, kept, settings, backfillBefore: oldest, backfillComplete: done, newest: newest, cancellationToken);
+            await DownloadAsync(run, found, settings, cancellationToken);
+            if (done)
+            {
+                return;
+            }
+
+            before = oldest;
+        }
+    }
+
+    private async Task ReadNewAsync(ScanRun run, GuildSettings settings, CancellationToken cancellationToken)
+    {
+        var newest = await db.Channels.Where(c => c.Id == run.ChannelId).Select(c => c.NewestScannedMessageId).FirstAsync(cancellationToken);
+        var after = newest is { } n ? Snowflake.FromInt64(n) : Snowflake.Zero;
+        await foreach (var page in discord.GetMessagePagesAfterAsync(Snowflake.FromInt64(run.ChannelId), after, options.CurrentValue.PageSize, cancellationToken))
+        {
+            await CheckStopAsync(run.Id, cancellationToken);
+            var found = await SavePageAsync(run, page, settings, backfillBefore: null, backfillComplete: null, newest: page.Count > 0 ? page.Max(m => m.Id) : null, cancellationToken);
+            await DownloadAsync(run, found, settings, cancellationToken);
+        }
+    }
+
+    /// <summary>One page in one transaction: authors, members, clip rows, cursor and counters. Returns the clips that need a file.</summary>
+    private async Task<IReadOnlyList<(long ClipId, FoundClip Clip)>> SavePageAsync(
+        ScanRun run, IReadOnlyList<DiscordMessage> page, GuildSettings settings, Snowflake? backfillBefore, bool? backfillComplete, Snowflake? newest, CancellationToken cancellationToken)
+    {
+        if (ClipDetector.LooksBlind(page))
+        {
+            throw new StopScan(ScanStatus.Failed, MissingIntentMessage);
+        }
+
+        var now = clock.GetUtcNow();
+        var toDownload = new List<(long, FoundClip)>();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, cancellationToken))
+        {
+            throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
+        }
+
+        if (await db.ScanRuns.AnyAsync(r => r.Id == run.Id && (r.StopRequestedAt != null || r.Status != ScanStatus.Running), cancellationToken))
+        {
+            throw new StopScan(ScanStatus.Cancelled, "Stopped on request.");
+        }
+
+        long clips = 0;
+        foreach (var message in page)
+        {
+            var found = ClipDetector.Find(message, settings).ToList();
+            if (found.Count == 0)
+            {
+                continue;
+            }
+
+            var author = message.Author;
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO users (id, username, global_name, avatar_hash, created_at) VALUES ({author.Id.ToInt64()}, {author.Username}, {author.GlobalName}, {author.Avatar}, {now})
+                ON CONFLICT (id) DO UPDATE SET username = excluded.username, global_name = excluded.global_name, avatar_hash = excluded.avatar_hash
+                """, cancellationToken);
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO guild_members (guild_id, user_id, first_seen_at, last_seen_at) VALUES ({run.GuildId}, {author.Id.ToInt64()}, {message.Timestamp}, {message.Timestamp})
+                ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen_at = least(guild_members.first_seen_at, excluded.first_seen_at),
+                    last_seen_at = greatest(guild_members.last_seen_at, excluded.last_seen_at)
+                """, cancellationToken);
+            foreach (var clip in found)
+            {
+                var a = clip.Attachment;
+                var tooLarge = a is not null && a.Size > settings.MaxFileSizeBytes;
+                var ids = await db.Database.SqlQuery<long>(
+                    $"""
+                    INSERT INTO clips (guild_id, channel_id, message_id, source, attachment_id, embed_url, author_id, file_name, content_type, size_bytes,
+                        duration_secs, width, height, discord_clip_flag, posted_at, archived_at, skip_reason)
+                    VALUES ({run.GuildId}, {run.ChannelId}, {message.Id.ToInt64()}, {(a is null ? "embed" : "attachment")}, {a?.Id.ToInt64()},
+                        {(a is null ? clip.Embed!.Video?.Url ?? clip.Embed.Url : null)}, {author.Id.ToInt64()}, {Truncate(clip.FileName, 255)},
+                        {a?.ContentType ?? clip.Embed?.Video?.ContentType}, {a?.Size ?? 0}, {a?.DurationSecs}, {a?.Width ?? clip.Embed?.Video?.Width},
+                        {a?.Height ?? clip.Embed?.Video?.Height}, {((a?.Flags ?? 0) & ClipDetector.ClipFlag) != 0}, {message.Timestamp}, {now},
+                        {(tooLarge ? $"Larger than this server's {settings.MaxFileSizeMb} MB limit." : null)})
+                    ON CONFLICT DO NOTHING
+                    RETURNING id
+                    """).ToListAsync(cancellationToken);
+                if (ids.Count == 1)
+                {
+                    clips++;
+                    if (a is not null && !tooLarge)
+                    {
+                        toDownload.Add((ids[0], clip));
+                    }
+                }
+            }
+        }
+
+        await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s
+            .SetProperty(c => c.ClipCount, c => c.ClipCount + clips)
+            .SetProperty(c => c.NewestScannedMessageId, c => newest == null ? c.NewestScannedMessageId
+                : c.NewestScannedMessageId == null || c.NewestScannedMessageId < newest.Value.ToInt64() ? newest.Value.ToInt64() : c.NewestScannedMessageId)
+            .SetProperty(c => c.BackfillBeforeId, c => backfillBefore == null ? c.BackfillBeforeId : backfillBefore.Value.ToInt64())
+            .SetProperty(c => c.BackfillComplete, c => backfillComplete ?? c.BackfillComplete), cancellationToken);
+        await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.MessagesRead, r => r.MessagesRead + page.Count)
+            .SetProperty(r => r.ClipsFound, r => r.ClipsFound + clips)
+            .SetProperty(r => r.HeartbeatAt, now), cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return toDownload;
+    }
+
+    /// <summary>Files of clips saved by an earlier, interrupted run: fetched again through their message (fresh URL).</summary>
+    private async Task DownloadPendingAsync(ScanRun run, GuildSettings settings, CancellationToken cancellationToken)
+    {
+        var pending = await db.Clips.AsNoTracking()
+            .Where(c => c.ChannelId == run.ChannelId && c.Source == ClipSource.Attachment && c.StorageKey == null && c.SkipReason == null)
+            .Select(c => new { c.Id, c.MessageId, c.AttachmentId }).ToListAsync(cancellationToken);
+        foreach (var p in pending)
+        {
+            await CheckStopAsync(run.Id, cancellationToken);
+            var message = await discord.TryGetMessageAsync(Snowflake.FromInt64(run.ChannelId), Snowflake.FromInt64(p.MessageId), cancellationToken);
+            var attachment = message?.Attachments.FirstOrDefault(a => a.Id.ToInt64() == p.AttachmentId);
+            if (message is null || attachment is null)
+            {
+                await db.Clips.Where(c => c.Id == p.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.SkipReason, "The message was deleted on Discord before its file was saved."), cancellationToken);
+                continue;
+            }
+
+            await DownloadAsync(run, [(p.Id, new FoundClip(message, attachment, null))], settings, cancellationToken);
+        }
+    }
+
+    private async Task DownloadAsync(ScanRun run, IReadOnlyList<(long ClipId, FoundClip Clip)> clips, GuildSettings settings, CancellationToken cancellationToken)
+    {
+        foreach (var (clipId, clip) in clips)
+        {
+            var attachment = clip.Attachment!;
+            var key = ClipStorageKeys.ForAttachment(run.GuildId, run.ChannelId, attachment.Id.ToInt64(), attachment.Filename);
+            StoredFile stored;
+            try
+            {
+                stored = await FetchAsync(run.ChannelId, clip.Message.Id, attachment, key, settings.MaxFileSizeBytes, cancellationToken);
+            }
+            catch (ClipTooLargeException)
+            {
+                await db.Clips.Where(c => c.Id == clipId).ExecuteUpdateAsync(s => s.SetProperty(c => c.SkipReason, $"Larger than this server's {settings.MaxFileSizeMb} MB limit."), cancellationToken);
+                continue;
+            }
+            catch (DiscordCdnUrlExpiredException)
+            {
+                await db.Clips.Where(c => c.Id == clipId).ExecuteUpdateAsync(s => s.SetProperty(c => c.SkipReason, "Discord no longer serves this file."), cancellationToken);
+                continue;
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var allowed = await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, cancellationToken);
+            var attached = allowed
+                ? await db.Clips.Where(c => c.Id == clipId && c.StorageKey == null).ExecuteUpdateAsync(
+                    s => s.SetProperty(c => c.StorageKey, key).SetProperty(c => c.Sha256, stored.Sha256).SetProperty(c => c.SizeBytes, stored.SizeBytes), cancellationToken)
+                : 0;
+            if (attached == 1)
+            {
+                await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes + stored.SizeBytes), cancellationToken);
+                await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.FilesStored, r => r.FilesStored + 1)
+                    .SetProperty(r => r.BytesStored, r => r.BytesStored + stored.SizeBytes)
+                    .SetProperty(r => r.HeartbeatAt, clock.GetUtcNow()), cancellationToken);
+            }
+
+            await tx.CommitAsync(cancellationToken);
+            if (!allowed || (attached == 0 && !await db.Clips.AnyAsync(c => c.Id == clipId, cancellationToken)))
+            {
+                // A purge took the row meanwhile: the file must not outlive it.
+                await storage.DeleteAsync(key, CancellationToken.None);
+                throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
+            }
+        }
+    }
+
+    /// <summary>Downloads into storage; an expired link is renewed once by reading the message again.</summary>
+    private async Task<StoredFile> FetchAsync(long channelId, Snowflake messageId, DiscordAttachment attachment, string key, long maxBytes, CancellationToken cancellationToken)
+    {
+        var url = attachment.Url;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var response = await cdn.OpenAsync(new Uri(url), cancellationToken);
+                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+                return await storage.PutAsync(key, body, maxBytes, cancellationToken);
+            }
+            catch (DiscordCdnUrlExpiredException) when (attempt == 0)
+            {
+                var fresh = await discord.TryGetMessageAsync(Snowflake.FromInt64(channelId), messageId, cancellationToken);
+                url = fresh?.Attachments.FirstOrDefault(a => a.Id == attachment.Id)?.Url ?? throw new DiscordCdnUrlExpiredException(new Uri(url));
+            }
+        }
+    }
+
+    private async Task CheckStopAsync(long runId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (await db.ScanRuns.AnyAsync(r => r.Id == runId && (r.StopRequestedAt != null || r.Status != ScanStatus.Running), cancellationToken))
+        {
+            throw new StopScan(ScanStatus.Cancelled, "Stopped on request.");
+        }
+    }
+
+    private async Task EndAsync(long runId, ScanStatus status, string? why)
+    {
+        await db.ScanRuns.Where(r => r.Id == runId && r.Status == ScanStatus.Running).ExecuteUpdateAsync(
+            s => s.SetProperty(r => r.Status, status).SetProperty(r => r.FinishedAt, clock.GetUtcNow()).SetProperty(r => r.Error, why), CancellationToken.None);
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+
+    [LoggerMessage(LogLevel.Warning, "Scan run {RunId} failed; Hangfire will retry it.")]
+    private static partial void LogFailed(ILogger logger, Exception e, long runId);
+}

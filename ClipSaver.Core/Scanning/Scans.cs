@@ -1,0 +1,87 @@
+using ClipSaver.Core.Data;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Core.Scanning;
+
+/// <summary>Section <c>ClipSaver:Scans</c>.</summary>
+public sealed class ScanOptions
+{
+    public const string Section = "ClipSaver:Scans";
+
+    /// <summary>How often archived channels get an incremental scan.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1440)]
+    public int IncrementalIntervalMinutes { get; set; } = 10;
+
+    /// <summary>Messages per page (Discord allows 1–100).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100)]
+    public int PageSize { get; set; } = 100;
+
+    /// <summary>A running scan whose heartbeat is older than this is taken to be dead and may be taken over.</summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Starts and stops scans. A scan is a <see cref="ScanRun"/> row plus a Hangfire job that runs <see cref="ScanJob"/>.</summary>
+public sealed class Scans(ClipSaverDbContext db, IBackgroundJobClient jobs, TimeProvider clock)
+{
+    /// <summary>
+    /// Queues a scan of the channel unless one is already queued or running (then returns that one's id). The
+    /// database enforces one running scan per channel; this keeps the queue from filling with duplicates.
+    /// </summary>
+    public async Task<long> StartAsync(long guildId, long channelId, ScanKind kind, CancellationToken cancellationToken)
+    {
+        var pending = await db.ScanRuns.Where(r => r.ChannelId == channelId && (r.Status == ScanStatus.Queued || r.Status == ScanStatus.Running))
+            .Select(r => (long?)r.Id).FirstOrDefaultAsync(cancellationToken);
+        if (pending is { } id)
+        {
+            return id;
+        }
+
+        var run = new ScanRun { GuildId = guildId, ChannelId = channelId, Kind = kind, Status = ScanStatus.Queued, CreatedAt = clock.GetUtcNow() };
+        db.ScanRuns.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        run.HangfireJobId = jobs.Enqueue<ScanJob>(j => j.RunAsync(run.Id, CancellationToken.None));
+        await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, run.HangfireJobId), cancellationToken);
+        return run.Id;
+    }
+
+    public Task<int> StopChannelScansAsync(long channelId, string why, CancellationToken cancellationToken) =>
+        StopAsync(db.ScanRuns.Where(r => r.ChannelId == channelId), why, cancellationToken);
+
+    public Task<int> StopGuildScansAsync(long guildId, string why, CancellationToken cancellationToken) =>
+        StopAsync(db.ScanRuns.Where(r => r.GuildId == guildId), why, cancellationToken);
+
+    /// <summary>Waits until the channel has no running scan; false when the timeout passed first.</summary>
+    public async Task<bool> WaitUntilStoppedAsync(long channelId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (await db.ScanRuns.AnyAsync(r => r.ChannelId == channelId && r.Status == ScanStatus.Running, cancellationToken))
+        {
+            if (watch.Elapsed >= timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+
+        return true;
+    }
+
+    /// <summary>Queued scans are cancelled and removed from Hangfire; running ones get the stop flag and end within a page.</summary>
+    private async Task<int> StopAsync(IQueryable<ScanRun> scans, string why, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var queuedJobs = await scans.Where(r => r.Status == ScanStatus.Queued && r.HangfireJobId != null).Select(r => r.HangfireJobId!).ToListAsync(cancellationToken);
+        var stopped = await scans.Where(r => r.Status == ScanStatus.Queued).ExecuteUpdateAsync(
+            s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, why), cancellationToken);
+        stopped += await scans.Where(r => r.Status == ScanStatus.Running && r.StopRequestedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StopRequestedAt, now), cancellationToken);
+        foreach (var id in queuedJobs)
+        {
+            jobs.Delete(id);
+        }
+
+        return stopped;
+    }
+}
