@@ -40,6 +40,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<ScanOptions>().BindConfiguration(ScanOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<Scans>();
         builder.Services.AddScoped<ScanJob>();
+        builder.Services.AddScoped<IncrementalScansJob>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

@@ -1,4 +1,6 @@
+using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Maintenance;
+using ClipSaver.Core.Scanning;
 using Hangfire;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +19,22 @@ public static class RecurringJobs
                 $"0 */{retention.IntervalHours} * * *",
                 (manager, id, cron) => manager.AddOrUpdate<RetentionPurgeJob>(id, j => j.RunAsync(null, CancellationToken.None), cron));
         });
+        services.AddSingleton(sp => new RecurringJobDefinition(
+            GuildSync.ReconcileJobId,
+            EveryMinutes(sp.GetRequiredService<IOptions<SyncOptions>>().Value.ReconcileIntervalMinutes),
+            (manager, id, cron) => manager.AddOrUpdate<GuildSync>(id, j => j.ReconcileAsync(CancellationToken.None), cron)));
+        services.AddSingleton(sp => new RecurringJobDefinition(
+            IncrementalScansJob.RecurringJobId,
+            EveryMinutes(sp.GetRequiredService<IOptions<ScanOptions>>().Value.IncrementalIntervalMinutes),
+            (manager, id, cron) => manager.AddOrUpdate<IncrementalScansJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
         return services;
     }
+
+    /// <summary>A cron expression for "every n minutes" (n up to a day; beyond an hour it rounds to whole hours).</summary>
+    public static string EveryMinutes(int minutes) => minutes switch
+    {
+        <= 1 => "* * * * *",
+        < 60 => $"*/{minutes} * * * *",
+        _ => $"0 */{Math.Max(1, minutes / 60)} * * *",
+    };
 }

@@ -1,0 +1,201 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
+using ClipSaver.Core.Guilds;
+using ClipSaver.Core.Scanning;
+using ClipSaver.Web.Auth;
+using ClipSaver.Web.Infrastructure;
+using Hangfire;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Web.Pages.Guilds;
+
+/// <summary>The guild's channels grouped by category, with the archive switch, "Scan now" and "Stop scan" (htmx, one row at a time).</summary>
+[Authorize]
+public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, GuildSettingsStore settings, Scans scans, IBackgroundJobClient jobs, TimeProvider clock) : PageModel
+{
+    public sealed record Row(long Id, string Name, int Type, long? ParentId, int Position, bool Nsfw, bool IsThread, bool IsReading, long Clips, long Bytes,
+        DateTimeOffset? LastScanAt, DateTimeOffset? DeletedAt, ScanStatus? ScanStatus, long ScanMessages, long ScanClips, bool StopRequested, string? ScanError)
+    {
+        public bool Scanning => ScanStatus is Core.Data.ScanStatus.Queued or Core.Data.ScanStatus.Running;
+
+        public string TypeLabel => Type switch
+        {
+            DiscordChannelTypes.GuildAnnouncement => "announcements",
+            DiscordChannelTypes.GuildForum => "forum",
+            DiscordChannelTypes.GuildMedia => "media",
+            DiscordChannelTypes.PublicThread or DiscordChannelTypes.AnnouncementThread or DiscordChannelTypes.PrivateThread => "thread",
+            _ => "text",
+        };
+    }
+
+    public sealed record RowView(GuildHeader Guild, Row Row, string? Message);
+
+    public GuildHeader Guild { get; private set; } = null!;
+    public IReadOnlyList<(string Category, IReadOnlyList<Row> Rows)> Groups { get; private set; } = [];
+    public DateTimeOffset? SyncedAt { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(long guildId, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
+        {
+            return NotFound();
+        }
+
+        Guild = guild;
+        var rows = await Rows(guildId).ToListAsync(cancellationToken);
+        var categories = rows.Where(r => r.Type == DiscordChannelTypes.GuildCategory).ToDictionary(r => r.Id, r => r.Name);
+        var channels = rows.Where(r => r.Type != DiscordChannelTypes.GuildCategory).ToList();
+        var byId = channels.ToDictionary(r => r.Id);
+
+        // Threads sit under their parent channel; channels under their category.
+        string CategoryOf(Row r) => r.IsThread && r.ParentId is { } p && byId.TryGetValue(p, out var parent) ? CategoryOf(parent)
+            : r.ParentId is { } c && categories.TryGetValue(c, out var name) ? name : "No category";
+        Groups = [.. channels
+            .GroupBy(CategoryOf)
+            .OrderBy(g => g.Key == "No category" ? 0 : 1).ThenBy(g => g.Min(r => r.Position))
+            .Select(g => (g.Key, (IReadOnlyList<Row>)[.. g.OrderBy(r => r.IsThread ? byId.GetValueOrDefault(r.ParentId ?? 0)?.Position ?? r.Position : r.Position)
+                .ThenBy(r => r.IsThread ? r.ParentId ?? r.Id : r.Id).ThenBy(r => r.IsThread).ThenBy(r => r.Name)]))];
+        SyncedAt = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.ChannelsSyncedAt).FirstAsync(cancellationToken);
+        return Page();
+    }
+
+    /// <summary>The archive switch. On: checks the NSFW setting and starts a backfill; off: stops the channel's scans.</summary>
+    public async Task<IActionResult> OnPostToggleAsync(long guildId, long channelId, bool on, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
+        {
+            return NotFound();
+        }
+
+        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == channelId && c.GuildId == guildId && c.Type != DiscordChannelTypes.GuildCategory, cancellationToken);
+        if (channel is null)
+        {
+            return NotFound();
+        }
+
+        if (!guild.CanChange || channel.DeletedAt is not null)
+        {
+            return await RowAsync(guild, channelId, "This channel is read-only: ClipSaver is no longer in the server, or the channel was deleted.", StatusCodes.Status409Conflict, cancellationToken);
+        }
+
+        if (on && channel.Nsfw && !(await settings.GetAsync(guildId, cancellationToken)).AllowNsfwChannels)
+        {
+            return await RowAsync(guild, channelId, "This channel is marked NSFW. Allow NSFW channels in the settings first.", StatusCodes.Status422UnprocessableEntity, cancellationToken);
+        }
+
+        if (channel.IsReading != on)
+        {
+            channel.IsReading = on;
+            db.AuditEvents.Add(new AuditEvent
+            {
+                GuildId = guildId,
+                ActorUserId = User.DiscordUserId(),
+                Action = on ? "channel.archiving_on" : "channel.archiving_off",
+                Summary = $"Archiving {(on ? "switched on" : "switched off")} for #{channel.Name}.",
+                CreatedAt = clock.GetUtcNow(),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        if (on)
+        {
+            await scans.StartAsync(guildId, channelId, ScanKind.Backfill, cancellationToken);
+        }
+        else
+        {
+            await scans.StopChannelScansAsync(channelId, "Archiving was switched off.", cancellationToken);
+        }
+
+        return await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostScanAsync(long guildId, long channelId, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
+        {
+            return NotFound();
+        }
+
+        var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken);
+        if (channel is null)
+        {
+            return NotFound();
+        }
+
+        if (!guild.CanChange || !channel.IsReading || channel.DeletedAt is not null)
+        {
+            return await RowAsync(guild, channelId, "Switch archiving on first.", StatusCodes.Status409Conflict, cancellationToken);
+        }
+
+        await scans.StartAsync(guildId, channelId, ScanKind.Manual, cancellationToken);
+        return await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostStopAsync(long guildId, long channelId, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
+        {
+            return NotFound();
+        }
+
+        if (!await db.Channels.AnyAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        await scans.StopChannelScansAsync(channelId, "Stopped by a manager.", cancellationToken);
+        return await RowAsync(guild, channelId, "Stopping: the scan ends after the page it is reading.", StatusCodes.Status200OK, cancellationToken);
+    }
+
+    /// <summary>One row, polled while its scan is queued or running.</summary>
+    public async Task<IActionResult> OnGetRowAsync(long guildId, long channelId, CancellationToken cancellationToken) =>
+        await context.LoadAsync(guildId, User, cancellationToken) is { } guild
+            ? await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken)
+            : NotFound();
+
+    public async Task<IActionResult> OnPostRefreshAsync(long guildId, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { CanChange: true })
+        {
+            return NotFound();
+        }
+
+        jobs.Enqueue<GuildSync>(s => s.SyncChannelsAsync(guildId, CancellationToken.None));
+        TempData["Notice"] = "Reading the channel list from Discord; reload in a moment.";
+        return Redirect($"/guilds/{guildId}/channels");
+    }
+
+    private async Task<IActionResult> RowAsync(GuildHeader guild, long channelId, string? message, int status, CancellationToken cancellationToken)
+    {
+        var row = await Rows(guild.Id).FirstOrDefaultAsync(r => r.Id == channelId, cancellationToken);
+        if (row is null)
+        {
+            return NotFound();
+        }
+
+        Response.StatusCode = status;
+        Response.VaryOnHtmx();
+        if (!Request.WantsFragment())
+        {
+            TempData["Notice"] = message;
+            return Redirect($"/guilds/{guild.Id}/channels");
+        }
+
+        return Partial("_ChannelRow", new RowView(guild, row, message));
+    }
+
+    private IQueryable<Row> Rows(long guildId) =>
+        db.Channels.AsNoTracking().Where(c => c.GuildId == guildId)
+            .Select(c => new
+            {
+                Channel = c,
+                Scan = db.ScanRuns.Where(r => r.ChannelId == c.Id).OrderByDescending(r => r.CreatedAt).FirstOrDefault(),
+            })
+            .Select(x => new Row(x.Channel.Id, x.Channel.Name, x.Channel.Type, x.Channel.ParentId, x.Channel.Position, x.Channel.Nsfw, x.Channel.IsThread,
+                x.Channel.IsReading, x.Channel.ClipCount, x.Channel.ClipBytes, x.Channel.LastScanAt, x.Channel.DeletedAt,
+                x.Scan == null ? null : x.Scan.Status, x.Scan == null ? 0 : x.Scan.MessagesRead, x.Scan == null ? 0 : x.Scan.ClipsFound,
+                x.Scan != null && x.Scan.StopRequestedAt != null, x.Scan == null ? null : x.Scan.Error));
+}
