@@ -23,6 +23,12 @@ public static class ClipSaverCoreSetup
         builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RetentionPurgeJob>();
+        builder.Services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section);
+        builder.Services.AddScoped<ExpiredIntentsJob>();
+        builder.Services.AddScoped<GracePeriodJob>();
+        builder.Services.AddScoped<OrphanScan>();
+        builder.Services.AddOptions<MemberCleanupOptions>().BindConfiguration(MemberCleanupOptions.Section).ValidateDataAnnotations();
+        builder.Services.AddScoped<MemberCleanupJob>();
         builder.Services.AddOptions<GuildSettings>().BindConfiguration("ClipSaver:GuildDefaults")
             .Validate(s => s.Validate().Count == 0, "ClipSaver:GuildDefaults holds an invalid value.").ValidateOnStart();
         builder.Services.AddScoped<GuildSettingsStore>();

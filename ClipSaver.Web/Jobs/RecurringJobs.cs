@@ -27,6 +27,14 @@ public static class RecurringJobs
             IncrementalScansJob.RecurringJobId,
             EveryMinutes(sp.GetRequiredService<IOptions<ScanOptions>>().Value.IncrementalIntervalMinutes),
             (manager, id, cron) => manager.AddOrUpdate<IncrementalScansJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
+        services.AddSingleton(new RecurringJobDefinition(ExpiredIntentsJob.RecurringJobId, "17 * * * *",
+            (manager, id, cron) => manager.AddOrUpdate<ExpiredIntentsJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
+        services.AddSingleton(new RecurringJobDefinition(GracePeriodJob.RecurringJobId, "23 * * * *",
+            (manager, id, cron) => manager.AddOrUpdate<GracePeriodJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
+        services.AddSingleton(new RecurringJobDefinition(MemberCleanupJob.RecurringJobId, "41 3 * * *",
+            (manager, id, cron) => manager.AddOrUpdate<MemberCleanupJob>(id, j => j.RunAsync(null, false, CancellationToken.None), cron)));
+        services.AddSingleton(new RecurringJobDefinition(OrphanScan.RecurringJobId, "11 4 * * *",
+            (manager, id, cron) => manager.AddOrUpdate<OrphanScan>(id, j => j.RunAsync(false, false, CancellationToken.None), cron)));
         return services;
     }
 

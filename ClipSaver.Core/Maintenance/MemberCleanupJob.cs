@@ -1,0 +1,182 @@
+using System.Text.Json;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
+using ClipSaver.Core.Guilds;
+using ClipSaver.Core.Jobs;
+using ClipSaver.Core.Storage;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClipSaver.Core.Maintenance;
+
+/// <summary>Section <c>ClipSaver:MemberCleanup</c>.</summary>
+public sealed class MemberCleanupOptions
+{
+    public const string Section = "ClipSaver:MemberCleanup";
+
+    [System.ComponentModel.DataAnnotations.Range(1, 10_000)]
+    public int BatchSize { get; set; } = 50;
+
+    public TimeSpan DelayBetweenBatches { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+public sealed record MemberCleanupGuildResult(long GuildId, bool DryRun, long Departed, long MembersRemoved, long ClipsDeleted, long FilesDeleted, string? Error, IReadOnlyList<string> Examples);
+
+public sealed record MemberCleanupResult(bool Skipped, bool DryRun, IReadOnlyList<MemberCleanupGuildResult> Guilds, long UsersRemoved);
+
+/// <summary>
+/// Compares the members ClipSaver knows with Discord's member list (needs the members intent) and removes those who
+/// left, in batches. Their clips are kept or deleted as the guild's setting says. Users left with no guild, no
+/// login and no clip are removed too. A dry run reports and changes nothing. One guild's failure does not stop the
+/// others. Each guild's result is kept as an audit event.
+/// </summary>
+public sealed partial class MemberCleanupJob(
+    ClipSaverDbContext db,
+    ClipSaverConnection connection,
+    DiscordRestClient discord,
+    IClipStorage storage,
+    GuildSettingsStore settings,
+    IOptionsMonitor<MemberCleanupOptions> options,
+    TimeProvider clock,
+    ILogger<MemberCleanupJob> logger)
+{
+    public const string RecurringJobId = "member-cleanup";
+    public const string AuditAction = "maintenance.member_cleanup";
+
+    public const string MissingIntentMessage =
+        "ClipSaver cannot read the member list: the bot's Server Members intent is off. Switch it on in the Discord developer portal (Bot → Privileged Gateway Intents).";
+
+    [Queue(JobQueues.Maintenance)]
+    [AutomaticRetry(Attempts = 1)]
+    [JobDisplayName("Member cleanup (guild {0}, dry run {1})")]
+    public async Task<MemberCleanupResult> RunAsync(long? guildId, bool dryRun, CancellationToken cancellationToken)
+    {
+        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
+        if (held is null)
+        {
+            LogSkipped(logger);
+            return new MemberCleanupResult(true, dryRun, [], 0);
+        }
+
+        var guilds = await db.Guilds.AsNoTracking().Where(g => g.DeletedAt == null && (guildId == null || g.Id == guildId))
+            .OrderBy(g => g.Id).Select(g => g.Id).ToListAsync(cancellationToken);
+        var results = new List<MemberCleanupGuildResult>();
+        foreach (var id in guilds)
+        {
+            MemberCleanupGuildResult result;
+            try
+            {
+                result = await CleanGuildAsync(id, dryRun, cancellationToken);
+            }
+            catch (Exception e) when (e is DiscordApiException or HttpRequestException or TimeoutException)
+            {
+                var message = e is DiscordApiException { Status: System.Net.HttpStatusCode.Forbidden } ? MissingIntentMessage : e.Message;
+                result = new MemberCleanupGuildResult(id, dryRun, 0, 0, 0, 0, message, []);
+                LogGuildFailed(logger, e, id);
+            }
+
+            results.Add(result);
+            db.AuditEvents.Add(new AuditEvent
+            {
+                GuildId = id,
+                Action = AuditAction,
+                Summary = result.Error is not null ? $"Member cleanup failed: {result.Error}"
+                    : dryRun ? $"Member cleanup (dry run): {result.Departed} members left the server; nothing was changed."
+                    : $"Member cleanup: {result.MembersRemoved} members who left were removed; {result.ClipsDeleted} of their clips deleted.",
+                DataJson = JsonSerializer.Serialize(result, JsonSerializerOptions.Web),
+                CreatedAt = clock.GetUtcNow(),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var usersRemoved = dryRun ? 0 : await RemoveLoneUsersAsync(cancellationToken);
+        return new MemberCleanupResult(false, dryRun, results, usersRemoved);
+    }
+
+    private async Task<MemberCleanupGuildResult> CleanGuildAsync(long guildId, bool dryRun, CancellationToken cancellationToken)
+    {
+        var current = new HashSet<long>();
+        await foreach (var member in discord.GetGuildMembersAsync(Snowflake.FromInt64(guildId), cancellationToken))
+        {
+            if (member.User is { } user)
+            {
+                current.Add(user.Id.ToInt64());
+            }
+        }
+
+        var known = await db.GuildMembers.AsNoTracking().Where(m => m.GuildId == guildId).Select(m => m.UserId).ToListAsync(cancellationToken);
+        var departed = known.Where(id => !current.Contains(id)).ToList();
+        var examples = departed.Take(5).Select(id => $"user {id}").ToList();
+        if (dryRun || departed.Count == 0)
+        {
+            return new MemberCleanupGuildResult(guildId, dryRun, departed.Count, 0, 0, 0, null, examples);
+        }
+
+        var deleteClips = (await settings.GetAsync(guildId, cancellationToken)).DepartedMemberClips == DepartedMemberClips.Delete;
+        long removed = 0, clips = 0, files = 0;
+        var opts = options.CurrentValue;
+        foreach (var batch in departed.Chunk(opts.BatchSize))
+        {
+            if (deleteClips)
+            {
+                (var c, var f) = await DeleteClipsAsync(guildId, batch, cancellationToken);
+                clips += c;
+                files += f;
+            }
+
+            removed += await db.GuildMembers.Where(m => m.GuildId == guildId && batch.Contains(m.UserId)).ExecuteDeleteAsync(cancellationToken);
+            await Task.Delay(opts.DelayBetweenBatches, clock, cancellationToken);
+        }
+
+        return new MemberCleanupGuildResult(guildId, false, departed.Count, removed, clips, files, null, examples);
+    }
+
+    /// <summary>Deletes the departed members' clips: rows and counters in one transaction, files after it.</summary>
+    private async Task<(long Clips, long Files)> DeleteClipsAsync(long guildId, long[] authors, CancellationToken cancellationToken)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var doomed = await db.Clips.Where(c => c.GuildId == guildId && authors.Contains(c.AuthorId))
+            .Select(c => new { c.Id, c.ChannelId, c.StorageKey, c.SizeBytes }).ToListAsync(cancellationToken);
+        if (doomed.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var ids = doomed.Select(d => d.Id).ToList();
+        await db.Clips.Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(cancellationToken);
+        foreach (var channel in doomed.GroupBy(d => d.ChannelId))
+        {
+            var count = channel.LongCount();
+            var bytes = channel.Where(d => d.StorageKey != null).Sum(d => d.SizeBytes);
+            await db.Channels.Where(c => c.Id == channel.Key).ExecuteUpdateAsync(
+                s => s.SetProperty(c => c.ClipCount, c => c.ClipCount - count).SetProperty(c => c.ClipBytes, c => c.ClipBytes - bytes), cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        long files = 0;
+        foreach (var key in doomed.Where(d => d.StorageKey != null).Select(d => d.StorageKey!))
+        {
+            files += await storage.DeleteAsync(key, cancellationToken) ? 1 : 0;
+        }
+
+        return (doomed.Count, files);
+    }
+
+    /// <summary>Users with no guild membership, no login, no clip, no token and no access record are forgotten.</summary>
+    private async Task<long> RemoveLoneUsersAsync(CancellationToken cancellationToken) =>
+        await db.Users.Where(u => u.LastLoginAt == null
+                && !db.GuildMembers.Any(m => m.UserId == u.Id)
+                && !db.Clips.Any(c => c.AuthorId == u.Id)
+                && !db.UserGuildAccess.Any(a => a.UserId == u.Id)
+                && !db.ApiTokens.Any(t => t.UserId == u.Id)
+                && !db.InstallIntents.Any(i => i.UserId == u.Id))
+            .ExecuteDeleteAsync(cancellationToken);
+
+    [LoggerMessage(LogLevel.Information, "Member cleanup: another run is active; this one skips.")]
+    private static partial void LogSkipped(ILogger logger);
+
+    [LoggerMessage(LogLevel.Warning, "Member cleanup failed for guild {GuildId}; the other guilds go on.")]
+    private static partial void LogGuildFailed(ILogger logger, Exception e, long guildId);
+}

@@ -1,0 +1,235 @@
+using System.Text.Json;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Jobs;
+using ClipSaver.Core.Purging;
+using ClipSaver.Core.Scanning;
+using ClipSaver.Core.Storage;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClipSaver.Core.Maintenance;
+
+/// <summary>One kind of orphan: how many, and a few examples an operator can look up.</summary>
+public sealed record OrphanKind(string Kind, string Description, long Count, IReadOnlyList<string> Examples);
+
+public sealed record OrphanReport(bool Skipped, bool Fixed, DateTimeOffset At, IReadOnlyList<OrphanKind> Kinds)
+{
+    public long Total => Kinds.Sum(k => k.Count);
+}
+
+/// <summary>
+/// Looks across the whole installation for data that no longer belongs anywhere: clips of purged guilds, files
+/// without a clip, clips whose file is missing or has the wrong size (or checksum, when asked), and scans or purges
+/// stuck in running. With <c>fix</c> it removes the orphan rows and files and re-queues the stuck runs. Its report is
+/// kept as an audit event, so the admin page and the API can show the last one.
+/// </summary>
+public sealed partial class OrphanScan(
+    ClipSaverDbContext db,
+    ClipSaverConnection connection,
+    IClipStorage storage,
+    IBackgroundJobClient jobs,
+    IOptionsMonitor<ScanOptions> scanOptions,
+    TimeProvider clock,
+    ILogger<OrphanScan> logger)
+{
+    public const string RecurringJobId = "orphan-scan";
+    public const string AuditAction = "maintenance.orphan_scan";
+    private const int Examples = 5;
+
+    /// <summary>Runs and purges whose heartbeat is older than this are stuck.</summary>
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(30);
+
+    [Queue(JobQueues.Maintenance)]
+    [AutomaticRetry(Attempts = 1)]
+    [JobDisplayName("Orphan scan (fix: {0})")]
+    public async Task<OrphanReport> RunAsync(bool fix, bool verifyChecksums, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
+        if (held is null)
+        {
+            LogSkipped(logger);
+            return new OrphanReport(true, fix, now, []);
+        }
+
+        var kinds = new List<OrphanKind>
+        {
+            await ClipsOfPurgedGuildsAsync(fix, cancellationToken),
+            await FilesWithoutClipAsync(fix, cancellationToken),
+            await ClipsWithBadFileAsync(fix, verifyChecksums, cancellationToken),
+            await StuckScansAsync(fix, now, cancellationToken),
+            await StuckPurgesAsync(fix, now, cancellationToken),
+        };
+        var report = new OrphanReport(false, fix, now, kinds);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            Action = AuditAction,
+            Summary = $"Orphan scan{(fix ? " and fix" : "")}: {report.Total} found.",
+            DataJson = JsonSerializer.Serialize(report, JsonSerializerOptions.Web),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        LogDone(logger, report.Total, fix);
+        return report;
+    }
+
+    private async Task<OrphanKind> ClipsOfPurgedGuildsAsync(bool fix, CancellationToken cancellationToken)
+    {
+        var orphans = db.Clips.Where(c => db.Guilds.Any(g => g.Id == c.GuildId && g.PurgedAt != null));
+        var count = await orphans.LongCountAsync(cancellationToken);
+        var examples = await orphans.OrderBy(c => c.Id).Take(Examples).Select(c => "clip " + c.Id).ToListAsync(cancellationToken);
+        if (fix && count > 0)
+        {
+            var keys = await orphans.Where(c => c.StorageKey != null).Select(c => c.StorageKey!).ToListAsync(cancellationToken);
+            await orphans.ExecuteDeleteAsync(cancellationToken);
+            foreach (var key in keys)
+            {
+                await storage.DeleteAsync(key, cancellationToken);
+            }
+        }
+
+        return new OrphanKind("clips_of_purged_guilds", "Clips of a guild that was purged.", count, examples);
+    }
+
+    private async Task<OrphanKind> FilesWithoutClipAsync(bool fix, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        var examples = new List<string>();
+        var batch = new List<StoredObject>(1000);
+        async Task CheckAsync()
+        {
+            var keys = batch.Select(b => b.Key).ToList();
+            var known = (await db.Clips.Where(c => c.StorageKey != null && keys.Contains(c.StorageKey)).Select(c => c.StorageKey!).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+            foreach (var file in batch.Where(f => !known.Contains(f.Key)))
+            {
+                count++;
+                if (examples.Count < Examples)
+                {
+                    examples.Add(file.Key);
+                }
+
+                if (fix)
+                {
+                    await storage.DeleteAsync(file.Key, cancellationToken);
+                }
+            }
+
+            batch.Clear();
+        }
+
+        await foreach (var file in storage.ListAsync("", cancellationToken))
+        {
+            batch.Add(file);
+            if (batch.Count == 1000)
+            {
+                await CheckAsync();
+            }
+        }
+
+        await CheckAsync();
+        return new OrphanKind("files_without_clip", "Files in clip storage that no clip refers to.", count, examples);
+    }
+
+    private async Task<OrphanKind> ClipsWithBadFileAsync(bool fix, bool verifyChecksums, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        var examples = new List<string>();
+        long lastId = 0;
+        while (true)
+        {
+            var page = await db.Clips.AsNoTracking().Where(c => c.StorageKey != null && c.Id > lastId).OrderBy(c => c.Id).Take(500)
+                .Select(c => new { c.Id, c.ChannelId, StorageKey = c.StorageKey!, c.SizeBytes, c.Sha256 }).ToListAsync(cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            lastId = page[^1].Id;
+            foreach (var clip in page)
+            {
+                var info = await storage.GetInfoAsync(clip.StorageKey, cancellationToken);
+                var bad = info is null || info.SizeBytes != clip.SizeBytes
+                    || (verifyChecksums && clip.Sha256 is not null && !string.Equals(await Sha256Async(clip.StorageKey, cancellationToken), clip.Sha256, StringComparison.Ordinal));
+                if (!bad)
+                {
+                    continue;
+                }
+
+                count++;
+                if (examples.Count < Examples)
+                {
+                    examples.Add($"clip {clip.Id}: {(info is null ? "file missing" : "file differs")}");
+                }
+
+                if (fix)
+                {
+                    // The row goes back to "file pending": the channel's next scan downloads it again.
+                    await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+                    var reset = await db.Clips.Where(c => c.Id == clip.Id && c.StorageKey != null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, (string?)null).SetProperty(c => c.Sha256, (string?)null), cancellationToken);
+                    if (reset == 1)
+                    {
+                        await db.Channels.Where(c => c.Id == clip.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes - clip.SizeBytes), cancellationToken);
+                    }
+
+                    await tx.CommitAsync(cancellationToken);
+                    if (info is not null)
+                    {
+                        await storage.DeleteAsync(clip.StorageKey, cancellationToken);
+                    }
+                }
+            }
+        }
+
+        return new OrphanKind("clips_with_bad_file", verifyChecksums ? "Clips whose file is missing, or differs in size or checksum." : "Clips whose file is missing or differs in size.", count, examples);
+    }
+
+    private async Task<OrphanKind> StuckScansAsync(bool fix, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now - (StuckAfter > scanOptions.CurrentValue.StaleAfter ? StuckAfter : scanOptions.CurrentValue.StaleAfter);
+        var stuck = await db.ScanRuns.AsNoTracking().Where(r => r.Status == ScanStatus.Running && (r.HeartbeatAt == null || r.HeartbeatAt < cutoff))
+            .Select(r => r.Id).ToListAsync(cancellationToken);
+        if (fix)
+        {
+            foreach (var id in stuck)
+            {
+                // The scan job takes over a running run whose heartbeat is stale, and resumes from the cursor.
+                jobs.Enqueue<ScanJob>(j => j.RunAsync(id, CancellationToken.None));
+            }
+        }
+
+        return new OrphanKind("stuck_scans", $"Scans running without a sign of life for over {StuckAfter.TotalMinutes:0} minutes.", stuck.Count, [.. stuck.Take(Examples).Select(id => $"scan run {id}")]);
+    }
+
+    private async Task<OrphanKind> StuckPurgesAsync(bool fix, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoff = now - StuckAfter;
+        var stuck = await db.PurgeRuns.AsNoTracking()
+            .Where(r => (r.Status == PurgeStatus.Running && (r.HeartbeatAt == null || r.HeartbeatAt < cutoff))
+                || (r.Status == PurgeStatus.Scheduled && r.NotBefore < cutoff))
+            .Select(r => new { r.Id, r.GuildId, r.Scope, r.ChannelId }).ToListAsync(cancellationToken);
+        if (fix)
+        {
+            foreach (var r in stuck)
+            {
+                jobs.Enqueue<PurgeJob>(j => j.RunAsync(r.Id, r.GuildId, r.Scope, r.ChannelId, CancellationToken.None));
+            }
+        }
+
+        return new OrphanKind("stuck_purges", "Purges running without a sign of life, or scheduled but never started.", stuck.Count, [.. stuck.Take(Examples).Select(r => $"purge run {r.Id}")]);
+    }
+
+    private async Task<string?> Sha256Async(string key, CancellationToken cancellationToken)
+    {
+        await using var stream = await storage.OpenReadAsync(key, cancellationToken);
+        return stream is null ? null : Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream, cancellationToken));
+    }
+
+    [LoggerMessage(LogLevel.Information, "Orphan scan: another run is active; this one skips.")]
+    private static partial void LogSkipped(ILogger logger);
+
+    [LoggerMessage(LogLevel.Information, "Orphan scan: {Total} orphans found (fix: {Fix}).")]
+    private static partial void LogDone(ILogger logger, long total, bool fix);
+}
