@@ -18,6 +18,7 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     public DbSet<InstallIntent> InstallIntents => Set<InstallIntent>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<JobSwitch> JobSwitches => Set<JobSwitch>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -233,3 +233,12 @@ public sealed class ApiToken
     public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 }
+
+/// <summary>An operator's on/off switch for a recurring job (Hangfire cannot pause one; ClipSaver skips it).</summary>
+public sealed class JobSwitch
+{
+    public string JobId { get; set; } = "";
+    public bool Enabled { get; set; } = true;
+    public DateTimeOffset UpdatedAt { get; set; }
+    public long? UpdatedBy { get; set; }
+}

@@ -502,6 +502,31 @@ namespace ClipSaver.Core.Migrations
                     b.ToTable("install_intents", (string)null);
                 });
 
+            modelBuilder.Entity("ClipSaver.Core.Data.JobSwitch", b =>
+                {
+                    b.Property<string>("JobId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("job_id");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long?>("UpdatedBy")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("JobId")
+                        .HasName("pk_job_switches");
+
+                    b.ToTable("job_switches", (string)null);
+                });
+
             modelBuilder.Entity("ClipSaver.Core.Data.PurgeRun", b =>
                 {
                     b.Property<long>("Id")

@@ -2,6 +2,7 @@ using ClipSaver.Core;
 using ClipSaver.Core.Database;
 using ClipSaver.Web.Auth;
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -35,6 +36,16 @@ public static class HangfireSetup
         {
             // Succeeded and deleted jobs expire after this; failed jobs stay until an operator acts.
             JobExpirationTimeout = jobs.FinishedJobExpiration,
+        });
+        // This app's filters go through its own container (not Hangfire's static GlobalJobFilters), so that several
+        // app instances in one process each use their own database. Registered before AddHangfire, which only adds
+        // a provider when none is there.
+        builder.Services.AddSingleton<JobSwitchFilter>();
+        builder.Services.AddSingleton<IJobFilterProvider>(services =>
+        {
+            var own = new JobFilterCollection();
+            own.Add(services.GetRequiredService<JobSwitchFilter>());
+            return new JobFilterProviderCollection(JobFilterProviders.Providers, own);
         });
         builder.Services.AddHangfire((services, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
