@@ -47,6 +47,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<Scans>();
         builder.Services.AddScoped<ScanJob>();
         builder.Services.AddScoped<IncrementalScansJob>();
+        builder.Services.AddScoped<ChannelArchiving>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

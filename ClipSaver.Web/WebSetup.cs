@@ -22,6 +22,7 @@ public static class WebSetup
         builder.Services.AddScoped<Pages.Guilds.GuildContext>();
         builder.AddClipSaverAuth();
         builder.AddClipSaverHangfire();
+        builder.AddClipSaverApi();
         builder.Services.AddClipSaverHealthChecks();
 
         if (!builder.Environment.IsDevelopment())
@@ -61,6 +62,9 @@ public static class WebSetup
             c => !c.Request.Path.StartsWithSegments("/api") && !c.Request.Path.StartsWithSegments("/hangfire"),
             b => b.UseStatusCodePagesWithReExecute("/status/{0}"));
 
+        // The API's bodiless errors (a failed binding, 401, 405) get a ProblemDetails body.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), b => b.UseStatusCodePages());
+
         app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();
@@ -70,7 +74,7 @@ public static class WebSetup
         app.MapClipSaverHealth();
         app.MapClipSaverHangfireDashboard();
         app.MapRazorPages();
-        app.MapPurgesApi();
+        app.MapClipSaverApi();
         return app;
     }
 }

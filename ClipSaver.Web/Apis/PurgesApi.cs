@@ -1,6 +1,7 @@
 using System.Globalization;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
 using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,10 +16,10 @@ public static class PurgesApi
     public sealed record PurgeBody(string? Confirm);
 
     public sealed record PurgeStatusDto(
-        long Id,
-        long GuildId,
+        string Id,
+        string GuildId,
         string Scope,
-        long? ChannelId,
+        string? ChannelId,
         string Status,
         string? Step,
         DateTimeOffset RequestedAt,
@@ -29,20 +30,22 @@ public static class PurgesApi
         PurgeReport? Report,
         string? Error);
 
-    public sealed record PreviewDto(string Scope, long? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
+    public sealed record PreviewDto(string Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
 
     public static IEndpointRouteBuilder MapPurgesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization(Policies.Api).WithTags("Purges");
-        api.MapPost("/guilds/{guildId:long}/channels/{channelId:long}/purge", (long guildId, long channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId, PurgeScope.Channel, channelId, body, http, access, purges, clock, ct));
-        api.MapPost("/guilds/{guildId:long}/channels/purge", (long guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId, PurgeScope.AllChannels, null, body, http, access, purges, clock, ct));
-        api.MapPost("/guilds/{guildId:long}/purge", (long guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId, PurgeScope.Guild, null, body, http, access, purges, clock, ct));
-        api.MapGet("/guilds/{guildId:long}/purges/preview", PreviewAsync);
-        api.MapGet("/purges/{id:long}", GetAsync);
-        api.MapDelete("/purges/{id:long}", CancelAsync);
+        var api = app.MapApiGroup().WithTags("Purges");
+        api.MapPost("/guilds/{guildId}/channels/{channelId}/purge", (Snowflake guildId, Snowflake channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId.ToInt64(), PurgeScope.Channel, channelId.ToInt64(), body, http, access, purges, clock, ct));
+        api.MapPost("/guilds/{guildId}/channels/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId.ToInt64(), PurgeScope.AllChannels, null, body, http, access, purges, clock, ct));
+        api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, access, purges, clock, ct));
+        api.MapGet("/guilds/{guildId}/purges/preview", (Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct) =>
+            PreviewAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, clock, ct));
+        api.MapGet("/guilds/{guildId}/purges", (Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) => ListAsync(guildId.ToInt64(), http, access, db, ct));
+        api.MapGet("/purges/{id}", GetAsync);
+        api.MapDelete("/purges/{id}", CancelAsync);
         return app;
     }
 
@@ -121,7 +124,7 @@ public static class PurgesApi
 
         var p = await PurgePreview.CountAsync(db, guildId, s, channelId, ct);
         var now = clock.GetUtcNow();
-        return TypedResults.Ok(new PreviewDto(scope!, channelId, p.Clips, p.Files, p.Bytes, p.ScanRuns, p.Members, p.Channels, cooldown > now ? cooldown : null, PurgePhrases.For(s, channelName)));
+        return TypedResults.Ok(new PreviewDto(scope!, channelId is { } cid ? ApiSetup.Id(cid) : null, p.Clips, p.Files, p.Bytes, p.ScanRuns, p.Members, p.Channels, cooldown > now ? cooldown : null, PurgePhrases.For(s, channelName)));
     }
 
     private static async Task<Results<Ok<PurgeStatusDto>, NotFound<ProblemDetails>>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
@@ -155,10 +158,21 @@ public static class PurgesApi
             : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too late to cancel.", detail: "This purge has already started or ended.");
     }
 
+    private static async Task<IResult> ListAsync(long guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    {
+        if (await ApiSetup.CheckGuildAsync(http, access, guildId, GuildRole.Manager, live: false, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guildId).OrderByDescending(p => p.RequestedAt).Take(100).ToListAsync(ct);
+        return TypedResults.Ok(runs.Select(ToDto).ToList());
+    }
+
     private static NotFound<ProblemDetails> GuildNotFound() => TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown guild." });
 
     private static PurgeStatusDto ToDto(PurgeRun r) => new(
-        r.Id, r.GuildId, r.Scope switch { PurgeScope.Channel => "channel", PurgeScope.AllChannels => "all", _ => "guild" }, r.ChannelId,
+        ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope switch { PurgeScope.Channel => "channel", PurgeScope.AllChannels => "all", _ => "guild" }, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
         SnakeCase(r.Status.ToString()), r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
         PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error);
 

@@ -6,10 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Auth;
 
-/// <summary>
-/// <c>Authorization: Bearer cs_…</c> for the REST API. The API accepts only tokens, never the session cookie, so a
-/// page on another site cannot make a signed-in browser call it (no CSRF surface).
-/// </summary>
+/// <summary><c>Authorization: Bearer cs_…</c> for the REST API; the token acts as its user.</summary>
 public sealed class ApiTokenAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiTokens tokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {

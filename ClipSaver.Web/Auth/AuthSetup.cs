@@ -13,7 +13,7 @@ public static class Policies
     /// <summary>Operators: Discord user ids listed in <c>ClipSaver:Operators</c>.</summary>
     public const string Operator = "operator";
 
-    /// <summary>REST API callers, signed in with an API token.</summary>
+    /// <summary>REST API callers: an API token, or the browser's cookie (then unsafe methods need the antiforgery header).</summary>
     public const string Api = "api";
 }
 
@@ -44,7 +44,7 @@ public static class AuthSetup
         builder.Services.AddSingleton<IAuthorizationHandler, OperatorHandler>();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Operator, p => p.RequireAuthenticatedUser().AddRequirements(new OperatorRequirement()))
-            .AddPolicy(Policies.Api, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+            .AddPolicy(Policies.Api, p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName, CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser());
         return builder;
     }
 

@@ -14,7 +14,7 @@ namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>The guild's channels grouped by category, with the archive switch, "Scan now" and "Stop scan" (htmx, one row at a time).</summary>
 [Authorize]
-public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, GuildSettingsStore settings, Scans scans, IBackgroundJobClient jobs, TimeProvider clock) : PageModel
+public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, ChannelArchiving archiving, Scans scans, IBackgroundJobClient jobs) : PageModel
 {
     public sealed record Row(long Id, string Name, int Type, long? ParentId, int Position, bool Nsfw, bool IsThread, bool IsReading, long Clips, long Bytes,
         DateTimeOffset? LastScanAt, DateTimeOffset? DeletedAt, ScanStatus? ScanStatus, long ScanMessages, long ScanClips, bool StopRequested, string? ScanError)
@@ -70,46 +70,18 @@ public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, G
             return NotFound();
         }
 
-        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == channelId && c.GuildId == guildId && c.Type != DiscordChannelTypes.GuildCategory, cancellationToken);
-        if (channel is null)
+        if (!guild.CanChange)
         {
-            return NotFound();
+            return await RowAsync(guild, channelId, ChannelArchiving.ReadOnlyMessage, StatusCodes.Status409Conflict, cancellationToken);
         }
 
-        if (!guild.CanChange || channel.DeletedAt is not null)
+        return await archiving.SetAsync(guildId, channelId, on, User.DiscordUserId(), cancellationToken) switch
         {
-            return await RowAsync(guild, channelId, "This channel is read-only: ClipSaver is no longer in the server, or the channel was deleted.", StatusCodes.Status409Conflict, cancellationToken);
-        }
-
-        if (on && channel.Nsfw && !(await settings.GetAsync(guildId, cancellationToken)).AllowNsfwChannels)
-        {
-            return await RowAsync(guild, channelId, "This channel is marked NSFW. Allow NSFW channels in the settings first.", StatusCodes.Status422UnprocessableEntity, cancellationToken);
-        }
-
-        if (channel.IsReading != on)
-        {
-            channel.IsReading = on;
-            db.AuditEvents.Add(new AuditEvent
-            {
-                GuildId = guildId,
-                ActorUserId = User.DiscordUserId(),
-                Action = on ? "channel.archiving_on" : "channel.archiving_off",
-                Summary = $"Archiving {(on ? "switched on" : "switched off")} for #{channel.Name}.",
-                CreatedAt = clock.GetUtcNow(),
-            });
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        if (on)
-        {
-            await scans.StartAsync(guildId, channelId, ScanKind.Backfill, cancellationToken);
-        }
-        else
-        {
-            await scans.StopChannelScansAsync(channelId, "Archiving was switched off.", cancellationToken);
-        }
-
-        return await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken);
+            ArchiveSwitchResult.UnknownChannel => NotFound(),
+            ArchiveSwitchResult.ReadOnly => await RowAsync(guild, channelId, ChannelArchiving.ReadOnlyMessage, StatusCodes.Status409Conflict, cancellationToken),
+            ArchiveSwitchResult.NsfwNotAllowed => await RowAsync(guild, channelId, ChannelArchiving.NsfwMessage, StatusCodes.Status422UnprocessableEntity, cancellationToken),
+            _ => await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken),
+        };
     }
 
     public async Task<IActionResult> OnPostScanAsync(long guildId, long channelId, CancellationToken cancellationToken)

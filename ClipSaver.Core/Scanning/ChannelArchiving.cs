@@ -1,0 +1,69 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
+using ClipSaver.Core.Guilds;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Core.Scanning;
+
+public enum ArchiveSwitchResult
+{
+    Done,
+    UnknownChannel,
+
+    /// <summary>The guild was removed or the channel deleted: read-only.</summary>
+    ReadOnly,
+
+    /// <summary>An NSFW channel while the guild does not allow NSFW channels.</summary>
+    NsfwNotAllowed,
+}
+
+/// <summary>The archive switch of a channel, shared by the page and the API: on starts a backfill, off stops the channel's scans.</summary>
+public sealed class ChannelArchiving(ClipSaverDbContext db, GuildSettingsStore settings, Scans scans, TimeProvider clock)
+{
+    public const string NsfwMessage = "This channel is marked NSFW. Allow NSFW channels in the settings first.";
+    public const string ReadOnlyMessage = "This channel is read-only: ClipSaver is no longer in the server, or the channel was deleted.";
+
+    public async Task<ArchiveSwitchResult> SetAsync(long guildId, long channelId, bool on, long? userId, CancellationToken cancellationToken)
+    {
+        var channel = await db.Channels.FirstOrDefaultAsync(c => c.Id == channelId && c.GuildId == guildId && c.Type != DiscordChannelTypes.GuildCategory, cancellationToken);
+        if (channel is null)
+        {
+            return ArchiveSwitchResult.UnknownChannel;
+        }
+
+        if (channel.DeletedAt is not null || await db.Guilds.AnyAsync(g => g.Id == guildId && g.DeletedAt != null, cancellationToken))
+        {
+            return ArchiveSwitchResult.ReadOnly;
+        }
+
+        if (on && channel.Nsfw && !(await settings.GetAsync(guildId, cancellationToken)).AllowNsfwChannels)
+        {
+            return ArchiveSwitchResult.NsfwNotAllowed;
+        }
+
+        if (channel.IsReading != on)
+        {
+            channel.IsReading = on;
+            db.AuditEvents.Add(new AuditEvent
+            {
+                GuildId = guildId,
+                ActorUserId = userId,
+                Action = on ? "channel.archiving_on" : "channel.archiving_off",
+                Summary = $"Archiving {(on ? "switched on" : "switched off")} for #{channel.Name}.",
+                CreatedAt = clock.GetUtcNow(),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        if (on)
+        {
+            await scans.StartAsync(guildId, channelId, ScanKind.Backfill, cancellationToken);
+        }
+        else
+        {
+            await scans.StopChannelScansAsync(channelId, "Archiving was switched off.", cancellationToken);
+        }
+
+        return ArchiveSwitchResult.Done;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using ClipSaver.Core.Access;
+using ClipSaver.Web.Auth;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Scalar.AspNetCore;
+
+namespace ClipSaver.Web.Apis;
+
+/// <summary>Section <c>ClipSaver:Api</c>.</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "ClipSaver:Api";
+
+    /// <summary>Requests per minute per caller (token or signed-in user).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
+    public int RequestsPerMinute { get; set; } = 300;
+}
+
+/// <summary>The REST API's plumbing in one place: authentication, antiforgery for cookie callers, rate limits, OpenAPI.</summary>
+public static class ApiSetup
+{
+    public const string RateLimitPolicy = "api";
+
+    public static WebApplicationBuilder AddClipSaverApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var perMinute = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.RequestsPerMinute ?? new ApiOptions().RequestsPerMinute;
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(RateLimitPolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.User.DiscordUserId()?.ToString(CultureInfo.InvariantCulture) ?? http.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : 60;
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                await context.HttpContext.Response.WriteAsJsonAsync(
+                    new ProblemDetails { Status = 429, Title = "Too many requests.", Detail = $"Slow down: try again in {retryAfter} seconds.", Type = "https://httpwg.org/specs/rfc6585.html#status-429" },
+                    cancellationToken);
+            };
+        });
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "ClipSaver API";
+            document.Info.Description = "Everything the dashboard does, under the same rules. Authenticate with `Authorization: Bearer cs_…` (create a token at /account/tokens).";
+            return Task.CompletedTask;
+        }));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapApiGroup(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/api")
+            .RequireAuthorization(Policies.Api)
+            .RequireRateLimiting(RateLimitPolicy)
+            .AddEndpointFilter(RequireAntiforgeryForCookies)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    public static IEndpointRouteBuilder MapClipSaverApi(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("ClipSaver API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapGuildsApi();
+        app.MapPurgesApi();
+        app.MapMaintenanceApi();
+        return app;
+    }
+
+    /// <summary>A signed-in browser may call the API with its cookie, but an unsafe method then needs the antiforgery header.</summary>
+    private static async ValueTask<object?> RequireAntiforgeryForCookies(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var unsafeMethod = !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
+        var byToken = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        if (unsafeMethod && !byToken)
+        {
+            var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing or invalid antiforgery token.",
+                    detail: "A request signed in with the browser's cookie must send the RequestVerificationToken header; scripts should use an API token instead.");
+            }
+        }
+
+        return await next(context);
+    }
+
+    /// <summary>404 for a guild the caller may not see; 403 when they see it but lack the role; null when allowed.</summary>
+    public static async Task<IResult?> CheckGuildAsync(HttpContext http, GuildAccess access, long guildId, GuildRole needed, bool live, CancellationToken cancellationToken)
+    {
+        var userId = http.User.DiscordUserId()!.Value;
+        var role = live ? await access.GetLiveRoleAsync(guildId, userId, cancellationToken) : await access.GetRoleAsync(guildId, userId, cancellationToken);
+        if (role == GuildRole.None)
+        {
+            return NotFound("guild");
+        }
+
+        return role < needed
+            ? TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: needed == GuildRole.Owner ? "Only the server's owner may do this." : "You may not change this server.")
+            : null;
+    }
+
+    public static NotFound<ProblemDetails> NotFound(string what) =>
+        TypedResults.NotFound(new ProblemDetails { Status = 404, Title = $"Unknown {what}.", Type = "https://www.rfc-editor.org/rfc/rfc9110#status.404" });
+
+    public static ProblemHttpResult BadRequest(string title, string? detail = null) =>
+        TypedResults.Problem(statusCode: 400, title: title, detail: detail, type: "https://www.rfc-editor.org/rfc/rfc9110#status.400");
+
+    public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+}
