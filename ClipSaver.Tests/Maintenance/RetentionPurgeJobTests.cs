@@ -34,7 +34,7 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
     private RetentionPurgeJob NewJob(ClipSaverDbContext context, int batchSize = 2) => new(
         context,
         new ClipSaverConnection(_db.ConnectionString),
-        new StaticOptions(new RetentionOptions { JobRecordHours = 48, BatchSize = batchSize }),
+        new StaticMonitor<RetentionOptions>(new RetentionOptions { JobRecordHours = 48, BatchSize = batchSize }),
         _clock,
         NullLogger<RetentionPurgeJob>.Instance);
 
@@ -140,14 +140,5 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
         var result = await NewJob(jobContext, batchSize: 3).RunAsync(null, CancellationToken.None);
 
         Assert.Equal(7, result.ScanRunsDeleted);
-    }
-
-    private sealed class StaticOptions(RetentionOptions value) : IOptionsMonitor<RetentionOptions>
-    {
-        public RetentionOptions CurrentValue => value;
-
-        public RetentionOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<RetentionOptions, string?> listener) => null;
     }
 }

@@ -140,12 +140,3 @@ public abstract class PurgeFixture : IAsyncLifetime
         return string.Join("\n", clips.Concat(channels).Concat(scans).Concat(members).Concat(files));
     }
 }
-
-public sealed class StaticMonitor<T>(T value) : IOptionsMonitor<T>
-{
-    public T CurrentValue => value;
-
-    public T Get(string? name) => value;
-
-    public IDisposable? OnChange(Action<T, string?> listener) => null;
-}

@@ -1,0 +1,88 @@
+using ClipSaver.Core;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Maintenance;
+using ClipSaver.Core.Purging;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClipSaver.Tests.Maintenance;
+
+public sealed class HousekeepingTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    private TestDb _db = null!;
+    private long _user;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        await using var context = _db.CreateContext();
+        _user = TestData.NewId();
+        context.Users.Add(new User { Id = _user, Username = "u", CreatedAt = _clock.GetUtcNow() });
+        await context.SaveChangesAsync();
+    }
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    [Fact]
+    public async Task Install_intents_go_only_after_their_expiry_plus_the_grace_period()
+    {
+        var now = _clock.GetUtcNow();
+        await using (var context = _db.CreateContext())
+        {
+            context.InstallIntents.AddRange(
+                new InstallIntent { State = "long-gone", UserId = _user, CreatedAt = now.AddHours(-3), ExpiresAt = now.AddHours(-2) },
+                new InstallIntent { State = "in-grace", UserId = _user, CreatedAt = now.AddMinutes(-40), ExpiresAt = now.AddMinutes(-30) },
+                new InstallIntent { State = "alive", UserId = _user, CreatedAt = now, ExpiresAt = now.AddMinutes(10) });
+            await context.SaveChangesAsync();
+        }
+
+        await using var jobContext = _db.CreateContext();
+        var job = new ExpiredIntentsJob(jobContext, new ClipSaverConnection(_db.ConnectionString),
+            new StaticMonitor<HousekeepingOptions>(new HousekeepingOptions { IntentGrace = TimeSpan.FromHours(1) }), _clock, NullLogger<ExpiredIntentsJob>.Instance);
+        var result = await job.RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, result.Deleted);
+        Assert.Equal(["alive", "in-grace"], await jobContext.InstallIntents.OrderBy(i => i.State).Select(i => i.State).ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_removed_guild_is_purged_after_its_grace_days_and_not_before_nor_when_reinvited()
+    {
+        var now = _clock.GetUtcNow();
+        Guild Removed(int daysAgo) => new()
+        {
+            Id = TestData.NewId(), Name = $"removed {daysAgo} days ago", OwnerId = _user, CreatedAt = now.AddDays(-100),
+            DeletedAt = now.AddDays(-daysAgo), DeletionReason = GuildDeletionReason.BotRemoved,
+        };
+        var due = Removed(31);
+        var inGrace = Removed(29);
+        var reinvited = TestData.Guild(ownerId: _user);
+        await using (var context = _db.CreateContext())
+        {
+            context.AddRange(due, inGrace, reinvited);
+            await context.SaveChangesAsync();
+        }
+
+        await using (var jobContext = _db.CreateContext())
+        {
+            var storage = TestJobs.Storage(_db);
+            var purges = new PurgeRequests(jobContext, TestJobs.Client(storage), new StaticMonitor<PurgeOptions>(new PurgeOptions()), _clock);
+            var job = new GracePeriodJob(jobContext, new ClipSaverConnection(_db.ConnectionString), purges,
+                new StaticMonitor<RetentionOptions>(new RetentionOptions { RemovedGuildGraceDays = 30 }), _clock, NullLogger<GracePeriodJob>.Instance);
+
+            var first = await job.RunAsync(CancellationToken.None);
+            var second = await job.RunAsync(CancellationToken.None);
+
+            Assert.Equal([due.Id], first.GuildsPurged);
+            Assert.Empty(second.GuildsPurged);
+        }
+
+        await using var check = _db.CreateContext();
+        var run = await check.PurgeRuns.SingleAsync();
+        Assert.Equal((due.Id, PurgeScope.Guild, PurgeStatus.Scheduled, (long?)null), (run.GuildId, run.Scope, run.Status, run.RequestedBy));
+        Assert.NotNull(run.HangfireJobId);
+    }
+}

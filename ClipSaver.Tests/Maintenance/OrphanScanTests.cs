@@ -1,0 +1,161 @@
+using ClipSaver.Core;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Maintenance;
+using ClipSaver.Core.Scanning;
+using ClipSaver.Core.Storage;
+using ClipSaver.Tests.Infrastructure;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClipSaver.Tests.Maintenance;
+
+public sealed class OrphanScanTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    private TestDb _db = null!;
+    private LocalFolderClipStorage _storage = null!;
+    private JobStorage _jobs = null!;
+    private string _root = null!;
+    private long _guild;
+    private long _channel;
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        _root = Directory.CreateTempSubdirectory("clipsaver-orphans-").FullName;
+        _storage = new LocalFolderClipStorage(new StaticMonitor<StorageOptions>(new StorageOptions { Root = _root }));
+        _jobs = TestJobs.Storage(_db);
+        await using var context = _db.CreateContext();
+        var guild = TestData.Guild();
+        var channel = TestData.Channel(guild.Id);
+        context.AddRange(guild, channel);
+        await context.SaveChangesAsync();
+        (_guild, _channel) = (guild.Id, channel.Id);
+        for (var i = 0; i < 3; i++)
+        {
+            await AddClipAsync(context, _guild, _channel, withFile: true);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private OrphanScan NewScan(ClipSaverDbContext context) => new(
+        context, new ClipSaverConnection(_db.ConnectionString), _storage, TestJobs.Client(_jobs),
+        new StaticMonitor<ScanOptions>(new ScanOptions()), _clock, NullLogger<OrphanScan>.Instance);
+
+    [Fact]
+    public async Task A_healthy_installation_has_no_orphans()
+    {
+        await using var context = _db.CreateContext();
+
+        var report = await NewScan(context).RunAsync(fix: false, verifyChecksums: true, CancellationToken.None);
+
+        Assert.False(report.Skipped);
+        Assert.Equal(0, report.Total);
+        Assert.Equal(1, await context.AuditEvents.CountAsync(a => a.Action == OrphanScan.AuditAction));
+    }
+
+    [Fact]
+    public async Task Each_planted_orphan_is_found_and_the_fix_removes_exactly_those()
+    {
+        long purgedClip, missingFileClip, wrongSizeClip, stuckScan, stuckPurge;
+        await using (var context = _db.CreateContext())
+        {
+            var purged = TestData.Guild();
+            purged.DeletedAt = _clock.GetUtcNow().AddDays(-1);
+            purged.PurgedAt = _clock.GetUtcNow().AddDays(-1);
+            var purgedChannel = TestData.Channel(purged.Id);
+            context.AddRange(purged, purgedChannel);
+            await context.SaveChangesAsync();
+            purgedClip = await AddClipAsync(context, purged.Id, purgedChannel.Id, withFile: true);
+            missingFileClip = await AddClipAsync(context, _guild, _channel, withFile: true);
+            wrongSizeClip = await AddClipAsync(context, _guild, _channel, withFile: true);
+            var missing = await context.Clips.Where(c => c.Id == missingFileClip).Select(c => c.StorageKey!).FirstAsync();
+            await _storage.DeleteAsync(missing, CancellationToken.None);
+            await context.Clips.Where(c => c.Id == wrongSizeClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.SizeBytes, 1));
+            await _storage.PutAsync($"{_guild}/{_channel}/999.mp4", new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
+
+            var scan = TestData.ScanRun(_guild, _channel, ScanStatus.Running, null);
+            scan.HeartbeatAt = _clock.GetUtcNow().AddHours(-2);
+            var purge = TestData.PurgeRun(_guild, PurgeStatus.Running, null);
+            purge.HeartbeatAt = _clock.GetUtcNow().AddHours(-2);
+            context.AddRange(scan, purge);
+            await context.SaveChangesAsync();
+            (stuckScan, stuckPurge) = (scan.Id, purge.Id);
+        }
+
+        var before = await HealthySnapshotAsync();
+        await using (var context = _db.CreateContext())
+        {
+            var report = await NewScan(context).RunAsync(fix: false, verifyChecksums: false, CancellationToken.None);
+            Assert.Equal(1, Count(report, "clips_of_purged_guilds"));
+            Assert.Equal(1, Count(report, "files_without_clip"));
+            Assert.Equal(2, Count(report, "clips_with_bad_file"));
+            Assert.Equal(1, Count(report, "stuck_scans"));
+            Assert.Equal(1, Count(report, "stuck_purges"));
+            Assert.Contains($"clip {purgedClip}", report.Kinds.Single(k => k.Kind == "clips_of_purged_guilds").Examples);
+        }
+
+        await using (var context = _db.CreateContext())
+        {
+            var fixedReport = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
+            Assert.True(fixedReport.Fixed);
+        }
+
+        await using (var check = _db.CreateContext())
+        {
+            Assert.False(await check.Clips.AnyAsync(c => c.Id == purgedClip));
+            Assert.Null(await check.Clips.Where(c => c.Id == missingFileClip).Select(c => c.StorageKey).FirstAsync());
+            Assert.Null(await check.Clips.Where(c => c.Id == wrongSizeClip).Select(c => c.StorageKey).FirstAsync());
+            Assert.Null(await _storage.GetInfoAsync($"{_guild}/{_channel}/999.mp4", CancellationToken.None));
+            var enqueued = _jobs.GetMonitoringApi().EnqueuedJobs("scan", 0, 10).Select(j => j.Value.Job.Args[0]).Concat(
+                _jobs.GetMonitoringApi().EnqueuedJobs("purge", 0, 10).Select(j => j.Value.Job.Args[0])).ToList();
+            Assert.Contains(stuckScan, enqueued);
+            Assert.Contains(stuckPurge, enqueued);
+        }
+
+        // The healthy clips and their files were not touched.
+        Assert.Equal(before, await HealthySnapshotAsync());
+    }
+
+    private static long Count(OrphanReport report, string kind) => report.Kinds.Single(k => k.Kind == kind).Count;
+
+    private async Task<string> HealthySnapshotAsync()
+    {
+        await using var context = _db.CreateContext();
+        var rows = await context.Clips.Where(c => c.GuildId == _guild && c.SizeBytes > 1 && c.StorageKey != null).OrderBy(c => c.Id)
+            .Select(c => $"{c.Id}|{c.StorageKey}|{c.Sha256}").Take(3).ToListAsync();
+        var files = new List<string>();
+        foreach (var key in rows.Select(r => r.Split('|')[1]))
+        {
+            files.Add($"{key}|{(await _storage.GetInfoAsync(key, CancellationToken.None))?.SizeBytes}");
+        }
+
+        return string.Join("\n", rows.Concat(files));
+    }
+
+    private async Task<long> AddClipAsync(ClipSaverDbContext context, long guildId, long channelId, bool withFile)
+    {
+        var attachment = TestData.NewId();
+        var key = ClipStorageKeys.ForAttachment(guildId, channelId, attachment, "clip.mp4");
+        var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64);
+        var stored = withFile ? await _storage.PutAsync(key, new MemoryStream(bytes), 1000, CancellationToken.None) : null;
+        var author = TestData.NewId();
+        context.Users.Add(new User { Id = author, Username = "a", CreatedAt = _clock.GetUtcNow() });
+        var clip = new Clip
+        {
+            GuildId = guildId, ChannelId = channelId, MessageId = TestData.NewId(), AttachmentId = attachment, AuthorId = author,
+            FileName = "clip.mp4", SizeBytes = bytes.Length, PostedAt = _clock.GetUtcNow(), ArchivedAt = _clock.GetUtcNow(),
+            StorageKey = stored?.Key, Sha256 = stored?.Sha256,
+        };
+        context.Clips.Add(clip);
+        await context.SaveChangesAsync();
+        return clip.Id;
+    }
+}
