@@ -11,18 +11,31 @@ public static class DatabaseMigrator
     public const string HangfireSchema = "hangfire";
 
     /// <summary>
-    /// Applies EF Core migrations and Hangfire's schema. Both take a database lock while they work, so two
-    /// instances starting at once wait for each other instead of corrupting the schema.
+    /// Applies EF Core migrations and Hangfire's schema under one session advisory lock, so that two instances
+    /// starting at once run one after the other: the second finds nothing left to do. (EF Core's own migration
+    /// lock covers each migration's transaction, not the whole sequence.)
     /// </summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ClipSaverDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
-
         var connectionString = scope.ServiceProvider.GetRequiredService<ClipSaverConnection>().ConnectionString;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        PostgreSqlObjectsInstaller.Install(connection, HangfireSchema);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended('clipsaver:migrate', 0))", connection))
+        {
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ClipSaverDbContext>();
+            await db.Database.MigrateAsync(cancellationToken);
+            PostgreSqlObjectsInstaller.Install(connection, HangfireSchema);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended('clipsaver:migrate', 0))", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 }

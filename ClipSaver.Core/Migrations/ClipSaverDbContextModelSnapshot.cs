@@ -317,6 +317,9 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ix_clips_attachment_id")
                         .HasFilter("attachment_id IS NOT NULL");
 
+                    b.HasIndex("GuildId", "ArchivedAt")
+                        .HasDatabaseName("ix_clips_guild_id_archived_at");
+
                     b.HasIndex("GuildId", "AuthorId")
                         .HasDatabaseName("ix_clips_guild_id_author_id");
 

@@ -138,21 +138,26 @@ public sealed partial class PurgeJob(
     private async Task DeleteRowsAsync(long runId, long guildId, PurgeScope scope, long? channelId, int batchSize, CancellationToken cancellationToken)
     {
         var channelFilter = scope == PurgeScope.Channel ? "AND channel_id = @channel" : "";
+        // Newest first along the (channel|guild, posted_at, id) index, continuing after the last row deleted, so that
+        // no batch walks over the index entries of rows already gone. No row locks before the delete (they would
+        // write every row twice): a second copy of this job that picks the same rows waits for the first, finds
+        // them gone, and counts only what it deleted itself.
+        var cursor = (PostedAt: DateTimeOffset.MaxValue, Id: long.MaxValue);
         while (true)
         {
-            // SKIP LOCKED: a second copy of this job takes other rows, and each copy counts only what it deleted.
-            var deleted = await DeleteBatchAsync(runId, "clips",
-                $"""
-                WITH doomed AS (
-                    SELECT id FROM clips WHERE guild_id = @guild {channelFilter} ORDER BY id LIMIT @batch FOR UPDATE SKIP LOCKED),
-                gone AS (DELETE FROM clips c USING doomed d WHERE c.id = d.id RETURNING c.size_bytes)
-                SELECT count(*), coalesce(sum(size_bytes), 0) FROM gone
-                """,
-                guildId, channelId, batchSize, cancellationToken);
-            if (deleted == 0 && !await db.Clips.AnyAsync(c => c.GuildId == guildId && (scope != PurgeScope.Channel || c.ChannelId == channelId), cancellationToken))
+            var batch = await DeleteClipBatchAsync(runId, guildId, scope == PurgeScope.Channel ? channelId : null, cursor, batchSize, cancellationToken);
+            if (batch is { } next)
+            {
+                cursor = next;
+                continue;
+            }
+
+            if (!await db.Clips.AnyAsync(c => c.GuildId == guildId && (scope != PurgeScope.Channel || c.ChannelId == channelId), cancellationToken))
             {
                 break;
             }
+
+            cursor = (DateTimeOffset.MaxValue, long.MaxValue);
         }
 
         while (true)
@@ -183,9 +188,55 @@ public sealed partial class PurgeJob(
                 .SetProperty(c => c.BackfillComplete, false), cancellationToken);
     }
 
+    /// <summary>Deletes one batch of clips after the cursor; returns the new cursor, or null when nothing was left after it.</summary>
+    private async Task<(DateTimeOffset PostedAt, long Id)?> DeleteClipBatchAsync(
+        long runId, long guildId, long? channelId, (DateTimeOffset PostedAt, long Id) after, int batchSize, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        cmd.Transaction = tx.GetDbTransaction();
+        cmd.CommandText = $"""
+            WITH doomed AS (
+                SELECT id, posted_at FROM clips
+                WHERE guild_id = @guild {(channelId is null ? "" : "AND channel_id = @channel")} AND (posted_at, id) < (@after_posted, @after_id)
+                ORDER BY posted_at DESC, id DESC LIMIT @batch),
+            gone AS (DELETE FROM clips c USING doomed d WHERE c.id = d.id RETURNING c.size_bytes)
+            SELECT (SELECT count(*) FROM gone), (SELECT coalesce(sum(size_bytes), 0) FROM gone), (SELECT count(*) FROM doomed),
+                (SELECT posted_at FROM doomed ORDER BY posted_at, id LIMIT 1), (SELECT id FROM doomed ORDER BY posted_at, id LIMIT 1)
+            """;
+        AddParameter(cmd, "guild", guildId);
+        AddParameter(cmd, "channel", channelId ?? 0);
+        AddParameter(cmd, "batch", batchSize);
+        AddParameter(cmd, "after_posted", after.PostedAt);
+        AddParameter(cmd, "after_id", after.Id);
+        long count, bytes, picked;
+        (DateTimeOffset, long)? next = null;
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            (count, bytes, picked) = (reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture), reader.GetInt64(2));
+            if (picked > 0)
+            {
+                next = (reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4));
+            }
+        }
+
+        if (count > 0)
+        {
+            await AddAsync(runId, ["rows_deleted", "clips"], count, cancellationToken);
+            await AddAsync(runId, ["clip_bytes_deleted"], bytes, cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        await MaxAsync(runId, ["longest_transaction_ms"], (long)Math.Ceiling(watch.Elapsed.TotalMilliseconds), cancellationToken);
+        return next;
+    }
+
     /// <summary>Runs one bounded delete and adds its counts to the run's report in the same transaction.</summary>
     private async Task<long> DeleteBatchAsync(long runId, string table, string sql, long guildId, long? channelId, int batchSize, CancellationToken cancellationToken)
     {
+        var watch = Stopwatch.StartNew();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var conn = db.Database.GetDbConnection();
         await using var cmd = conn.CreateCommand();
@@ -212,6 +263,7 @@ public sealed partial class PurgeJob(
         }
 
         await tx.CommitAsync(cancellationToken);
+        await MaxAsync(runId, ["longest_transaction_ms"], (long)Math.Ceiling(watch.Elapsed.TotalMilliseconds), cancellationToken);
         return count;
     }
 
@@ -341,6 +393,14 @@ public sealed partial class PurgeJob(
             WHERE id = {{runId}}
             """, cancellationToken);
     }
+
+    private Task<int> MaxAsync(long runId, string[] path, long value, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync(
+            $$"""
+            UPDATE purge_runs SET progress = jsonb_set(coalesce(progress, '{}'::jsonb), {{path}}::text[],
+                to_jsonb(greatest(coalesce((progress #>> {{path}}::text[])::bigint, 0), {{value}})))
+            WHERE id = {{runId}}
+            """, cancellationToken);
 
     private Task<int> SetAsync(long runId, string[] path, JsonNode value, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync(

@@ -10,7 +10,8 @@ public sealed record PurgeReport(
     long BytesDeleted,
     bool? VerificationOk,
     IReadOnlyList<string> Warnings,
-    IReadOnlyDictionary<string, long> TimingsMs)
+    IReadOnlyDictionary<string, long> TimingsMs,
+    long LongestTransactionMs = 0)
 {
     public static PurgeReport Parse(string? json)
     {
@@ -29,7 +30,8 @@ public sealed record PurgeReport(
             Number(root, "file_bytes_deleted"),
             root.TryGetProperty("verification", out var v) && v.TryGetProperty("ok", out var ok) ? ok.GetBoolean() : null,
             root.TryGetProperty("warnings", out var w) ? [.. w.EnumerateArray().Select(x => x.GetString() ?? "")] : [],
-            Numbers(root, "timings_ms"));
+            Numbers(root, "timings_ms"),
+            Number(root, "longest_transaction_ms"));
     }
 
     private static long Number(JsonElement root, string name) => root.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt64() : 0;

@@ -1,7 +1,9 @@
+using ClipSaver.Core;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ClipSaver.Tests.Foundation;
@@ -26,12 +28,14 @@ public sealed class DatabaseTests
         cluster.CreateDatabaseIfMissing(name);
         var connectionString = cluster.ConnectionString(name);
 
+        // The app's start-up path (DatabaseMigrator), as two instances would run it.
         async Task MigrateAsync()
         {
-            var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
-            DatabaseSetup.ConfigureNpgsql(options, connectionString);
-            await using var context = new ClipSaverDbContext(options.Options);
-            await context.Database.MigrateAsync();
+            var services = new ServiceCollection();
+            services.AddSingleton(new ClipSaverConnection(connectionString));
+            services.AddDbContext<ClipSaverDbContext>(o => DatabaseSetup.ConfigureNpgsql(o, connectionString));
+            await using var provider = services.BuildServiceProvider();
+            await DatabaseMigrator.MigrateAsync(provider, CancellationToken.None);
         }
 
         await Task.WhenAll(MigrateAsync(), MigrateAsync());

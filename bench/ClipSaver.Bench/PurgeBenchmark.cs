@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using ClipSaver.Core;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Database;
+using ClipSaver.Core.Purging;
+using ClipSaver.Core.Storage;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ClipSaver.Bench;
+
+/// <summary>
+/// Purges on the local PostgreSQL: one channel of many clips, and a guild of many channels. The same rows are deleted
+/// with plain SQL on an identical copy for the lower bound. While the purge runs, the queries of the guild overview
+/// page run in a loop for the purged guild and for another guild, and their latencies are recorded.
+/// </summary>
+public static class PurgeBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var channelClips = Arg(args, "--channel-clips", 1_000_000);
+        var channels = Arg(args, "--channels", 100);
+        var perChannel = Arg(args, "--clips-per-channel", 20_000);
+        var batch = Arg(args, "--batch", 5_000);
+
+        var root = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        using var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"), forTests: true);
+        try
+        {
+            Console.WriteLine($"{Environment.ProcessorCount} cores; batch size {batch}");
+            await RunScenarioAsync(cluster, root, "one channel", 1, channelClips, PurgeScope.Channel, batch);
+            await RunScenarioAsync(cluster, root, "whole guild", channels, perChannel, PurgeScope.Guild, batch);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            cluster.Dispose();
+            Directory.Delete(root, recursive: true);
+        }
+
+        return 0;
+    }
+
+    private static async Task RunScenarioAsync(LocalPostgresCluster cluster, string root, string name, int channels, int perChannel, PurgeScope scope, int batch)
+    {
+        var database = $"bench_{scope.ToString().ToLowerInvariant()}";
+        var copy = database + "_copy";
+        cluster.CreateDatabaseIfMissing(database);
+        var cs = cluster.ConnectionString(database);
+        var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
+        DatabaseSetup.ConfigureNpgsql(options, cs);
+        await using (var db = new ClipSaverDbContext(options.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await using (var c = new NpgsqlConnection(cs))
+        {
+            await c.OpenAsync();
+            PostgreSqlObjectsInstaller.Install(c, DatabaseMigrator.HangfireSchema);
+        }
+
+        var seed = Stopwatch.StartNew();
+        var (target, other, firstChannel) = await SeedAsync(cs, channels, perChannel);
+        Console.WriteLine();
+        Console.WriteLine($"== {name}: {channels} channel(s) x {perChannel:N0} clips = {channels * (long)perChannel:N0} clips (+ another guild of 10 x 10,000); seeded in {seed.Elapsed.TotalSeconds:0.0} s");
+
+        NpgsqlConnection.ClearAllPools();
+        await ExecAsync(cluster.ConnectionString("postgres"), $"CREATE DATABASE {copy} TEMPLATE {database}");
+        await ExecAsync(cluster.ConnectionString("postgres"), $"CREATE DATABASE {database}_loaded TEMPLATE {database}");
+        var lower = await PlainDeleteAsync(cluster.ConnectionString(copy), target, scope == PurgeScope.Channel ? firstChannel : null);
+
+        // The ratio compares like with like: the purge alone, against the plain deletes alone.
+        var (alone, aloneReport, _) = await PurgeAsync(cs, Path.Combine(root, "clips-" + database), target, firstChannel, scope, batch, measurePages: false);
+
+        // In a second identical copy, the purge runs while the overview page of both guilds is loaded in a loop.
+        var (loaded, report, pages) = await PurgeAsync(cluster.ConnectionString(database + "_loaded"), Path.Combine(root, "clips-loaded-" + database), target, firstChannel, scope, batch, measurePages: true, other);
+        var (targetP50, targetP99, targetN) = Percentiles(pages.Target);
+        var (otherP50, otherP99, otherN) = Percentiles(pages.Other);
+
+        Console.WriteLine($"purge job:             {alone.TotalSeconds,8:0.00} s  ({report.ClipsDeleted:N0} clips, {report.RowsDeleted.Values.Sum():N0} rows)");
+        Console.WriteLine($"  steps (ms):          {string.Join(", ", aloneReport.TimingsMs.Select(t => $"{t.Key} {t.Value}"))}");
+        Console.WriteLine($"plain SQL lower bound: {lower.TotalSeconds,8:0.00} s");
+        Console.WriteLine($"ratio:                 {alone / lower,8:0.00} x   (goal: at most 2)");
+        Console.WriteLine($"purge under page load: {loaded.TotalSeconds,8:0.00} s");
+        Console.WriteLine($"longest transaction:   {report.LongestTransactionMs,8} ms  (goal: under 1000)");
+        Console.WriteLine($"purged guild's page:   p50 {targetP50,6:0.0} ms  p99 {targetP99,6:0.0} ms  ({targetN} loads)  (goal: p99 under 100)");
+        Console.WriteLine($"another guild's page:  p50 {otherP50,6:0.0} ms  p99 {otherP99,6:0.0} ms  ({otherN} loads)  (goal: p99 under 100)");
+    }
+
+    private static async Task<(TimeSpan Elapsed, PurgeReport Report, (List<double> Target, List<double> Other) Pages)> PurgeAsync(
+        string cs, string storageRoot, long target, long firstChannel, PurgeScope scope, int batch, bool measurePages, long other = 0)
+    {
+        var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
+        DatabaseSetup.ConfigureNpgsql(options, cs);
+        Directory.CreateDirectory(storageRoot);
+        var jobStorage = new PostgreSqlStorage(new NpgsqlConnectionFactory(cs, new PostgreSqlStorageOptions { SchemaName = DatabaseMigrator.HangfireSchema }),
+            new PostgreSqlStorageOptions { SchemaName = DatabaseMigrator.HangfireSchema, PrepareSchemaIfNecessary = false });
+        var jobs = new BackgroundJobClient(jobStorage);
+        var purgeOptions = new Monitor<PurgeOptions>(new PurgeOptions { UndoWindow = TimeSpan.Zero, BatchSize = batch });
+        PurgeRun run;
+        await using (var db = new ClipSaverDbContext(options.Options))
+        {
+            var channelName = scope == PurgeScope.Channel ? await db.Channels.Where(c => c.Id == firstChannel).Select(c => c.Name).FirstAsync() : null;
+            var result = await new PurgeRequests(db, jobs, purgeOptions, TimeProvider.System)
+                .RequestAsync(target, scope, scope == PurgeScope.Channel ? firstChannel : null, PurgePhrases.For(scope, channelName), null, CancellationToken.None);
+            run = ((PurgeRequestResult.Accepted)result).Run;
+        }
+
+        using var stop = new CancellationTokenSource();
+        var targetLatencies = measurePages ? MeasurePageAsync(options.Options, target, stop.Token) : Task.FromResult(new List<double>());
+        var otherLatencies = measurePages ? MeasurePageAsync(options.Options, other, stop.Token) : Task.FromResult(new List<double>());
+        var watch = Stopwatch.StartNew();
+        await using (var db = new ClipSaverDbContext(options.Options))
+        {
+            var job = new PurgeJob(db, new ClipSaverConnection(cs), new LocalFolderClipStorage(Options.Create(new StorageOptions { Root = storageRoot })),
+                jobs, purgeOptions, TimeProvider.System, NullLogger<PurgeJob>.Instance);
+            await job.RunAsync(run.Id, target, scope, run.ChannelId, CancellationToken.None);
+        }
+
+        var elapsed = watch.Elapsed;
+        await stop.CancelAsync();
+        var pages = (await targetLatencies, await otherLatencies);
+        await using (var db = new ClipSaverDbContext(options.Options))
+        {
+            var done = await db.PurgeRuns.AsNoTracking().FirstAsync(p => p.Id == run.Id);
+            var report = PurgeReport.Parse(done.ReportJson);
+            if (done.Status != PurgeStatus.Completed || report.VerificationOk != true)
+            {
+                throw new InvalidOperationException($"The purge did not complete cleanly: {done.Status}, {done.Error}");
+            }
+
+            return (elapsed, report, pages);
+        }
+    }
+
+    /// <summary>Rows with generate_series: guild, channels, authors, clips (no files; file deletion is by prefix and not what is measured here).</summary>
+    private static async Task<(long Target, long Other, long FirstChannel)> SeedAsync(string cs, int channels, int perChannel)
+    {
+        const long target = 900_000_000_000_000_001, other = 900_000_000_000_000_002;
+        await ExecAsync(cs, $"""
+            INSERT INTO users (id, username, created_at) SELECT 800000000000000000 + i, 'user' || i, now() FROM generate_series(1, 1000) i;
+            INSERT INTO guilds (id, name, owner_id, created_at) VALUES ({target}, 'Target', 800000000000000001, now()), ({other}, 'Other', 800000000000000002, now());
+            INSERT INTO guild_members (guild_id, user_id, first_seen_at, last_seen_at)
+                SELECT g, 800000000000000000 + i, now(), now() FROM unnest(ARRAY[{target}, {other}]::bigint[]) g, generate_series(1, 1000) i;
+            INSERT INTO channels (id, guild_id, name, type, position, nsfw, is_thread, is_reading, backfill_complete, clip_count, clip_bytes)
+                SELECT 700000000000000000 + c, {target}, 'channel-' || c, 0, c, false, false, true, true, {perChannel}, {perChannel}::bigint * 1000000 FROM generate_series(1, {channels}) c;
+            INSERT INTO channels (id, guild_id, name, type, position, nsfw, is_thread, is_reading, backfill_complete, clip_count, clip_bytes)
+                SELECT 710000000000000000 + c, {other}, 'other-' || c, 0, c, false, false, true, true, 10000, 10000::bigint * 1000000 FROM generate_series(1, 10) c;
+            INSERT INTO scan_runs (guild_id, channel_id, kind, status, created_at, finished_at, messages_read, clips_found, files_stored, bytes_stored)
+                SELECT {target}, 700000000000000000 + c, 'backfill', 'completed', now() - interval '1 hour', now(), 0, 0, 0, 0 FROM generate_series(1, {channels}) c;
+            """);
+        for (var c = 1; c <= channels; c++)
+        {
+            await InsertClipsAsync(cs, target, 700_000_000_000_000_000 + c, perChannel, c);
+        }
+
+        for (var c = 1; c <= 10; c++)
+        {
+            await InsertClipsAsync(cs, other, 710_000_000_000_000_000 + c, 10_000, 1000 + c);
+        }
+
+        await ExecAsync(cs, "VACUUM ANALYZE");
+        return (target, other, 700_000_000_000_000_001);
+    }
+
+    private static Task InsertClipsAsync(string cs, long guild, long channel, int count, int salt) => ExecAsync(cs, $"""
+        INSERT INTO clips (guild_id, channel_id, message_id, source, attachment_id, author_id, file_name, content_type, size_bytes, discord_clip_flag,
+            posted_at, archived_at, storage_key, sha256)
+        SELECT {guild}, {channel}, 600000000000000000 + {salt}::bigint * 10000000 + i, 'attachment', 500000000000000000 + {salt}::bigint * 10000000 + i,
+            800000000000000001 + (i % 1000), 'clip' || i || '.mp4', 'video/mp4', 1000000, false,
+            now() - (i || ' minutes')::interval, now() - ((i % 40000) || ' minutes')::interval,
+            {guild} || '/' || {channel} || '/' || (500000000000000000 + {salt}::bigint * 10000000 + i) || '.mp4', repeat('a', 64)
+        FROM generate_series(1, {count}) i
+        """);
+
+    private static async Task<TimeSpan> PlainDeleteAsync(string cs, long guild, long? channel)
+    {
+        var sql = channel is { } c
+            ? $"DELETE FROM clips WHERE channel_id = {c}; DELETE FROM scan_runs WHERE channel_id = {c};"
+            : $"""
+              DELETE FROM clips WHERE guild_id = {guild}; DELETE FROM scan_runs WHERE guild_id = {guild}; DELETE FROM guild_members WHERE guild_id = {guild};
+              DELETE FROM channels WHERE guild_id = {guild}; DELETE FROM guild_settings WHERE guild_id = {guild};
+              """;
+        var watch = Stopwatch.StartNew();
+        await ExecAsync(cs, sql);
+        return watch.Elapsed;
+    }
+
+    /// <summary>The guild overview page's queries (totals from the channel rows, recent scans, audit events, the per-day chart).</summary>
+    private static async Task<List<double>> MeasurePageAsync(DbContextOptions<ClipSaverDbContext> options, long guildId, CancellationToken stop)
+    {
+        var latencies = new List<double>();
+        var since = DateTimeOffset.UtcNow.AddDays(-28);
+        while (!stop.IsCancellationRequested)
+        {
+            var watch = Stopwatch.StartNew();
+            await using (var db = new ClipSaverDbContext(options))
+            {
+                await db.Channels.Where(c => c.GuildId == guildId).GroupBy(_ => 1)
+                    .Select(g => new { Clips = g.Sum(c => c.ClipCount), Bytes = g.Sum(c => c.ClipBytes), Reading = g.Count(c => c.IsReading) }).FirstOrDefaultAsync(CancellationToken.None);
+                await db.ScanRuns.AsNoTracking().Where(r => r.GuildId == guildId).OrderByDescending(r => r.CreatedAt).Take(8).ToListAsync(CancellationToken.None);
+                await db.AuditEvents.AsNoTracking().Where(a => a.GuildId == guildId).OrderByDescending(a => a.CreatedAt).Take(12).ToListAsync(CancellationToken.None);
+                await db.Clips.Where(c => c.GuildId == guildId && c.ArchivedAt >= since).GroupBy(c => c.ArchivedAt.Date)
+                    .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(CancellationToken.None);
+            }
+
+            latencies.Add(watch.Elapsed.TotalMilliseconds);
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        return latencies;
+    }
+
+    private static (double P50, double P99, int Count) Percentiles(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return (0, 0, 0);
+        }
+
+        values.Sort();
+        double At(double q) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(q * values.Count) - 1)];
+        return (At(0.50), At(0.99), values.Count);
+    }
+
+    private static async Task ExecAsync(string cs, string sql)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private sealed class Monitor<T>(T value) : IOptionsMonitor<T>
+    {
+        public T CurrentValue => value;
+
+        public T Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
+    }
+}
