@@ -54,8 +54,12 @@ public sealed class HousekeepingTests : IAsyncLifetime
         var now = _clock.GetUtcNow();
         Guild Removed(int daysAgo) => new()
         {
-            Id = TestData.NewId(), Name = $"removed {daysAgo} days ago", OwnerId = _user, CreatedAt = now.AddDays(-100),
-            DeletedAt = now.AddDays(-daysAgo), DeletionReason = GuildDeletionReason.BotRemoved,
+            Id = TestData.NewId(),
+            Name = $"removed {daysAgo} days ago",
+            OwnerId = _user,
+            CreatedAt = now.AddDays(-100),
+            DeletedAt = now.AddDays(-daysAgo),
+            DeletionReason = GuildDeletionReason.BotRemoved,
         };
         var due = Removed(31);
         var inGrace = Removed(29);

@@ -150,9 +150,17 @@ public sealed class OrphanScanTests : IAsyncLifetime
         context.Users.Add(new User { Id = author, Username = "a", CreatedAt = _clock.GetUtcNow() });
         var clip = new Clip
         {
-            GuildId = guildId, ChannelId = channelId, MessageId = TestData.NewId(), AttachmentId = attachment, AuthorId = author,
-            FileName = "clip.mp4", SizeBytes = bytes.Length, PostedAt = _clock.GetUtcNow(), ArchivedAt = _clock.GetUtcNow(),
-            StorageKey = stored?.Key, Sha256 = stored?.Sha256,
+            GuildId = guildId,
+            ChannelId = channelId,
+            MessageId = TestData.NewId(),
+            AttachmentId = attachment,
+            AuthorId = author,
+            FileName = "clip.mp4",
+            SizeBytes = bytes.Length,
+            PostedAt = _clock.GetUtcNow(),
+            ArchivedAt = _clock.GetUtcNow(),
+            StorageKey = stored?.Key,
+            Sha256 = stored?.Sha256,
         };
         context.Clips.Add(clip);
         await context.SaveChangesAsync();
