@@ -242,3 +242,12 @@ public sealed class JobSwitch
     public DateTimeOffset UpdatedAt { get; set; }
     public long? UpdatedBy { get; set; }
 }
+
+/// <summary>Clips archived per channel and day, kept in the same transactions as the clips, for the overview chart.</summary>
+public sealed class ClipDay
+{
+    public long GuildId { get; set; }
+    public long ChannelId { get; set; }
+    public DateOnly Day { get; set; }
+    public int Clips { get; set; }
+}

@@ -138,7 +138,7 @@ public sealed partial class MemberCleanupJob(
     {
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var doomed = await db.Clips.Where(c => c.GuildId == guildId && authors.Contains(c.AuthorId))
-            .Select(c => new { c.Id, c.ChannelId, c.StorageKey, c.SizeBytes }).ToListAsync(cancellationToken);
+            .Select(c => new { c.Id, c.ChannelId, c.StorageKey, c.SizeBytes, c.ArchivedAt }).ToListAsync(cancellationToken);
         if (doomed.Count == 0)
         {
             return (0, 0);
@@ -152,6 +152,12 @@ public sealed partial class MemberCleanupJob(
             var bytes = channel.Where(d => d.StorageKey != null).Sum(d => d.SizeBytes);
             await db.Channels.Where(c => c.Id == channel.Key).ExecuteUpdateAsync(
                 s => s.SetProperty(c => c.ClipCount, c => c.ClipCount - count).SetProperty(c => c.ClipBytes, c => c.ClipBytes - bytes), cancellationToken);
+        }
+
+        foreach (var day in doomed.GroupBy(d => (d.ChannelId, Day: DateOnly.FromDateTime(d.ArchivedAt.UtcDateTime))))
+        {
+            var count = day.Count();
+            await db.ClipDays.Where(d => d.ChannelId == day.Key.ChannelId && d.Day == day.Key.Day).ExecuteUpdateAsync(s => s.SetProperty(d => d.Clips, d => d.Clips - count), cancellationToken);
         }
 
         await tx.CommitAsync(cancellationToken);

@@ -84,6 +84,7 @@ public sealed partial class OrphanScan(
         {
             var keys = await orphans.Where(c => c.StorageKey != null).Select(c => c.StorageKey!).ToListAsync(cancellationToken);
             await orphans.ExecuteDeleteAsync(cancellationToken);
+            await db.ClipDays.Where(d => db.Guilds.Any(g => g.Id == d.GuildId && g.PurgedAt != null)).ExecuteDeleteAsync(cancellationToken);
             foreach (var key in keys)
             {
                 await storage.DeleteAsync(key, cancellationToken);

@@ -176,6 +176,12 @@ public sealed partial class PurgeJob(
             }
         }
 
+        var days = await db.ClipDays.Where(d => d.GuildId == guildId && (scope != PurgeScope.Channel || d.ChannelId == channelId)).ExecuteDeleteAsync(cancellationToken);
+        if (days > 0)
+        {
+            await AddAsync(runId, ["rows_deleted", "clip_days"], days, cancellationToken);
+        }
+
         // Counters, cursors and archiving switches of the scope: a purged channel does not start filling up again
         // by itself (docs/decisions/006-purge-fence.md).
         await db.Channels.Where(c => c.GuildId == guildId && (scope != PurgeScope.Channel || c.Id == channelId))
@@ -188,7 +194,10 @@ public sealed partial class PurgeJob(
                 .SetProperty(c => c.BackfillComplete, false), cancellationToken);
     }
 
-    /// <summary>Deletes one batch of clips after the cursor; returns the new cursor, or null when nothing was left after it.</summary>
+    /// <summary>
+    /// Deletes one batch of clips after the cursor (by physical row id, found along the index); returns the new
+    /// cursor, or null when this copy deleted nothing after it.
+    /// </summary>
     private async Task<(DateTimeOffset PostedAt, long Id)?> DeleteClipBatchAsync(
         long runId, long guildId, long? channelId, (DateTimeOffset PostedAt, long Id) after, int batchSize, CancellationToken cancellationToken)
     {
@@ -197,28 +206,30 @@ public sealed partial class PurgeJob(
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
         cmd.Transaction = tx.GetDbTransaction();
         cmd.CommandText = $"""
-            WITH doomed AS (
-                SELECT id, posted_at FROM clips
-                WHERE guild_id = @guild {(channelId is null ? "" : "AND channel_id = @channel")} AND (posted_at, id) < (@after_posted, @after_id)
-                ORDER BY posted_at DESC, id DESC LIMIT @batch),
-            gone AS (DELETE FROM clips c USING doomed d WHERE c.id = d.id RETURNING c.size_bytes)
-            SELECT (SELECT count(*) FROM gone), (SELECT coalesce(sum(size_bytes), 0) FROM gone), (SELECT count(*) FROM doomed),
-                (SELECT posted_at FROM doomed ORDER BY posted_at, id LIMIT 1), (SELECT id FROM doomed ORDER BY posted_at, id LIMIT 1)
+            WITH gone AS (
+                DELETE FROM clips WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM clips
+                    WHERE guild_id = @guild {(channelId is null ? "" : "AND channel_id = @channel")} AND (posted_at, id) < (@after_posted, @after_id)
+                    ORDER BY posted_at DESC, id DESC LIMIT @batch))
+                RETURNING size_bytes, posted_at, id)
+            SELECT count(*), coalesce(sum(size_bytes), 0),
+                (SELECT posted_at FROM gone ORDER BY posted_at, id LIMIT 1), (SELECT id FROM gone ORDER BY posted_at, id LIMIT 1)
+            FROM gone
             """;
         AddParameter(cmd, "guild", guildId);
         AddParameter(cmd, "channel", channelId ?? 0);
         AddParameter(cmd, "batch", batchSize);
         AddParameter(cmd, "after_posted", after.PostedAt);
         AddParameter(cmd, "after_id", after.Id);
-        long count, bytes, picked;
+        long count, bytes;
         (DateTimeOffset, long)? next = null;
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
-            (count, bytes, picked) = (reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture), reader.GetInt64(2));
-            if (picked > 0)
+            (count, bytes) = (reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+            if (count > 0)
             {
-                next = (reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4));
+                next = (reader.GetFieldValue<DateTimeOffset>(2), reader.GetInt64(3));
             }
         }
 
@@ -332,7 +343,8 @@ public sealed partial class PurgeJob(
         var scans = await db.ScanRuns.LongCountAsync(r => r.GuildId == guildId && (scope != PurgeScope.Channel || r.ChannelId == channelId), cancellationToken);
         var prefix = scope == PurgeScope.Channel ? ClipStorageKeys.ChannelPrefix(guildId, channelId!.Value) : ClipStorageKeys.GuildPrefix(guildId);
         var files = await storage.ListAsync(prefix, cancellationToken).LongCountAsync(cancellationToken);
-        var remaining = new JsonObject { ["clips"] = clips, ["scan_runs"] = scans, ["files"] = files };
+        var days = await db.ClipDays.LongCountAsync(d => d.GuildId == guildId && (scope != PurgeScope.Channel || d.ChannelId == channelId), cancellationToken);
+        var remaining = new JsonObject { ["clips"] = clips, ["clip_days"] = days, ["scan_runs"] = scans, ["files"] = files };
         if (scope == PurgeScope.Guild)
         {
             remaining["channels"] = await db.Channels.LongCountAsync(c => c.GuildId == guildId, cancellationToken);

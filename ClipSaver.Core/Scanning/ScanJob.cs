@@ -230,6 +230,14 @@ public sealed partial class ScanJob(
             }
         }
 
+        if (clips > 0)
+        {
+            var day = DateOnly.FromDateTime(now.UtcDateTime);
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO clip_days (guild_id, channel_id, day, clips) VALUES ({run.GuildId}, {run.ChannelId}, {day}, {(int)clips}) ON CONFLICT (channel_id, day) DO UPDATE SET clips = clip_days.clips + excluded.clips",
+                cancellationToken);
+        }
+
         await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s
             .SetProperty(c => c.ClipCount, c => c.ClipCount + clips)
             .SetProperty(c => c.NewestScannedMessageId, c => newest == null ? c.NewestScannedMessageId

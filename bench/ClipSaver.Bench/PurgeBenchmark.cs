@@ -167,6 +167,7 @@ public static class PurgeBenchmark
             await InsertClipsAsync(cs, other, 710_000_000_000_000_000 + c, 10_000, 1000 + c);
         }
 
+        await ExecAsync(cs, "INSERT INTO clip_days (guild_id, channel_id, day, clips) SELECT guild_id, channel_id, (archived_at AT TIME ZONE 'UTC')::date, count(*) FROM clips GROUP BY 1, 2, 3");
         await ExecAsync(cs, "VACUUM ANALYZE");
         return (target, other, 700_000_000_000_000_001);
     }
@@ -184,9 +185,9 @@ public static class PurgeBenchmark
     private static async Task<TimeSpan> PlainDeleteAsync(string cs, long guild, long? channel)
     {
         var sql = channel is { } c
-            ? $"DELETE FROM clips WHERE channel_id = {c}; DELETE FROM scan_runs WHERE channel_id = {c};"
+            ? $"DELETE FROM clips WHERE channel_id = {c}; DELETE FROM scan_runs WHERE channel_id = {c}; DELETE FROM clip_days WHERE channel_id = {c};"
             : $"""
-              DELETE FROM clips WHERE guild_id = {guild}; DELETE FROM scan_runs WHERE guild_id = {guild}; DELETE FROM guild_members WHERE guild_id = {guild};
+              DELETE FROM clips WHERE guild_id = {guild}; DELETE FROM scan_runs WHERE guild_id = {guild}; DELETE FROM guild_members WHERE guild_id = {guild}; DELETE FROM clip_days WHERE guild_id = {guild};
               DELETE FROM channels WHERE guild_id = {guild}; DELETE FROM guild_settings WHERE guild_id = {guild};
               """;
         var watch = Stopwatch.StartNew();
@@ -198,7 +199,7 @@ public static class PurgeBenchmark
     private static async Task<List<double>> MeasurePageAsync(DbContextOptions<ClipSaverDbContext> options, long guildId, CancellationToken stop)
     {
         var latencies = new List<double>();
-        var since = DateTimeOffset.UtcNow.AddDays(-28);
+        var since = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-27);
         while (!stop.IsCancellationRequested)
         {
             var watch = Stopwatch.StartNew();
@@ -208,8 +209,8 @@ public static class PurgeBenchmark
                     .Select(g => new { Clips = g.Sum(c => c.ClipCount), Bytes = g.Sum(c => c.ClipBytes), Reading = g.Count(c => c.IsReading) }).FirstOrDefaultAsync(CancellationToken.None);
                 await db.ScanRuns.AsNoTracking().Where(r => r.GuildId == guildId).OrderByDescending(r => r.CreatedAt).Take(8).ToListAsync(CancellationToken.None);
                 await db.AuditEvents.AsNoTracking().Where(a => a.GuildId == guildId).OrderByDescending(a => a.CreatedAt).Take(12).ToListAsync(CancellationToken.None);
-                await db.Clips.Where(c => c.GuildId == guildId && c.ArchivedAt >= since).GroupBy(c => c.ArchivedAt.Date)
-                    .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(CancellationToken.None);
+                await db.ClipDays.Where(d => d.GuildId == guildId && d.Day >= since).GroupBy(d => d.Day)
+                    .Select(g => new { g.Key, Count = g.Sum(d => d.Clips) }).ToListAsync(CancellationToken.None);
             }
 
             latencies.Add(watch.Elapsed.TotalMilliseconds);

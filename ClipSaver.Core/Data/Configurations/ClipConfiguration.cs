@@ -25,7 +25,5 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         builder.HasIndex(x => new { x.GuildId, x.PostedAt, x.Id }).IsDescending(false, true, true);
         builder.HasIndex(x => new { x.ChannelId, x.PostedAt, x.Id }).IsDescending(false, true, true);
         builder.HasIndex(x => new { x.GuildId, x.AuthorId });
-        // The overview chart: clips archived per day over the last weeks.
-        builder.HasIndex(x => new { x.GuildId, x.ArchivedAt });
     }
 }

@@ -50,11 +50,11 @@ public sealed class GuildModel(ClipSaverDbContext db, GuildContext context, Time
             .ToListAsync(cancellationToken);
 
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var since = new DateTimeOffset(today.AddDays(-(ChartDays - 1)).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var counts = await db.Clips.Where(c => c.GuildId == guildId && c.ArchivedAt >= since)
-            .GroupBy(c => c.ArchivedAt.Date)
-            .Select(g => new { Day = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(x => DateOnly.FromDateTime(x.Day), x => x.Count, cancellationToken);
+        var since = today.AddDays(-(ChartDays - 1));
+        var counts = await db.ClipDays.Where(d => d.GuildId == guildId && d.Day >= since)
+            .GroupBy(d => d.Day)
+            .Select(g => new { Day = g.Key, Count = g.Sum(d => d.Clips) })
+            .ToDictionaryAsync(x => x.Day, x => x.Count, cancellationToken);
         PerDay = [.. Enumerable.Range(0, ChartDays).Select(i => today.AddDays(i - ChartDays + 1)).Select(d => (d, counts.GetValueOrDefault(d)))];
         return Page();
     }

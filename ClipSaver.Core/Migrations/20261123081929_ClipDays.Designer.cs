@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ClipSaver.Core.Migrations
 {
     [DbContext(typeof(ClipSaverDbContext))]
-    [Migration("20261123080801_ClipsArchivedAtIndex")]
-    partial class ClipsArchivedAtIndex
+    [Migration("20261123081929_ClipDays")]
+    partial class ClipDays
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -320,9 +320,6 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ix_clips_attachment_id")
                         .HasFilter("attachment_id IS NOT NULL");
 
-                    b.HasIndex("GuildId", "ArchivedAt")
-                        .HasDatabaseName("ix_clips_guild_id_archived_at");
-
                     b.HasIndex("GuildId", "AuthorId")
                         .HasDatabaseName("ix_clips_guild_id_author_id");
 
@@ -340,6 +337,33 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ix_clips_guild_id_posted_at_id");
 
                     b.ToTable("clips", (string)null);
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.ClipDay", b =>
+                {
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("channel_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<int>("Clips")
+                        .HasColumnType("integer")
+                        .HasColumnName("clips");
+
+                    b.Property<long>("GuildId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("guild_id");
+
+                    b.HasKey("ChannelId", "Day")
+                        .HasName("pk_clip_days");
+
+                    b.HasIndex("GuildId", "Day")
+                        .HasDatabaseName("ix_clip_days_guild_id_day");
+
+                    b.ToTable("clip_days", (string)null);
                 });
 
             modelBuilder.Entity("ClipSaver.Core.Data.Guild", b =>
@@ -854,6 +878,23 @@ namespace ClipSaver.Core.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_clips_guilds_guild_id");
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.ClipDay", b =>
+                {
+                    b.HasOne("ClipSaver.Core.Data.Channel", null)
+                        .WithMany()
+                        .HasForeignKey("ChannelId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_clip_days_channels_channel_id");
+
+                    b.HasOne("ClipSaver.Core.Data.Guild", null)
+                        .WithMany()
+                        .HasForeignKey("GuildId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_clip_days_guilds_guild_id");
                 });
 
             modelBuilder.Entity("ClipSaver.Core.Data.GuildMember", b =>
