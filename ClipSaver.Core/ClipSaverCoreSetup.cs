@@ -1,6 +1,7 @@
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
+using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Purging;
@@ -36,7 +37,18 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<InstallIntents>();
         builder.Services.AddOptions<PurgeOptions>().BindConfiguration(PurgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<PurgeRequests>();
-        builder.Services.AddScoped<PurgeJob>();
+        builder.Services.AddDiscordClients();
+        builder.Services.AddScoped(sp => new PurgeJob(
+            sp.GetRequiredService<ClipSaverDbContext>(),
+            sp.GetRequiredService<ClipSaverConnection>(),
+            sp.GetRequiredService<IClipStorage>(),
+            sp.GetRequiredService<Hangfire.IBackgroundJobClient>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<PurgeOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PurgeJob>>())
+        {
+            LeaveGuild = async (guildId, ct) => await sp.GetRequiredService<DiscordRestClient>().LeaveGuildAsync(Snowflake.FromInt64(guildId), ct),
+        });
         builder.Services.AddMemoryCache();
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section);
         builder.Services.AddScoped<GuildAccess>();

@@ -2,9 +2,15 @@ using ClipSaver.Core;
 using ClipSaver.Web;
 
 // 'migrate' applies the database migrations and exits: Production never migrates silently at start-up.
+// 'tokens create' makes an API token for automation.
 if (args is ["migrate", .. var migrateArgs])
 {
     return await MigrateCommand.RunAsync(migrateArgs);
+}
+
+if (args is ["tokens", .. var tokenArgs])
+{
+    return await TokensCommand.RunAsync(tokenArgs, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

@@ -2,6 +2,7 @@ using ClipSaver.Core;
 using ClipSaver.Core.Database;
 using ClipSaver.Web.Apis;
 using ClipSaver.Web.Auth;
+using ClipSaver.Web.Demo;
 using ClipSaver.Web.Health;
 using ClipSaver.Web.Infrastructure;
 using ClipSaver.Web.Jobs;
@@ -12,6 +13,8 @@ public static class WebSetup
 {
     public static WebApplicationBuilder AddClipSaverWeb(this WebApplicationBuilder builder)
     {
+        // First: demo mode changes the Discord settings everything else reads.
+        builder.AddClipSaverDemo();
         builder.Services.AddRazorPages();
         builder.Services.AddAntiforgery(o =>
         {

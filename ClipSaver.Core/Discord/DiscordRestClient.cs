@@ -1,63 +1,261 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
 namespace ClipSaver.Core.Discord;
 
-#pragma warning disable CA1822 // CONTRACT STUB: the implementation replaces this file.
-
 /// <summary>
-/// The bot's REST client (typed <see cref="HttpClient"/>). Rate limits, retries and the invalid-request count live
-/// in <c>DiscordRateLimitHandler</c>; this class maps routes to records.
+/// The bot's REST client (typed <see cref="HttpClient"/>; base address, token and User-Agent set in
+/// <see cref="DiscordClientSetup"/>). Rate limits, retries and the invalid-request count live in
+/// <see cref="DiscordRateLimitHandler"/>; this class maps routes to records.
 /// </summary>
 public sealed class DiscordRestClient(HttpClient http)
 {
-    public HttpClient Http { get; } = http;
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
 
-    public Task<DiscordApplication> GetCurrentApplicationAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+    public Task<DiscordApplication> GetCurrentApplicationAsync(CancellationToken cancellationToken) =>
+        GetAsync<DiscordApplication>("applications/@me", cancellationToken);
+
+    public Task<DiscordUser> GetUserAsync(Snowflake userId, CancellationToken cancellationToken) =>
+        GetAsync<DiscordUser>($"users/{userId}", cancellationToken);
 
     /// <summary>Every guild the bot is in (pages of 200 with <c>after</c>).</summary>
-    public IAsyncEnumerable<DiscordPartialGuild> GetBotGuildsAsync(CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async IAsyncEnumerable<DiscordPartialGuild> GetBotGuildsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = Snowflake.Zero;
+        while (true)
+        {
+            var page = await GetAsync<List<DiscordPartialGuild>>($"users/@me/guilds?limit=200&after={after}", cancellationToken);
+            foreach (var guild in page)
+            {
+                yield return guild;
+            }
 
-    public Task<DiscordGuild> GetGuildAsync(Snowflake guildId, CancellationToken cancellationToken) => throw new NotImplementedException();
+            if (page.Count < 200)
+            {
+                yield break;
+            }
 
-    public Task<DiscordGuild?> TryGetGuildAsync(Snowflake guildId, CancellationToken cancellationToken) => throw new NotImplementedException();
+            after = page.Max(g => g.Id);
+        }
+    }
 
-    public Task<IReadOnlyList<DiscordRole>> GetGuildRolesAsync(Snowflake guildId, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public Task<DiscordGuild> GetGuildAsync(Snowflake guildId, CancellationToken cancellationToken) =>
+        GetAsync<DiscordGuild>($"guilds/{guildId}", cancellationToken);
 
-    public Task<DiscordMember> GetGuildMemberAsync(Snowflake guildId, Snowflake userId, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public Task<DiscordGuild?> TryGetGuildAsync(Snowflake guildId, CancellationToken cancellationToken) =>
+        TryGetAsync<DiscordGuild>($"guilds/{guildId}", cancellationToken);
 
-    public Task<DiscordMember?> TryGetGuildMemberAsync(Snowflake guildId, Snowflake userId, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<DiscordRole>> GetGuildRolesAsync(Snowflake guildId, CancellationToken cancellationToken) =>
+        await GetAsync<List<DiscordRole>>($"guilds/{guildId}/roles", cancellationToken);
+
+    public Task<DiscordMember> GetGuildMemberAsync(Snowflake guildId, Snowflake userId, CancellationToken cancellationToken) =>
+        GetAsync<DiscordMember>($"guilds/{guildId}/members/{userId}", cancellationToken);
+
+    public Task<DiscordMember?> TryGetGuildMemberAsync(Snowflake guildId, Snowflake userId, CancellationToken cancellationToken) =>
+        TryGetAsync<DiscordMember>($"guilds/{guildId}/members/{userId}", cancellationToken);
 
     /// <summary>Every member (pages of 1000 with <c>after</c>); needs the members intent.</summary>
-    public IAsyncEnumerable<DiscordMember> GetGuildMembersAsync(Snowflake guildId, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async IAsyncEnumerable<DiscordMember> GetGuildMembersAsync(Snowflake guildId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = Snowflake.Zero;
+        while (true)
+        {
+            var page = await GetAsync<List<DiscordMember>>($"guilds/{guildId}/members?limit=1000&after={after}", cancellationToken);
+            foreach (var member in page)
+            {
+                yield return member;
+            }
 
-    public Task<IReadOnlyList<DiscordChannel>> GetGuildChannelsAsync(Snowflake guildId, CancellationToken cancellationToken) => throw new NotImplementedException();
+            if (page.Count < 1000 || !page.Any(m => m.User is not null))
+            {
+                yield break;
+            }
 
-    public Task<DiscordThreadList> GetActiveThreadsAsync(Snowflake guildId, CancellationToken cancellationToken) => throw new NotImplementedException();
+            after = page.Where(m => m.User is not null).Max(m => m.User!.Id);
+        }
+    }
+
+    public async Task<IReadOnlyList<DiscordChannel>> GetGuildChannelsAsync(Snowflake guildId, CancellationToken cancellationToken) =>
+        await GetAsync<List<DiscordChannel>>($"guilds/{guildId}/channels", cancellationToken);
+
+    public Task<DiscordThreadList> GetActiveThreadsAsync(Snowflake guildId, CancellationToken cancellationToken) =>
+        GetAsync<DiscordThreadList>($"guilds/{guildId}/threads/active", cancellationToken);
 
     /// <summary>Every public archived thread of a channel (pages with <c>before</c> = archive time).</summary>
-    public IAsyncEnumerable<DiscordChannel> GetPublicArchivedThreadsAsync(Snowflake channelId, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async IAsyncEnumerable<DiscordChannel> GetPublicArchivedThreadsAsync(Snowflake channelId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? before = null;
+        while (true)
+        {
+            var route = $"channels/{channelId}/threads/archived/public?limit=100" + (before is null ? "" : $"&before={Uri.EscapeDataString(before)}");
+            var page = await GetAsync<DiscordThreadList>(route, cancellationToken);
+            foreach (var thread in page.Threads)
+            {
+                yield return thread;
+            }
+
+            var oldest = page.Threads.Select(t => t.ThreadMetadata?.ArchiveTimestamp).Where(t => t is not null).Min();
+            if (!page.HasMore || page.Threads.Count == 0 || oldest is null)
+            {
+                yield break;
+            }
+
+            before = oldest.Value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+        }
+    }
 
     /// <summary>One page of messages (newest first, as Discord sends them). At most one of before/after.</summary>
-    public Task<IReadOnlyList<DiscordMessage>> GetMessagesAsync(Snowflake channelId, Snowflake? before, Snowflake? after, int limit, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<DiscordMessage>> GetMessagesAsync(Snowflake channelId, Snowflake? before, Snowflake? after, int limit, CancellationToken cancellationToken)
+    {
+        if (before is not null && after is not null)
+        {
+            throw new ArgumentException("Discord takes at most one of before and after.", nameof(after));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 100);
+        var cursor = before is { } b ? $"&before={b}" : after is { } a ? $"&after={a}" : "";
+        return await GetAsync<List<DiscordMessage>>($"channels/{channelId}/messages?limit={limit}{cursor}", cancellationToken);
+    }
 
     /// <summary>Every message after <paramref name="after"/>, oldest first, page by page (for resumable scans).</summary>
-    public IAsyncEnumerable<IReadOnlyList<DiscordMessage>> GetMessagePagesAfterAsync(Snowflake channelId, Snowflake after, int pageSize, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async IAsyncEnumerable<IReadOnlyList<DiscordMessage>> GetMessagePagesAfterAsync(
+        Snowflake channelId, Snowflake after, int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var page = await GetMessagesAsync(channelId, null, after, pageSize, cancellationToken);
+            if (page.Count == 0)
+            {
+                yield break;
+            }
 
-    public Task<DiscordMessage?> TryGetMessageAsync(Snowflake channelId, Snowflake messageId, CancellationToken cancellationToken) => throw new NotImplementedException();
+            var ordered = page.OrderBy(m => m.Id).ToList();
+            yield return ordered;
+            if (page.Count < pageSize)
+            {
+                yield break;
+            }
+
+            after = ordered[^1].Id;
+        }
+    }
+
+    public Task<DiscordMessage?> TryGetMessageAsync(Snowflake channelId, Snowflake messageId, CancellationToken cancellationToken) =>
+        TryGetAsync<DiscordMessage>($"channels/{channelId}/messages/{messageId}", cancellationToken);
 
     /// <summary>The bot leaves the guild. Returns false when it was not there (404), which counts as done.</summary>
-    public Task<bool> LeaveGuildAsync(Snowflake guildId, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async Task<bool> LeaveGuildAsync(Snowflake guildId, CancellationToken cancellationToken)
+    {
+        var route = $"users/@me/guilds/{guildId}";
+        using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, route), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, route, cancellationToken);
+        return true;
+    }
+
+    private async Task<T> GetAsync<T>(string route, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(route, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await EnsureSuccessAsync(response, route, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+            ?? throw new DiscordApiException(response.StatusCode, null, "Discord sent an empty answer.", route);
+    }
+
+    private async Task<T?> TryGetAsync<T>(string route, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var response = await http.GetAsync(route, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, route, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken);
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string route, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        int? code = null;
+        var message = response.ReasonPhrase ?? "error";
+        try
+        {
+            var error = await response.Content.ReadFromJsonAsync<DiscordError>(Json, cancellationToken);
+            (code, message) = (error?.Code, error?.Message ?? message);
+        }
+        catch (JsonException)
+        {
+            // Not Discord's JSON error (a proxy page, an empty body): the status says enough.
+        }
+
+        var path = route.Split('?')[0];
+        throw new DiscordApiException(response.StatusCode, code, message, path);
+    }
+
+    private sealed record DiscordError(int? Code, string? Message);
 }
 
 /// <summary>Downloads from Discord's CDN (signed attachment URLs; no bot token is sent).</summary>
 public sealed class DiscordCdnClient(HttpClient http)
 {
-    public HttpClient Http { get; } = http;
-
     /// <summary>Opens an attachment for streaming. Throws <see cref="DiscordCdnUrlExpiredException"/> when the URL expired or was refused.</summary>
-    public Task<HttpResponseMessage> OpenAsync(Uri url, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async Task<HttpResponseMessage> OpenAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden or HttpStatusCode.Gone)
+        {
+            response.Dispose();
+            throw new DiscordCdnUrlExpiredException(url);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            var status = response.StatusCode;
+            response.Dispose();
+            throw new HttpRequestException($"The CDN answered {(int)status}.", null, status);
+        }
+
+        return response;
+    }
+
+    /// <summary>When a signed CDN URL stops working (<c>ex</c>, hex seconds); null for an unsigned URL.</summary>
+    public static DateTimeOffset? ExpiresAt(Uri url)
+    {
+        var ex = System.Web.HttpUtility.ParseQueryString(url.Query)["ex"];
+        return ex is not null && long.TryParse(ex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+    }
+
+    /// <summary>The URL without its signature (<c>ex</c>, <c>is</c>, <c>hm</c>), for comparing two links to the same file.</summary>
+    public static string WithoutSignature(Uri url)
+    {
+        var query = System.Web.HttpUtility.ParseQueryString(url.Query);
+        query.Remove("ex");
+        query.Remove("is");
+        query.Remove("hm");
+        var rest = query.ToString();
+        return url.GetLeftPart(UriPartial.Path) + (string.IsNullOrEmpty(rest) ? "" : "?" + rest);
+    }
 }
 
 public sealed class DiscordCdnUrlExpiredException(Uri url) : Exception("The CDN refused the attachment URL (expired or not signed); fetch the message again for a fresh one.")
 {
     public Uri Url { get; } = url;
 }
-#pragma warning restore CA1822

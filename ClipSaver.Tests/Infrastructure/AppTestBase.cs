@@ -1,3 +1,5 @@
+using ClipSaver.DiscordEmulator;
+
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>A fresh database and app per test class instance (xunit creates one instance per test).</summary>
@@ -6,9 +8,15 @@ public abstract class AppTestBase : IAsyncLifetime
 {
     private TestDb? _db;
     private ClipSaverAppFactory? _app;
+    private EmulatorHost? _discord;
 
     protected TestDb Db => _db ?? throw new InvalidOperationException("Not initialised.");
     protected ClipSaverAppFactory App => _app ?? throw new InvalidOperationException("Not initialised.");
+
+    /// <summary>The Discord emulator the app talks to (the demo world unless <see cref="World"/> says otherwise).</summary>
+    protected EmulatorHost Discord => _discord ?? throw new InvalidOperationException("Not initialised.");
+
+    protected virtual WorldShape World => WorldShape.Demo;
 
     /// <summary>Extra configuration for the app under test.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
@@ -16,7 +24,18 @@ public abstract class AppTestBase : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        _app = new ClipSaverAppFactory(_db, Settings);
+        _discord = await Emulator.StartAsync(World, ConfigureEmulator);
+        var settings = Emulator.Settings(_discord);
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        _app = new ClipSaverAppFactory(_db, settings);
+    }
+
+    protected virtual void ConfigureEmulator(EmulatorOptions options)
+    {
     }
 
     public virtual async Task DisposeAsync()
@@ -24,6 +43,11 @@ public abstract class AppTestBase : IAsyncLifetime
         if (_app is not null)
         {
             await _app.DisposeAsync();
+        }
+
+        if (_discord is not null)
+        {
+            await _discord.DisposeAsync();
         }
 
         if (_db is not null)

@@ -21,6 +21,7 @@ public sealed class ClipSaverAppFactory(TestDb db, IReadOnlyDictionary<string, s
         builder.UseSetting("ConnectionStrings:ClipSaver", Db.ConnectionString);
         builder.UseSetting("ClipSaver:Database:MigrateOnStartup", "false");
         builder.UseSetting("ClipSaver:Jobs:ServerEnabled", "false");
+        builder.UseSetting("ClipSaver:Demo:Enabled", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("ClipSaver:Storage:Root", Path.Combine(Path.GetTempPath(), "clipsaver-test-clips", Db.Name));
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -40,7 +40,6 @@ public static class AuthSetup
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, _ => { });
         builder.Services.AddScoped<LoginRecorder>();
 
-        builder.Services.AddOptions<DiscordOptions>().BindConfiguration(DiscordOptions.Section);
         builder.Services.AddSingleton<IAuthorizationHandler, OperatorHandler>();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Operator, p => p.RequireAuthenticatedUser().AddRequirements(new OperatorRequirement()))

@@ -5,10 +5,11 @@ namespace ClipSaver.Web.Infrastructure;
 /// MIME sniffing, and a strict referrer policy. The Hangfire dashboard ships inline scripts and styles, so its
 /// pages get a looser policy of their own.
 /// </summary>
-public sealed class SecurityHeadersMiddleware(RequestDelegate next)
+public sealed class SecurityHeadersMiddleware(RequestDelegate next, Microsoft.Extensions.Options.IOptionsMonitor<ClipSaver.Core.Discord.DiscordOptions> discord)
 {
-    private const string AppPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://cdn.discordapp.com; " +
+    /// <summary>Images may come from Discord's CDN (guild icons, avatars): the real one, or the emulator's in demo mode.</summary>
+    private string AppPolicy =>
+        $"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: {new Uri(discord.CurrentValue.CdnBaseUrl).GetLeftPart(UriPartial.Authority)}; " +
         "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; " +
         "form-action 'self'";
 
@@ -21,7 +22,9 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/hangfire") ? DashboardPolicy : AppPolicy;
+            // The Hangfire dashboard and the API reference page ship inline scripts and styles.
+            var path = context.Request.Path;
+            headers.ContentSecurityPolicy = path.StartsWithSegments("/hangfire") || path.StartsWithSegments("/api/docs") ? DashboardPolicy : AppPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";

@@ -1,0 +1,336 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClipSaver.Core.Discord;
+
+/// <summary>
+/// What ClipSaver knows about Discord's rate limits, shared by every request of the process: which bucket a route
+/// belongs to, each bucket's remaining requests and reset time (per major parameter), the global pause, and the
+/// invalid-request count.
+/// </summary>
+public sealed partial class DiscordRateLimitState(TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<string, string> _bucketOfRoute = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<DateTimeOffset> _invalid = new();
+    private readonly Lock _globalLock = new();
+    private readonly Queue<DateTimeOffset> _recent = new();
+    private DateTimeOffset _globalPauseUntil;
+    private long _total429;
+    private long _totalRetries;
+
+    public TimeProvider Clock => clock;
+
+    public long Total429 => Interlocked.Read(ref _total429);
+
+    public long TotalRetries => Interlocked.Read(ref _totalRetries);
+
+    /// <summary>Invalid requests (401, 403, 429 except scope shared) in the last ten minutes; Discord bans at 10,000.</summary>
+    public int InvalidRequestsLast10Minutes
+    {
+        get
+        {
+            var cutoff = clock.GetUtcNow() - TimeSpan.FromMinutes(10);
+            while (_invalid.TryPeek(out var oldest) && oldest < cutoff)
+            {
+                _invalid.TryDequeue(out _);
+            }
+
+            return _invalid.Count;
+        }
+    }
+
+    /// <summary>True when the app should stop calling Discord for a while (far below Discord's ban threshold).</summary>
+    public bool ShouldBackOff(int threshold = 1_000) => InvalidRequestsLast10Minutes >= threshold;
+
+    internal void CountInvalid() => _invalid.Enqueue(clock.GetUtcNow());
+
+    internal void Count429() => Interlocked.Increment(ref _total429);
+
+    internal void CountRetry() => Interlocked.Increment(ref _totalRetries);
+
+    /// <summary>The bucket for a request: learned from headers, or one per route until Discord names it.</summary>
+    internal Bucket BucketFor(string routeKey, string majorParameter)
+    {
+        var id = _bucketOfRoute.TryGetValue(routeKey, out var hash) ? hash : "route:" + routeKey;
+        return _buckets.GetOrAdd(id + "|" + majorParameter, _ => new Bucket());
+    }
+
+    /// <summary>Records the bucket hash Discord named for a route; later requests of the route use that bucket.</summary>
+    internal Bucket Learn(string routeKey, string majorParameter, string hash, Bucket current)
+    {
+        _bucketOfRoute[routeKey] = hash;
+        return _buckets.GetOrAdd(hash + "|" + majorParameter, _ => current);
+    }
+
+    internal void PauseAll(TimeSpan wait)
+    {
+        lock (_globalLock)
+        {
+            var until = clock.GetUtcNow() + wait;
+            if (until > _globalPauseUntil)
+            {
+                _globalPauseUntil = until;
+            }
+        }
+    }
+
+    /// <summary>How long to wait before one more request fits under the global limit and any global pause; reserves the slot when zero.</summary>
+    internal TimeSpan ReserveGlobal(int perSecond)
+    {
+        lock (_globalLock)
+        {
+            var now = clock.GetUtcNow();
+            if (_globalPauseUntil > now)
+            {
+                return _globalPauseUntil - now;
+            }
+
+            while (_recent.Count > 0 && _recent.Peek() <= now - TimeSpan.FromSeconds(1))
+            {
+                _recent.Dequeue();
+            }
+
+            if (_recent.Count >= perSecond)
+            {
+                return _recent.Peek() + TimeSpan.FromSeconds(1) - now;
+            }
+
+            _recent.Enqueue(now);
+            return TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>
+    /// The route's key without its ids, except the major parameter (channel, guild, webhook id), which Discord limits
+    /// separately: <c>GET channels/{id}/messages</c> with major <c>123</c>.
+    /// </summary>
+    public static (string RouteKey, string MajorParameter) Describe(HttpMethod method, Uri uri)
+    {
+        var path = uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString.Split('?')[0];
+        var api = path.IndexOf("/v10/", StringComparison.Ordinal);
+        path = api >= 0 ? path[(api + 5)..] : path.TrimStart('/');
+        var major = MajorParameter().Match(path);
+        var template = Ids().Replace(path, "{id}");
+        return ($"{method.Method} {template}", major.Success ? major.Groups[2].Value : "");
+    }
+
+    [GeneratedRegex(@"^(channels|guilds|webhooks)/(\d+)")]
+    private static partial Regex MajorParameter();
+
+    [GeneratedRegex(@"\d{5,}")]
+    private static partial Regex Ids();
+
+    /// <summary>One bucket for one major parameter: requests go one at a time, and wait when none remain.</summary>
+    internal sealed class Bucket
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public int? Remaining { get; set; }
+
+        public DateTimeOffset ResetAt { get; set; }
+    }
+}
+
+/// <summary>
+/// Discord's rate limits and retries in one place: waits before a request would exceed its bucket or the global
+/// limit, obeys a 429's <c>retry_after</c>, retries 5xx answers, dropped connections and timeouts with backoff up
+/// to <see cref="DiscordOptions.MaxRetries"/>, and counts invalid requests. The CDN client uses it with rate limits off.
+/// </summary>
+public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state, IOptionsMonitor<DiscordOptions> options, ILogger<DiscordRateLimitHandler> logger, bool applyRateLimits = true)
+    : DelegatingHandler
+{
+    private const int Max429Retries = 10;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var (routeKey, major) = DiscordRateLimitState.Describe(request.Method, request.RequestUri!);
+        var failures = 0;
+        var limited = 0;
+        while (true)
+        {
+            var bucket = state.BucketFor(routeKey, major);
+            HttpResponseMessage? response = null;
+            Exception? error = null;
+            if (applyRateLimits)
+            {
+                await bucket.Gate.WaitAsync(cancellationToken);
+            }
+
+            try
+            {
+                if (applyRateLimits)
+                {
+                    await WaitForCapacityAsync(bucket, settings, cancellationToken);
+                }
+
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(settings.RequestTimeout);
+                try
+                {
+                    response = await base.SendAsync(Clone(request), attempt.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    error = new TimeoutException($"Discord did not answer within {settings.RequestTimeout.TotalSeconds:0} seconds.");
+                }
+                catch (HttpRequestException e)
+                {
+                    error = e;
+                }
+
+                if (response is not null && applyRateLimits)
+                {
+                    Learn(routeKey, major, bucket, response);
+                }
+            }
+            finally
+            {
+                if (applyRateLimits)
+                {
+                    bucket.Gate.Release();
+                }
+            }
+
+            if (response is { StatusCode: HttpStatusCode.TooManyRequests })
+            {
+                var (wait, global, shared) = await ReadRetryAfterAsync(response, cancellationToken);
+                state.Count429();
+                if (!shared)
+                {
+                    state.CountInvalid();
+                }
+
+                if (global)
+                {
+                    state.PauseAll(wait);
+                }
+
+                if (++limited > Max429Retries)
+                {
+                    return response;
+                }
+
+                LogRateLimited(logger, routeKey, wait.TotalMilliseconds, global);
+                response.Dispose();
+                state.CountRetry();
+                await Task.Delay(wait, state.Clock, cancellationToken);
+                continue;
+            }
+
+            if (response is { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden })
+            {
+                state.CountInvalid();
+            }
+
+            var transient = error is not null || (response is not null && (int)response.StatusCode >= 500);
+            if (!transient)
+            {
+                return response!;
+            }
+
+            if (++failures > settings.MaxRetries)
+            {
+                if (response is not null)
+                {
+                    return response;
+                }
+
+                throw error is TimeoutException ? error : new HttpRequestException($"Discord could not be reached after {settings.MaxRetries} retries.", error);
+            }
+
+            response?.Dispose();
+            var backoff = TimeSpan.FromMilliseconds(Math.Min(10_000, 250 * Math.Pow(2, failures - 1)) * (0.75 + (Random.Shared.NextDouble() / 2)));
+            LogRetrying(logger, routeKey, failures, backoff.TotalMilliseconds);
+            state.CountRetry();
+            await Task.Delay(backoff, state.Clock, cancellationToken);
+        }
+    }
+
+    private async Task WaitForCapacityAsync(DiscordRateLimitState.Bucket bucket, DiscordOptions settings, CancellationToken cancellationToken)
+    {
+        var now = state.Clock.GetUtcNow();
+        if (bucket.Remaining is <= 0 && bucket.ResetAt > now)
+        {
+            await Task.Delay(bucket.ResetAt - now, state.Clock, cancellationToken);
+        }
+
+        while (state.ReserveGlobal(settings.GlobalRequestsPerSecond) is { } wait && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, state.Clock, cancellationToken);
+        }
+    }
+
+    private void Learn(string routeKey, string major, DiscordRateLimitState.Bucket bucket, HttpResponseMessage response)
+    {
+        var headers = response.Headers;
+        if (headers.TryGetValues("X-RateLimit-Bucket", out var hashes) && hashes.FirstOrDefault() is { } hash)
+        {
+            bucket = state.Learn(routeKey, major, hash, bucket);
+        }
+
+        if (headers.TryGetValues("X-RateLimit-Remaining", out var remaining)
+            && int.TryParse(remaining.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var left))
+        {
+            bucket.Remaining = left;
+        }
+
+        if (headers.TryGetValues("X-RateLimit-Reset-After", out var resetAfter)
+            && double.TryParse(resetAfter.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            bucket.ResetAt = state.Clock.GetUtcNow() + TimeSpan.FromSeconds(seconds);
+        }
+    }
+
+    private static async Task<(TimeSpan Wait, bool Global, bool Shared)> ReadRetryAfterAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var scope = response.Headers.TryGetValues("X-RateLimit-Scope", out var scopes) ? scopes.FirstOrDefault() : null;
+        var global = response.Headers.Contains("X-RateLimit-Global") || scope == "global";
+        double? seconds = null;
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            if (body.RootElement.TryGetProperty("retry_after", out var retry) && retry.TryGetDouble(out var s))
+            {
+                seconds = s;
+            }
+
+            global |= body.RootElement.TryGetProperty("global", out var g) && g.ValueKind == JsonValueKind.True;
+        }
+        catch (JsonException)
+        {
+            // Fall back to the header.
+        }
+
+        if (seconds is null && response.Headers.RetryAfter?.Delta is { } delta)
+        {
+            seconds = delta.TotalSeconds;
+        }
+
+        return (TimeSpan.FromSeconds(Math.Max(0.05, seconds ?? 1)), global, scope == "shared");
+    }
+
+    /// <summary>Requests are bodiless (GET, DELETE); each attempt sends a fresh copy.</summary>
+    private static HttpRequestMessage Clone(HttpRequestMessage request)
+    {
+        var copy = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version };
+        foreach (var header in request.Headers)
+        {
+            copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        return copy;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Discord rate limit on {Route}: waiting {WaitMs:0} ms (global: {Global}).")]
+    private static partial void LogRateLimited(ILogger logger, string route, double waitMs, bool global);
+
+    [LoggerMessage(LogLevel.Warning, "Discord request {Route} failed (attempt {Attempt}); retrying in {WaitMs:0} ms.")]
+    private static partial void LogRetrying(ILogger logger, string route, int attempt, double waitMs);
+}
