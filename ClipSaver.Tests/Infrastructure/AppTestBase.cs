@@ -1,4 +1,5 @@
 using ClipSaver.DiscordEmulator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Infrastructure;
 
@@ -37,6 +38,19 @@ public abstract class AppTestBase : IAsyncLifetime
     protected virtual void ConfigureEmulator(EmulatorOptions options)
     {
     }
+
+    /// <summary>Runs a service of the app (a job, for instance) in its own scope, as Hangfire would.</summary>
+    protected async Task RunAsync<T>(Func<T, Task> work)
+        where T : notnull
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        await work(scope.ServiceProvider.GetRequiredService<T>());
+    }
+
+    /// <summary>Records the bot's guilds and their channels, as the reconciliation job does.</summary>
+    protected Task ReconcileAsync() => RunAsync<ClipSaver.Core.Guilds.GuildSync>(s => s.ReconcileAsync(CancellationToken.None));
+
+    protected EmulatedGuild DemoGuild(string name) => Discord.World.Guilds.Single(g => g.Name == name);
 
     public virtual async Task DisposeAsync()
     {
