@@ -76,7 +76,7 @@ public sealed class RateLimitSettings
     /// <summary>The limit of a bucket without an entry in <see cref="Buckets"/>.</summary>
     public BucketLimit Default { get; set; } = new(10, TimeSpan.FromSeconds(1));
 
-    /// <summary>Limits by bucket name (<c>messages</c>, <c>message</c>, <c>guild</c>, <c>members</c>, <c>channels</c>, <c>threads</c>, <c>me</c>, <c>leave</c>, <c>application</c>, <c>oauth</c>).</summary>
+    /// <summary>Limits by bucket name (<c>messages</c>, <c>message</c>, <c>guild</c>, <c>members</c>, <c>channels</c>, <c>threads</c>, <c>me</c>, <c>leave</c>, <c>application</c>). Only <c>/api/v10</c> is limited.</summary>
     public IDictionary<string, BucketLimit> Buckets { get; } = new Dictionary<string, BucketLimit>(StringComparer.Ordinal)
     {
         ["messages"] = new(20, TimeSpan.FromSeconds(1)),

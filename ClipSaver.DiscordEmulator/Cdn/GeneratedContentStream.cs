@@ -30,8 +30,7 @@ internal sealed class GeneratedContentStream(ulong seed, long length, string con
 
     public override long Position { get; set; }
 
-    /// <summary>The byte at <paramref name="position"/>, for tests that check content without reading it all.</summary>
-    public byte ByteAt(long position) =>
+    private byte ByteAt(long position) =>
         position < _magic.Length ? _magic[position] : (byte)(Snowflakes.Mix(seed, (ulong)position / 8) >> (int)(position % 8 * 8));
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

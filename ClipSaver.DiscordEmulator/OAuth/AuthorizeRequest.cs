@@ -25,7 +25,11 @@ internal sealed record AuthorizeRequest(
 
     public bool IsBotInstall => Scopes.Contains("bot");
 
-    public static AuthorizeRequest From(Func<string, string?> get) => new(
+    /// <summary>Reads the parameters; an empty value counts as absent (forms send empty hidden fields).</summary>
+    public static AuthorizeRequest From(Func<string, string?> read)
+    {
+        string? get(string name) => string.IsNullOrEmpty(read(name)) ? null : read(name);
+        return new(
         get("client_id"),
         get("redirect_uri"),
         get("response_type"),
@@ -37,6 +41,7 @@ internal sealed record AuthorizeRequest(
         string.Equals(get("disable_guild_select"), "true", StringComparison.OrdinalIgnoreCase),
         get("permissions"),
         get("prompt"));
+    }
 
     public string? Get(string field) => field switch
     {

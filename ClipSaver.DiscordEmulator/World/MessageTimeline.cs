@@ -5,15 +5,13 @@ namespace ClipSaver.DiscordEmulator.World;
 /// page boundary is computed, not searched. Only posted messages and deletions are kept (the overlays).
 /// Not thread-safe: <see cref="EmulatorWorld"/> holds its lock around every call.
 /// </summary>
-internal sealed class MessageTimeline(ulong channelId, ulong first, ulong step, long count, Func<long, ulong, EmulatedMessage> generate)
+internal sealed class MessageTimeline(ulong first, ulong step, long count, Func<long, ulong, EmulatedMessage> generate)
 {
     /// <summary>Room for attachment ids after a message id (attachment k of message m has id m + 1 + k).</summary>
     public const int MaxAttachments = 4;
 
     private readonly SortedList<ulong, EmulatedMessage> _posted = [];
     private readonly HashSet<ulong> _deleted = [];
-
-    public ulong ChannelId { get; } = channelId;
 
     public long Count => count - _deleted.Count + _posted.Count;
 

@@ -130,7 +130,7 @@ internal sealed class WorldGenerator(EmulatorOptions options)
         var first = Snowflakes.At(start, Snowflakes.Mix(_seed, channelId, 1));
         var last = Snowflakes.At(HistoryEnd);
         var step = count <= 1 ? 1UL << 22 : Math.Max((last - first) / (ulong)count, MessageTimeline.MaxAttachments + 1);
-        return new MessageTimeline(channelId, first, step, count, (index, id) => Message(channelId, authors, index, id));
+        return new MessageTimeline(first, step, count, (index, id) => Message(channelId, authors, index, id));
     }
 
     private EmulatedMessage Message(ulong channelId, EmulatedUser[] authors, long index, ulong id)
