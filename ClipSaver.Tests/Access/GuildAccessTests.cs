@@ -14,11 +14,11 @@ public sealed class GuildAccessTests : AppTestBase
         await ReconcileAsync();
         var guild = DemoGuild("Clip Club");
 
-        Assert.Equal(HttpStatusCode.OK, (await App.CreateClientAs(Emulator.Id(DemoUsers.Owner.Id)).GetAsync($"/guilds/{guild.Id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await App.CreateClientAs(Emulator.Id(DemoUsers.Manager.Id)).GetAsync($"/guilds/{guild.Id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(Emulator.Id(DemoUsers.Member.Id)).GetAsync($"/guilds/{guild.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id)).GetAsync($"/guilds/{guild.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Manager.Id)).GetAsync($"/guilds/{guild.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Member.Id)).GetAsync($"/guilds/{guild.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(123456789012345678).GetAsync($"/guilds/{guild.Id}/settings")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(Emulator.Id(DemoUsers.Owner.Id)).GetAsync("/guilds/999999999999999999")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id)).GetAsync("/guilds/999999999999999999")).StatusCode);
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class GuildAccessTests : AppTestBase
     {
         await ReconcileAsync();
         var guild = DemoGuild("Clip Club");
-        var manager = App.CreateClientAs(Emulator.Id(DemoUsers.Manager.Id));
+        var manager = App.CreateClientAs(TestDiscord.Id(DemoUsers.Manager.Id));
         Assert.Equal(HttpStatusCode.OK, (await manager.GetAsync($"/guilds/{guild.Id}/channels")).StatusCode);
 
         Discord.World.SetMemberRoles(guild.Id, DemoUsers.Manager.Id);

@@ -25,8 +25,8 @@ public abstract class AppTestBase : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync();
-        _discord = await Emulator.StartAsync(World, ConfigureEmulator);
-        var settings = Emulator.Settings(_discord);
+        _discord = await TestDiscord.StartAsync(World, ConfigureEmulator);
+        var settings = TestDiscord.Settings(_discord);
         foreach (var (key, value) in Settings)
         {
             settings[key] = value;

@@ -3,7 +3,7 @@ using ClipSaver.DiscordEmulator;
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>The Discord emulator for one test, on a free port, and the app settings that point at it.</summary>
-public static class Emulator
+public static class TestDiscord
 {
     public static Task<EmulatorHost> StartAsync(WorldShape? world = null, Action<EmulatorOptions>? configure = null)
     {
