@@ -118,7 +118,7 @@ public sealed partial class ScanJob(
                     .SetProperty(r => r.Error, (string?)null), cancellationToken);
             return claimed == 1;
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await EndAsync(runId, ScanStatus.Cancelled, "Another scan of this channel is running.");
             return false;

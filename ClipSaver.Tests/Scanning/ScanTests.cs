@@ -1,0 +1,237 @@
+using System.Security.Cryptography;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Scanning;
+using ClipSaver.Core.Storage;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClipSaver.Tests.Scanning;
+
+public sealed class ScanTests : AppTestBase
+{
+    private static readonly string[] ClipExtensions = ["mp4", "webm", "mov", "mkv", "m4v"];
+
+    protected override WorldShape World => WorldShape.Small;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ClipSaver:Scans:PageSize"] = "10",
+        ["Discord:RequestTimeout"] = "00:00:02",
+    };
+
+    [Fact]
+    public async Task A_scan_archives_exactly_the_clips_the_emulator_holds_with_matching_files()
+    {
+        var (guildId, channelId) = await ArchivedChannelAsync();
+        var runId = await StartScanAsync(guildId, channelId);
+
+        await RunScanAsync(runId);
+
+        await AssertArchiveMatchesEmulatorAsync(channelId);
+        await using var db = Db.CreateContext();
+        var run = await db.ScanRuns.AsNoTracking().SingleAsync(r => r.Id == runId);
+        Assert.Equal(ScanStatus.Completed, run.Status);
+        Assert.Equal(Discord.World.CountMessages((ulong)channelId), run.MessagesRead);
+        Assert.True(await db.GuildMembers.AnyAsync(m => m.GuildId == guildId), "Authors are recorded as members.");
+    }
+
+    [Fact]
+    public async Task A_scan_killed_in_the_middle_resumes_and_ends_with_the_same_rows_and_files()
+    {
+        var (guildId, channelId) = await ArchivedChannelAsync();
+        var runId = await StartScanAsync(guildId, channelId);
+        Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromMilliseconds(150)));
+
+        using (var kill = new CancellationTokenSource(TimeSpan.FromMilliseconds(700)))
+        {
+            await RunScanAsync(runId, kill.Token);
+        }
+
+        long partial;
+        await using (var db = Db.CreateContext())
+        {
+            partial = await db.Clips.CountAsync(c => c.ChannelId == channelId);
+            // A killed process leaves its run "running" with an old heartbeat; the retry takes it over.
+            await db.ScanRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, ScanStatus.Running).SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
+                .SetProperty(r => r.HeartbeatAt, DateTimeOffset.UtcNow.AddHours(-1)));
+        }
+
+        Assert.InRange(partial, 1, ExpectedClips(channelId).Count - 1);
+        Discord.Faults.Clear();
+        await RunScanAsync(runId);
+
+        await AssertArchiveMatchesEmulatorAsync(channelId);
+    }
+
+    [Fact]
+    public async Task Server_errors_and_dropped_connections_still_end_in_a_complete_archive()
+    {
+        var (guildId, channelId) = await ArchivedChannelAsync();
+        var runId = await StartScanAsync(guildId, channelId);
+        Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", ErrorShare: 0.3, ErrorStatus: 500));
+        Discord.Faults.Add(new FaultRule("/cdn/*", ErrorShare: 0.2, ErrorStatus: 502, DropShare: 0.1));
+
+        // As Hangfire does: a run that failed after the client's own retries is run again (up to 5 attempts).
+        for (var attempt = 0; attempt < 5 && !await IsCompletedAsync(runId); attempt++)
+        {
+            await RunScanAsync(runId);
+        }
+
+        await AssertArchiveMatchesEmulatorAsync(channelId);
+    }
+
+    [Fact]
+    public async Task A_stopped_scan_ends_within_one_page_and_writes_nothing_more()
+    {
+        var (guildId, channelId) = await ArchivedChannelAsync();
+        var runId = await StartScanAsync(guildId, channelId);
+        Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromMilliseconds(300)));
+
+        var scan = RunScanAsync(runId);
+        await WaitUntilAsync(async db => await db.ScanRuns.AnyAsync(r => r.Id == runId && r.MessagesRead > 0));
+        await RunAsync<Scans>(s => s.StopChannelScansAsync(channelId, "test", CancellationToken.None));
+        long readWhenStopped;
+        await using (var db = Db.CreateContext())
+        {
+            readWhenStopped = await db.ScanRuns.Where(r => r.Id == runId).Select(r => r.MessagesRead).FirstAsync();
+        }
+
+        await scan;
+
+        await using var check = Db.CreateContext();
+        var run = await check.ScanRuns.AsNoTracking().SingleAsync(r => r.Id == runId);
+        Assert.Equal(ScanStatus.Cancelled, run.Status);
+        Assert.InRange(run.MessagesRead, readWhenStopped, readWhenStopped + 10);
+        Assert.True(run.MessagesRead < Discord.World.CountMessages((ulong)channelId));
+    }
+
+    [Fact]
+    public async Task Two_scans_of_one_channel_cannot_run_at_once()
+    {
+        var (guildId, channelId) = await ArchivedChannelAsync();
+        long first, second;
+        await using (var db = Db.CreateContext())
+        {
+            var a = TestData.ScanRun(guildId, channelId, ScanStatus.Queued, null);
+            var b = TestData.ScanRun(guildId, channelId, ScanStatus.Queued, null);
+            db.ScanRuns.AddRange(a, b);
+            await db.SaveChangesAsync();
+            (first, second) = (a.Id, b.Id);
+        }
+
+        await Task.WhenAll(RunScanAsync(first), RunScanAsync(second));
+
+        await using var check = Db.CreateContext();
+        var statuses = await check.ScanRuns.Where(r => r.Id == first || r.Id == second).Select(r => r.Status).ToListAsync();
+        Assert.Contains(ScanStatus.Completed, statuses);
+        Assert.Single(statuses, s => s == ScanStatus.Completed || s == ScanStatus.Running);
+        await AssertArchiveMatchesEmulatorAsync(channelId);
+    }
+
+    [Fact]
+    public async Task Without_the_message_content_intent_the_scan_fails_loudly_and_archives_nothing()
+    {
+        var (guildId, channelId) = await ArchivedChannelAsync();
+        Discord.World.SetIntents(membersIntent: true, messageContentIntent: false);
+        var runId = await StartScanAsync(guildId, channelId);
+
+        await RunScanAsync(runId);
+
+        await using var db = Db.CreateContext();
+        var run = await db.ScanRuns.AsNoTracking().SingleAsync(r => r.Id == runId);
+        Assert.Equal(ScanStatus.Failed, run.Status);
+        Assert.Equal(ScanJob.MissingIntentMessage, run.Error);
+        Assert.Equal(0, await db.Clips.CountAsync(c => c.ChannelId == channelId));
+    }
+
+    private async Task<(long GuildId, long ChannelId)> ArchivedChannelAsync()
+    {
+        await ReconcileAsync();
+        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var channel = Discord.World.Channels(guild.Id).First(c => c.Type == 0 && !c.Nsfw && ExpectedClips((long)c.Id).Count >= 5);
+        await using var db = Db.CreateContext();
+        await db.Channels.Where(c => c.Id == (long)channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
+        return ((long)guild.Id, (long)channel.Id);
+    }
+
+    private async Task<long> StartScanAsync(long guildId, long channelId)
+    {
+        long id = 0;
+        await RunAsync<Scans>(async s => id = await s.StartAsync(guildId, channelId, ScanKind.Backfill, CancellationToken.None));
+        return id;
+    }
+
+    private async Task RunScanAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<ScanJob>().RunAsync(runId, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            // Hangfire would retry; the test asserts on what is in the database.
+        }
+    }
+
+    private async Task<bool> IsCompletedAsync(long runId)
+    {
+        await using var db = Db.CreateContext();
+        return await db.ScanRuns.AnyAsync(r => r.Id == runId && r.Status == ScanStatus.Completed);
+    }
+
+    private async Task WaitUntilAsync(Func<ClipSaverDbContext, Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = Db.CreateContext();
+            if (await condition(db))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The condition did not become true.");
+    }
+
+    /// <summary>Attachments a guild with default settings keeps: video types, clip extensions or the clip flag.</summary>
+    private List<EmulatedAttachment> ExpectedClips(long channelId) =>
+        [.. Discord.World.Messages((ulong)channelId, int.MaxValue)
+            .SelectMany(m => m.Attachments)
+            .Where(a => a.ContentType.StartsWith("video/", StringComparison.Ordinal) || (a.Flags & 1) != 0
+                || ClipExtensions.Contains(Path.GetExtension(a.Filename).TrimStart('.').ToLowerInvariant()))];
+
+    private async Task AssertArchiveMatchesEmulatorAsync(long channelId)
+    {
+        var expected = ExpectedClips(channelId);
+        var expectedEmbeds = Discord.World.Messages((ulong)channelId, int.MaxValue).SelectMany(m => m.Embeds).Count(e => e.Type is "video" or "gifv");
+        await using var db = Db.CreateContext();
+        var clips = await db.Clips.AsNoTracking().Where(c => c.ChannelId == channelId).ToListAsync();
+        var attachments = clips.Where(c => c.Source == ClipSource.Attachment).ToList();
+        Assert.Equal(expected.Select(a => (long)a.Id).Order(), attachments.Select(c => c.AttachmentId!.Value).Order());
+        Assert.Equal(expectedEmbeds, clips.Count(c => c.Source == ClipSource.Embed));
+
+        var storage = App.Services.GetRequiredService<IClipStorage>();
+        foreach (var clip in attachments)
+        {
+            var source = expected.Single(a => (long)a.Id == clip.AttachmentId);
+            Assert.NotNull(clip.StorageKey);
+            Assert.Equal(source.Size, clip.SizeBytes);
+            await using var file = await storage.OpenReadAsync(clip.StorageKey!, CancellationToken.None);
+            Assert.NotNull(file);
+            Assert.Equal(source.Size, file!.Length);
+            Assert.Equal(clip.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(file)));
+        }
+
+        var channel = await db.Channels.AsNoTracking().SingleAsync(c => c.Id == channelId);
+        Assert.Equal(clips.Count, channel.ClipCount);
+        Assert.Equal(attachments.Sum(c => c.SizeBytes), channel.ClipBytes);
+        Assert.Equal(clips.Count, await db.ClipDays.Where(d => d.ChannelId == channelId).SumAsync(d => d.Clips));
+    }
+}
