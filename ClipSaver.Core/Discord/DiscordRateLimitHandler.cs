@@ -15,6 +15,7 @@ namespace ClipSaver.Core.Discord;
 /// </summary>
 public sealed partial class DiscordRateLimitState(TimeProvider clock)
 {
+    private static readonly TimeSpan GlobalMargin = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<string, string> _bucketOfRoute = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DateTimeOffset> _invalid = new();
@@ -57,8 +58,15 @@ public sealed partial class DiscordRateLimitState(TimeProvider clock)
     /// <summary>The bucket for a request: learned from headers, or one per route until Discord names it.</summary>
     internal Bucket BucketFor(string routeKey, string majorParameter)
     {
-        var id = _bucketOfRoute.TryGetValue(routeKey, out var hash) ? hash : "route:" + routeKey;
-        return _buckets.GetOrAdd(id + "|" + majorParameter, _ => new Bucket());
+        var byRoute = "route:" + routeKey + "|" + majorParameter;
+        if (!_bucketOfRoute.TryGetValue(routeKey, out var hash))
+        {
+            return _buckets.GetOrAdd(byRoute, _ => new Bucket());
+        }
+
+        // A request of this route and major parameter may already be under way in the per-route bucket from before
+        // the hash was known: keep using that one, so that the two never run side by side.
+        return _buckets.GetOrAdd(hash + "|" + majorParameter, _ => _buckets.TryGetValue(byRoute, out var existing) ? existing : new Bucket());
     }
 
     /// <summary>Records the bucket hash Discord named for a route; later requests of the route use that bucket.</summary>
@@ -91,14 +99,16 @@ public sealed partial class DiscordRateLimitState(TimeProvider clock)
                 return _globalPauseUntil - now;
             }
 
-            while (_recent.Count > 0 && _recent.Peek() <= now - TimeSpan.FromSeconds(1))
+            // A little over a second: requests travel for a varying time, and Discord counts them when they arrive.
+            var window = TimeSpan.FromSeconds(1) + GlobalMargin;
+            while (_recent.Count > 0 && _recent.Peek() <= now - window)
             {
                 _recent.Dequeue();
             }
 
             if (_recent.Count >= perSecond)
             {
-                return _recent.Peek() + TimeSpan.FromSeconds(1) - now;
+                return _recent.Peek() + window - now;
             }
 
             _recent.Enqueue(now);
@@ -284,7 +294,8 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
         if (headers.TryGetValues("X-RateLimit-Reset-After", out var resetAfter)
             && double.TryParse(resetAfter.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            bucket.ResetAt = state.Clock.GetUtcNow() + TimeSpan.FromSeconds(seconds);
+            // A small margin: the header is rounded to milliseconds, and the request takes time to arrive.
+            bucket.ResetAt = state.Clock.GetUtcNow() + TimeSpan.FromSeconds(seconds) + TimeSpan.FromMilliseconds(20);
         }
     }
 

@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using System.Net;
+using ClipSaver.Core.Discord;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClipSaver.Tests.Discord;
+
+/// <summary>The REST client against the emulator over real HTTP: records, paging, errors, rate limits, retries, the CDN.</summary>
+public sealed class DiscordClientTests : IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var item in _owned)
+        {
+            await item.DisposeAsync();
+        }
+    }
+
+    private async Task<(EmulatorHost Emulator, ServiceProvider Services)> StartAsync(Action<EmulatorOptions>? emulator = null, Dictionary<string, string?>? settings = null)
+    {
+        var options = new EmulatorOptions { World = WorldShape.Small };
+        emulator?.Invoke(options);
+        var host = await EmulatorHost.StartAsync(options);
+        _owned.Add(host);
+        var config = TestDiscord.Settings(host, options);
+        foreach (var (key, value) in settings ?? [])
+        {
+            config[key] = value;
+        }
+
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(config).Build())
+            .AddDiscordClients()
+            .BuildServiceProvider();
+        _owned.Add(services);
+        return (host, services);
+    }
+
+    [Fact]
+    public async Task Routes_map_to_records_and_paging_yields_everything_once()
+    {
+        var (emulator, services) = await StartAsync();
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var world = emulator.World;
+
+        var app = await discord.GetCurrentApplicationAsync(CancellationToken.None);
+        Assert.True(app.Flags.HasFlag(DiscordApplicationFeatures.GatewayMessageContent));
+        var guilds = await discord.GetBotGuildsAsync(CancellationToken.None).ToListAsync();
+        Assert.Equal(world.Guilds.Where(g => g.BotPresent).Select(g => g.Id).Order(), guilds.Select(g => g.Id.Value).Order());
+
+        var guild = world.Guilds.First(g => g.BotPresent);
+        var id = new Snowflake(guild.Id);
+        Assert.Equal(guild.OwnerId, (await discord.GetGuildAsync(id, CancellationToken.None)).OwnerId.Value);
+        Assert.Equal(world.Roles(guild.Id).Count, (await discord.GetGuildRolesAsync(id, CancellationToken.None)).Count);
+        var members = await discord.GetGuildMembersAsync(id, CancellationToken.None).ToListAsync();
+        Assert.Equal(world.Members(guild.Id).Select(m => m.User.Id).Order(), members.Select(m => m.User!.Id.Value).Order());
+        var member = world.Members(guild.Id)[0];
+        Assert.Equal(member.Roles.Order(), (await discord.GetGuildMemberAsync(id, new Snowflake(member.User.Id), CancellationToken.None)).Roles.Select(r => r.Value).Order());
+
+        var channels = await discord.GetGuildChannelsAsync(id, CancellationToken.None);
+        Assert.Equal(world.Channels(guild.Id).Where(c => !c.IsThread).Select(c => c.Id).Order(), channels.Select(c => c.Id.Value).Order());
+        var channel = world.Channels(guild.Id).First(c => c.Type == 0 && c.MessageCount > 0);
+        var pages = await discord.GetMessagePagesAfterAsync(new Snowflake(channel.Id), Snowflake.Zero, 25, CancellationToken.None).ToListAsync();
+        var all = pages.SelectMany(p => p).ToList();
+        Assert.Equal(world.CountMessages(channel.Id), all.Count);
+        Assert.Equal(all.Count, all.Select(m => m.Id).Distinct().Count());
+        Assert.Equal(all.OrderBy(m => m.Id).Select(m => m.Id), all.Select(m => m.Id));
+        var withAttachment = all.First(m => m.Attachments.Count > 0);
+        var again = await discord.TryGetMessageAsync(new Snowflake(channel.Id), withAttachment.Id, CancellationToken.None);
+        Assert.Equal(withAttachment.Attachments[0].Id, again!.Attachments[0].Id);
+    }
+
+    [Fact]
+    public async Task Not_found_and_missing_access_are_typed_errors()
+    {
+        var (emulator, services) = await StartAsync();
+        var discord = services.GetRequiredService<DiscordRestClient>();
+
+        Assert.Null(await discord.TryGetGuildAsync(new Snowflake(123456789012345678), CancellationToken.None));
+        var unknown = await Assert.ThrowsAsync<DiscordApiException>(() => discord.GetGuildAsync(new Snowflake(123456789012345678), CancellationToken.None));
+        Assert.Equal((HttpStatusCode.NotFound, DiscordApiException.UnknownGuild), (unknown.Status, unknown.Code));
+
+        var absent = emulator.World.Guilds.First(g => !g.BotPresent);
+        var denied = await Assert.ThrowsAsync<DiscordApiException>(() => discord.GetGuildRolesAsync(new Snowflake(absent.Id), CancellationToken.None));
+        Assert.Equal(DiscordApiException.MissingAccess, denied.Code);
+        Assert.True(denied.IsAccessLost);
+
+        var present = emulator.World.Guilds.First(g => g.BotPresent);
+        Assert.True(await discord.LeaveGuildAsync(new Snowflake(present.Id), CancellationToken.None));
+        Assert.False(emulator.World.BotIsIn(present.Id));
+        Assert.False(await discord.LeaveGuildAsync(new Snowflake(present.Id), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_burst_over_many_channels_stays_under_the_limits_with_no_429()
+    {
+        var (emulator, services) = await StartAsync(o =>
+        {
+            o.RateLimits.Buckets["messages"] = new BucketLimit(5, TimeSpan.FromMilliseconds(500));
+            o.RateLimits.GlobalPerSecond = 100;
+            o.World = new WorldShape { Guilds = 2, TextChannelsPerGuild = 10, MessagesPerChannel = 20 };
+        }, new() { ["Discord:GlobalRequestsPerSecond"] = "100" });
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var channels = emulator.World.Guilds.Where(g => g.BotPresent).SelectMany(g => emulator.World.Channels(g.Id)).Where(c => c.Type == 0).Take(20).ToList();
+        Assert.True(channels.Count >= 10);
+
+        var calls = Enumerable.Range(0, 200).Select(i => discord.GetMessagesAsync(new Snowflake(channels[i % channels.Count].Id), null, null, 5, CancellationToken.None));
+        var pages = await Task.WhenAll(calls);
+
+        Assert.All(pages, p => Assert.NotEmpty(p));
+        var stats = emulator.Stats.For(new EmulatorOptions().BotToken);
+        Assert.Equal((0L, 0L), (stats.RateLimitedUser, stats.RateLimitedGlobal));
+        Assert.True(stats.Requests >= 200);
+    }
+
+    [Fact]
+    public async Task A_global_429_is_waited_out_and_every_call_succeeds()
+    {
+        var (emulator, services) = await StartAsync(o => o.RateLimits.GlobalPerSecond = 3, new() { ["Discord:GlobalRequestsPerSecond"] = "50" });
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var guild = new Snowflake(emulator.World.Guilds.First(g => g.BotPresent).Id);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => discord.GetGuildAsync(guild, CancellationToken.None)));
+
+        Assert.All(results, g => Assert.Equal(guild, g.Id));
+        Assert.True(emulator.Stats.For(new EmulatorOptions().BotToken).RateLimitedGlobal > 0);
+        Assert.True(services.GetRequiredService<DiscordRateLimitState>().Total429 > 0);
+    }
+
+    [Fact]
+    public async Task Server_errors_and_dropped_connections_are_retried_and_retries_stop_at_the_cap()
+    {
+        var (emulator, services) = await StartAsync(settings: new() { ["Discord:MaxRetries"] = "4" });
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var state = services.GetRequiredService<DiscordRateLimitState>();
+        var guild = new Snowflake(emulator.World.Guilds.First(g => g.BotPresent).Id);
+
+        emulator.Faults.Add(new FaultRule("GET /guilds/{guild_id}", ErrorShare: 0.4, ErrorStatus: 502, DropShare: 0.2));
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(guild, (await discord.GetGuildAsync(guild, CancellationToken.None)).Id);
+        }
+
+        Assert.True(state.TotalRetries > 0);
+
+        emulator.Faults.Clear();
+        emulator.Faults.Add(new FaultRule("GET /guilds/{guild_id}", ErrorShare: 1, ErrorStatus: 500));
+        var before = emulator.Stats.For(new EmulatorOptions().BotToken).Requests;
+        var failed = await Assert.ThrowsAsync<DiscordApiException>(() => discord.GetGuildAsync(guild, CancellationToken.None));
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.Status);
+        Assert.Equal(5, emulator.Stats.For(new EmulatorOptions().BotToken).Requests - before);
+    }
+
+    [Fact]
+    public async Task Cancellation_during_a_rate_limit_wait_ends_promptly()
+    {
+        var (emulator, services) = await StartAsync(o => o.RateLimits.Buckets["messages"] = new BucketLimit(1, TimeSpan.FromSeconds(30)));
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var channel = new Snowflake(emulator.World.Guilds.Where(g => g.BotPresent).SelectMany(g => emulator.World.Channels(g.Id)).First(c => c.Type == 0).Id);
+        await discord.GetMessagesAsync(channel, null, null, 1, CancellationToken.None);
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => discord.GetMessagesAsync(channel, null, null, 1, cancel.Token));
+
+        Assert.InRange(watch.ElapsedMilliseconds, 150, 1_000);
+        Assert.Equal(0, emulator.Stats.For(new EmulatorOptions().BotToken).RateLimited);
+    }
+
+    [Fact]
+    public async Task The_cdn_serves_exact_bytes_and_an_expired_link_is_refused()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (emulator, services) = await StartAsync(o =>
+        {
+            o.Clock = clock;
+            o.RateLimits.Enabled = false;
+            o.CdnUrlLifetime = TimeSpan.FromHours(1);
+        });
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var cdn = services.GetRequiredService<DiscordCdnClient>();
+        var channel = emulator.World.Guilds.Where(g => g.BotPresent).SelectMany(g => emulator.World.Channels(g.Id)).First(c => c.Type == 0 && c.MessageCount > 0);
+        var message = (await discord.GetMessagePagesAfterAsync(new Snowflake(channel.Id), Snowflake.Zero, 100, CancellationToken.None).ToListAsync())
+            .SelectMany(p => p).First(m => m.Attachments.Count > 0);
+        var attachment = message.Attachments[0];
+        var url = new Uri(attachment.Url);
+
+        using (var response = await cdn.OpenAsync(url, CancellationToken.None))
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(attachment.Size, bytes.Length);
+        }
+
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().Add(TimeSpan.FromHours(1)).ToUnixTimeSeconds()), DiscordCdnClient.ExpiresAt(url)!.Value, TimeSpan.FromSeconds(2));
+        clock.Advance(TimeSpan.FromHours(2));
+        await Assert.ThrowsAsync<DiscordCdnUrlExpiredException>(() => cdn.OpenAsync(url, CancellationToken.None));
+        var forged = new Uri(url.ToString().Replace("hm=", "hm=00", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<DiscordCdnUrlExpiredException>(() => cdn.OpenAsync(forged, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("GET", "https://discord.com/api/v10/channels/123456789012/messages?limit=50", "GET channels/{id}/messages", "123456789012")]
+    [InlineData("GET", "https://discord.com/api/v10/guilds/987654321098/members/555555555555", "GET guilds/{id}/members/{id}", "987654321098")]
+    [InlineData("DELETE", "https://discord.com/api/v10/users/@me/guilds/987654321098", "DELETE users/@me/guilds/{id}", "")]
+    public void Routes_are_keyed_without_ids_except_the_major_parameter(string method, string url, string key, string major)
+    {
+        var (routeKey, majorParameter) = DiscordRateLimitState.Describe(new HttpMethod(method), new Uri(url));
+
+        Assert.Equal(key, routeKey);
+        Assert.Equal(major, majorParameter);
+    }
+
+    [Fact]
+    public void Invalid_requests_are_counted_in_a_ten_minute_window()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var state = new DiscordRateLimitState(clock);
+        for (var i = 0; i < 3; i++)
+        {
+            state.CountInvalid();
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+        state.CountInvalid();
+        Assert.Equal(4, state.InvalidRequestsLast10Minutes);
+        Assert.True(state.ShouldBackOff(threshold: 4));
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, state.InvalidRequestsLast10Minutes);
+        Assert.False(state.ShouldBackOff(threshold: 4));
+    }
+}
