@@ -52,6 +52,26 @@ public abstract class AppTestBase : IAsyncLifetime
 
     protected EmulatedGuild DemoGuild(string name) => Discord.World.Guilds.Single(g => g.Name == name);
 
+    /// <summary>An API client for a Discord user (stored if new), with a fresh personal token.</summary>
+    protected async Task<HttpClient> ApiClientAsync(ulong discordUserId)
+    {
+        var userId = TestDiscord.Id(discordUserId);
+        await using (var db = Db.CreateContext())
+        {
+            if (!await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(db.Users, u => u.Id == userId))
+            {
+                db.Users.Add(new ClipSaver.Core.Data.User { Id = userId, Username = $"user{userId}", CreatedAt = DateTimeOffset.UtcNow });
+                await db.SaveChangesAsync();
+            }
+        }
+
+        string token = "";
+        await RunAsync<ClipSaver.Core.Access.ApiTokens>(async t => token = (await t.CreateAsync(userId, "test", null, CancellationToken.None)).Token);
+        var client = App.CreateClientAs(null);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     public virtual async Task DisposeAsync()
     {
         if (_app is not null)

@@ -45,9 +45,18 @@ public sealed class ClipSaverAppFactory(TestDb db, IReadOnlyDictionary<string, s
         });
     }
 
+    /// <summary>Set when the app runs on a real Kestrel port (browser tests); clients then talk to that port.</summary>
+    public Uri? KestrelAddress { get; set; }
+
     public HttpClient CreateClientAs(long? userId)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var options = new WebApplicationFactoryClientOptions { AllowAutoRedirect = false };
+        if (KestrelAddress is not null)
+        {
+            options.BaseAddress = KestrelAddress;
+        }
+
+        var client = CreateClient(options);
         if (userId is { } id)
         {
             client.DefaultRequestHeaders.Add(TestAuthHandler.Header, id.ToString(System.Globalization.CultureInfo.InvariantCulture));

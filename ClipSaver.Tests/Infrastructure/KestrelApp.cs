@@ -12,6 +12,8 @@ public static class KestrelApp
         factory.UseKestrel(0);
         factory.StartServer();
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
-        return addresses.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+        var url = addresses.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+        factory.KestrelAddress = new Uri(url);
+        return url;
     }
 }

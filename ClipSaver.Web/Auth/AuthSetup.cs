@@ -36,7 +36,7 @@ public static class AuthSetup
                 o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
             })
-            .AddDiscordLogin()
+            .AddDiscordLogin(secure)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, _ => { });
         builder.Services.AddScoped<LoginRecorder>();
 

@@ -20,7 +20,7 @@ public static class DiscordLogin
     public const string DisplayNameClaim = "display_name";
     public const string AvatarClaim = "avatar";
 
-    public static AuthenticationBuilder AddDiscordLogin(this AuthenticationBuilder builder)
+    public static AuthenticationBuilder AddDiscordLogin(this AuthenticationBuilder builder, bool secureCookies)
     {
         builder.AddOAuth(Scheme, "Discord", _ => { });
         builder.Services.AddOptions<OAuthOptions>(Scheme).Configure<IOptions<DiscordOptions>>((o, discord) =>
@@ -39,6 +39,8 @@ public static class DiscordLogin
             o.Scope.Add("guilds");
             o.CorrelationCookie.Name = "clipsaver.correlation";
             o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+            // As the session cookie: Secure outside Development (plain http on a developer's machine works too).
+            o.CorrelationCookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             o.ClaimActions.Clear();
             o.Events.OnCreatingTicket = OnCreatingTicketAsync;
             o.Events.OnRemoteFailure = ctx =>

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClipSaver.Core.Data;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Tests.Purging;
+
+/// <summary>The purge routes of the REST API: the danger zone's rules, over HTTP with API tokens.</summary>
+public sealed class PurgeApiTests : AppTestBase
+{
+    private long _guildId;
+    private long _channelId;
+    private string _channelName = "";
+    private string _baseUrl = "";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _baseUrl = App.StartOnKestrel();
+        await ReconcileAsync();
+        var guild = DemoGuild("Clip Club");
+        _guildId = (long)guild.Id;
+        await using var db = Db.CreateContext();
+        var channel = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).FirstAsync();
+        (_channelId, _channelName) = (channel.Id, channel.Name);
+    }
+
+    private static StringContent Confirm(string phrase) => JsonContent(new { confirm = phrase });
+
+    private static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Only_the_owner_may_purge_a_manager_gets_403_and_a_member_404()
+    {
+        var url = $"/api/guilds/{_guildId}/channels/{_channelId}/purge";
+        var member = await ApiClientAsync(DemoUsers.Member.Id);
+        var manager = await ApiClientAsync(DemoUsers.Manager.Id);
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await member.PostAsync(url, Confirm(_channelName))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.PostAsync(url, Confirm(_channelName))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await App.CreateClientAs(null).PostAsync(url, Confirm(_channelName))).StatusCode);
+        await using (var db = Db.CreateContext())
+        {
+            Assert.False(await db.PurgeRuns.AnyAsync());
+        }
+
+        var accepted = await owner.PostAsync(url, Confirm(_channelName));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var body = await accepted.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal($"/api/purges/{body.GetProperty("id").GetString()}", accepted.Headers.Location!.OriginalString);
+        Assert.Equal("scheduled", body.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.String, body.GetProperty("guildId").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_owner_check_is_live_an_owner_who_lost_the_guild_on_discord_is_refused_at_once()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync($"/api/guilds/{_guildId}")).StatusCode);
+
+        // Ownership moves on Discord; the cached role would still say "owner" for a minute.
+        Discord.World.SetOwner((ulong)_guildId, DemoUsers.Manager.Id);
+        var refused = await owner.PostAsync($"/api/guilds/{_guildId}/channels/purge", Confirm("DELETE ALL CHANNELS"));
+
+        Assert.NotEqual(HttpStatusCode.Accepted, refused.StatusCode);
+        Assert.Contains(refused.StatusCode, new[] { HttpStatusCode.Forbidden, HttpStatusCode.NotFound });
+    }
+
+    [Fact]
+    public async Task A_wrong_phrase_is_400_and_changes_nothing()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+
+        var wrong = await owner.PostAsync($"/api/guilds/{_guildId}/channels/purge", Confirm("delete all channels"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType!.MediaType);
+        await using var db = Db.CreateContext();
+        Assert.False(await db.PurgeRuns.AnyAsync());
+        Assert.Null(await db.Guilds.Where(g => g.Id == _guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
+    }
+
+    [Fact]
+    public async Task Inside_the_cooldown_the_answer_is_429_with_retry_after_and_a_cancelled_purge_gives_it_back()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var url = $"/api/guilds/{_guildId}/channels/{_channelId}/purge";
+        var first = await (await owner.PostAsync(url, Confirm(_channelName))).Content.ReadFromJsonAsync<JsonElement>();
+        var id = first.GetProperty("id").GetString();
+
+        // Cancelled in the undo window: the cooldown is given back and a new request is accepted.
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/purges/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await owner.DeleteAsync($"/api/purges/{id}")).StatusCode);
+        var second = await owner.PostAsync(url, Confirm(_channelName));
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+
+        // That one runs (marked done here); the channel is then cooling down for 24 hours.
+        await using (var db = Db.CreateContext())
+        {
+            await db.PurgeRuns.Where(p => p.Status == PurgeStatus.Scheduled).ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
+        }
+
+        var cooling = await owner.PostAsync(url, Confirm(_channelName));
+        Assert.Equal(HttpStatusCode.TooManyRequests, cooling.StatusCode);
+        var retryAfter = cooling.Headers.RetryAfter!.Delta!.Value;
+        Assert.InRange(retryAfter.TotalHours, 23.9, 24.0);
+        var problem = await cooling.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("may be purged again at", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Of_fifty_simultaneous_requests_exactly_one_is_accepted()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
+            owner.PostAsync($"/api/guilds/{_guildId}/channels/purge", Confirm("DELETE ALL CHANNELS"))));
+
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Accepted);
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Accepted),
+            a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.TooManyRequests, HttpStatusCode.Conflict }));
+        await using var db = Db.CreateContext();
+        Assert.Equal(1, await db.PurgeRuns.CountAsync());
+    }
+
+    [Fact]
+    public async Task An_overlapping_purge_is_409_and_a_purged_guild_cannot_be_purged_again()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        Assert.Equal(HttpStatusCode.Accepted, (await owner.PostAsync($"/api/guilds/{_guildId}/channels/purge", Confirm("DELETE ALL CHANNELS"))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Conflict, (await owner.PostAsync($"/api/guilds/{_guildId}/channels/{_channelId}/purge", Confirm(_channelName))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await owner.PostAsync($"/api/guilds/{_guildId}/purge", Confirm("DELETE GUILD"))).StatusCode);
+
+        await using (var db = Db.CreateContext())
+        {
+            await db.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
+            await db.Guilds.Where(g => g.Id == _guildId).ExecuteUpdateAsync(s => s
+                .SetProperty(g => g.PurgedAt, DateTimeOffset.UtcNow).SetProperty(g => g.DeletedAt, DateTimeOffset.UtcNow)
+                .SetProperty(g => g.DeletionReason, GuildDeletionReason.Purged));
+        }
+
+        Discord.World.RemoveBotFromGuild((ulong)_guildId);
+        Assert.Equal(HttpStatusCode.Conflict, (await owner.PostAsync($"/api/guilds/{_guildId}/purge", Confirm("DELETE GUILD"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Preview_and_status_answer_for_the_owner_and_malformed_input_is_400()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var preview = await owner.GetAsync($"/api/guilds/{_guildId}/purges/preview?scope=channel&channelId={_channelId}");
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        var body = await preview.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(_channelName, body.GetProperty("confirmPhrase").GetString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"/api/guilds/{_guildId}/purges/preview?scope=everything")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync("/api/guilds/not-a-snowflake/purges/preview?scope=all")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync($"/api/guilds/{_guildId}/channels/purge", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync("/api/purges/987654")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_browser_cookie_works_on_the_api_but_unsafe_methods_need_the_antiforgery_header()
+    {
+        var browser = await RealLogin.SignInAsync(_baseUrl, DemoUsers.Owner.Id);
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"/api/guilds/{_guildId}")).StatusCode);
+        var refused = await browser.PostAsync($"/api/guilds/{_guildId}/channels/purge", Confirm("DELETE ALL CHANNELS"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("antiforgery", await refused.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        await using var db = Db.CreateContext();
+        Assert.False(await db.PurgeRuns.AnyAsync());
+    }
+}
