@@ -182,27 +182,41 @@ public sealed partial class ScanJob(
             throw new StopScan(ScanStatus.Cancelled, "Stopped on request.");
         }
 
-        long clips = 0;
-        foreach (var message in page)
+        // Authors first, in one statement each, in id order: scans of other channels upsert the same users, and a
+        // common order means they wait for each other instead of deadlocking.
+        var withClips = page.Select(m => (Message: m, Found: ClipDetector.Find(m, settings).ToList())).Where(x => x.Found.Count > 0).ToList();
+        var authors = withClips.Select(x => x.Message.Author).DistinctBy(a => a.Id).OrderBy(a => a.Id).ToList();
+        if (authors.Count > 0)
         {
-            var found = ClipDetector.Find(message, settings).ToList();
-            if (found.Count == 0)
-            {
-                continue;
-            }
-
-            var author = message.Author;
+            var ids = authors.Select(a => a.Id.ToInt64()).ToArray();
+            var names = authors.Select(a => a.Username).ToArray();
+            var globals = authors.Select(a => a.GlobalName).ToArray();
+            var avatars = authors.Select(a => a.Avatar).ToArray();
             await db.Database.ExecuteSqlAsync(
                 $"""
-                INSERT INTO users (id, username, global_name, avatar_hash, created_at) VALUES ({author.Id.ToInt64()}, {author.Username}, {author.GlobalName}, {author.Avatar}, {now})
+                INSERT INTO users (id, username, global_name, avatar_hash, created_at)
+                SELECT u.id, u.username, u.global_name, u.avatar_hash, {now} FROM unnest({ids}, {names}, {globals}, {avatars}) AS u(id, username, global_name, avatar_hash)
+                ORDER BY u.id
                 ON CONFLICT (id) DO UPDATE SET username = excluded.username, global_name = excluded.global_name, avatar_hash = excluded.avatar_hash
+                WHERE (users.username, users.global_name, users.avatar_hash) IS DISTINCT FROM (excluded.username, excluded.global_name, excluded.avatar_hash)
                 """, cancellationToken);
+            var first = authors.Select(a => withClips.Where(x => x.Message.Author.Id == a.Id).Min(x => x.Message.Timestamp)).ToArray();
+            var last = authors.Select(a => withClips.Where(x => x.Message.Author.Id == a.Id).Max(x => x.Message.Timestamp)).ToArray();
             await db.Database.ExecuteSqlAsync(
                 $"""
-                INSERT INTO guild_members (guild_id, user_id, first_seen_at, last_seen_at) VALUES ({run.GuildId}, {author.Id.ToInt64()}, {message.Timestamp}, {message.Timestamp})
+                INSERT INTO guild_members (guild_id, user_id, first_seen_at, last_seen_at)
+                SELECT {run.GuildId}, m.user_id, m.first_seen, m.last_seen FROM unnest({ids}, {first}, {last}) AS m(user_id, first_seen, last_seen)
+                ORDER BY m.user_id
                 ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen_at = least(guild_members.first_seen_at, excluded.first_seen_at),
                     last_seen_at = greatest(guild_members.last_seen_at, excluded.last_seen_at)
+                WHERE excluded.first_seen_at < guild_members.first_seen_at OR excluded.last_seen_at > guild_members.last_seen_at
                 """, cancellationToken);
+        }
+
+        long clips = 0;
+        foreach (var (message, found) in withClips)
+        {
+            var author = message.Author;
             foreach (var clip in found)
             {
                 var a = clip.Attachment;

@@ -132,6 +132,34 @@ public sealed class ScanTests : AppTestBase
     }
 
     [Fact]
+    public async Task Scans_of_every_channel_at_once_share_authors_without_deadlocks()
+    {
+        await ReconcileAsync();
+        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var channels = Discord.World.Channels(guild.Id).Where(c => c.Type == 0 && !c.Nsfw).Select(c => (long)c.Id).ToList();
+        await using (var db = Db.CreateContext())
+        {
+            await db.Channels.Where(c => channels.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
+        }
+
+        var runs = new List<long>();
+        foreach (var channel in channels)
+        {
+            runs.Add(await StartScanAsync((long)guild.Id, channel));
+        }
+
+        await Task.WhenAll(runs.Select(r => RunScanAsync(r)));
+
+        await using var check = Db.CreateContext();
+        Assert.All(await check.ScanRuns.Where(r => runs.Contains(r.Id)).Select(r => new { r.Status, r.Error }).ToListAsync(),
+            r => Assert.Equal((ScanStatus.Completed, (string?)null), (r.Status, r.Error)));
+        foreach (var channel in channels)
+        {
+            await AssertArchiveMatchesEmulatorAsync(channel);
+        }
+    }
+
+    [Fact]
     public async Task Without_the_message_content_intent_the_scan_fails_loudly_and_archives_nothing()
     {
         var (guildId, channelId) = await ArchivedChannelAsync();
