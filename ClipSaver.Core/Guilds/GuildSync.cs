@@ -246,7 +246,7 @@ public sealed partial class GuildSync(
 
     private static async Task StopScansAsync(IQueryable<ScanRun> scans, DateTimeOffset now, string why, CancellationToken cancellationToken)
     {
-        await scans.Where(r => r.Status == ScanStatus.Queued).ExecuteUpdateAsync(
+        await scans.Where(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed).ExecuteUpdateAsync(
             s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, why), cancellationToken);
         await scans.Where(r => r.Status == ScanStatus.Running && r.StopRequestedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.StopRequestedAt, now), cancellationToken);

@@ -107,8 +107,9 @@ public sealed partial class PurgeJob(
     {
         var now = clock.GetUtcNow();
         var inScope = db.ScanRuns.Where(r => r.GuildId == guildId && (scope != PurgeScope.Channel || r.ChannelId == channelId));
-        var queuedJobs = await inScope.Where(r => r.Status == ScanStatus.Queued && r.HangfireJobId != null).Select(r => r.HangfireJobId!).ToListAsync(cancellationToken);
-        await inScope.Where(r => r.Status == ScanStatus.Queued).ExecuteUpdateAsync(
+        // Queued scans, and failed ones that Hangfire would retry, end here: neither may start after the purge.
+        var queuedJobs = await inScope.Where(r => (r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed) && r.HangfireJobId != null).Select(r => r.HangfireJobId!).ToListAsync(cancellationToken);
+        await inScope.Where(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed).ExecuteUpdateAsync(
             s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, "Stopped by a purge."), cancellationToken);
         foreach (var id in queuedJobs)
         {

@@ -57,6 +57,12 @@ public sealed partial class ScanJob(
                 throw new StopScan(ScanStatus.Cancelled, "The channel or server is gone.");
             }
 
+            // A retry that arrives after archiving was switched off (or after a purge) reads nothing.
+            if (!channel.IsReading && !(channel.IsThread && await db.Channels.AnyAsync(p => p.Id == channel.ParentId && p.IsReading, cancellationToken)))
+            {
+                throw new StopScan(ScanStatus.Cancelled, "Archiving is switched off for this channel.");
+            }
+
             var app = await discord.GetCurrentApplicationAsync(cancellationToken);
             if ((app.Flags & (DiscordApplicationFeatures.GatewayMessageContent | DiscordApplicationFeatures.GatewayMessageContentLimited)) == 0)
             {

@@ -72,8 +72,9 @@ public sealed class Scans(ClipSaverDbContext db, IBackgroundJobClient jobs, Time
     private async Task<int> StopAsync(IQueryable<ScanRun> scans, string why, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var queuedJobs = await scans.Where(r => r.Status == ScanStatus.Queued && r.HangfireJobId != null).Select(r => r.HangfireJobId!).ToListAsync(cancellationToken);
-        var stopped = await scans.Where(r => r.Status == ScanStatus.Queued).ExecuteUpdateAsync(
+        // A failed scan waits for Hangfire's retry: it is stopped too, so that the retry finds nothing to do.
+        var queuedJobs = await scans.Where(r => (r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed) && r.HangfireJobId != null).Select(r => r.HangfireJobId!).ToListAsync(cancellationToken);
+        var stopped = await scans.Where(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed).ExecuteUpdateAsync(
             s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, why), cancellationToken);
         stopped += await scans.Where(r => r.Status == ScanStatus.Running && r.StopRequestedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.StopRequestedAt, now), cancellationToken);

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 namespace ClipSaver.Tests.Access;
 
 [Trait("Category", "Browser")]
+[Collection(BrowserCollection.Name)]
 public sealed class LoginBrowserTests : AppTestBase
 {
     [Fact]

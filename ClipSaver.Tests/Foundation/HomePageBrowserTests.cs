@@ -3,6 +3,7 @@ using ClipSaver.Tests.Infrastructure;
 namespace ClipSaver.Tests.Foundation;
 
 [Trait("Category", "Browser")]
+[Collection(BrowserCollection.Name)]
 public sealed class HomePageBrowserTests : AppTestBase
 {
     [Fact]

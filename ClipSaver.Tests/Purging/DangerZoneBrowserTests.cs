@@ -1,0 +1,169 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Scanning;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+
+namespace ClipSaver.Tests.Purging;
+
+/// <summary>The danger zone in the real Chromium: preview, wrong phrase, confirm, countdown, progress, report, cancel.</summary>
+[Trait("Category", "Browser")]
+[Collection(BrowserCollection.Name)]
+public sealed class DangerZoneBrowserTests : AppTestBase
+{
+    private string _baseUrl = "";
+    private EmulatedGuild _guild = null!;
+    private EmulatedUser _owner = null!;
+
+    protected override WorldShape World => WorldShape.Small;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ClipSaver:Purge:UndoWindow"] = "00:00:04",
+        ["ClipSaver:Jobs:ServerEnabled"] = "true",
+        ["ClipSaver:Jobs:PollInterval"] = "00:00:01",
+        ["ClipSaver:Jobs:WorkerCount"] = "2",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _baseUrl = App.StartOnKestrel();
+        await ReconcileAsync();
+        _guild = Discord.World.Guilds.First(g => g.BotPresent);
+        _owner = Discord.World.User(_guild.OwnerId)!;
+        foreach (var channel in Discord.World.Channels(_guild.Id).Where(c => c.Type == 0 && !c.Nsfw))
+        {
+            await using (var db = Db.CreateContext())
+            {
+                await db.Channels.Where(c => c.Id == (long)channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
+            }
+
+            long runId = 0;
+            await RunAsync<Scans>(async s => runId = await s.StartAsync((long)_guild.Id, (long)channel.Id, ScanKind.Backfill, CancellationToken.None));
+            await RunAsync<ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
+        }
+    }
+
+    private async Task<IPage> SignedInPageAsync(IBrowserContext context)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {_owner.Username}", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
+        await page.GotoAsync($"/guilds/{_guild.Id}/settings");
+        await page.GetByTestId("danger-zone").WaitForAsync();
+        return page;
+    }
+
+    [Fact]
+    public async Task A_channel_purge_previews_refuses_a_wrong_phrase_counts_down_runs_and_reports()
+    {
+        var channel = Discord.World.Channels(_guild.Id).First(c => c.Type == 0 && !c.Nsfw);
+        var other = Discord.World.Channels(_guild.Id).Last(c => c.Type == 0 && !c.Nsfw);
+        long clipsBefore, otherBefore;
+        await using (var db = Db.CreateContext())
+        {
+            clipsBefore = await db.Clips.CountAsync(c => c.ChannelId == (long)channel.Id);
+            otherBefore = await db.Clips.CountAsync(c => c.ChannelId == (long)other.Id);
+        }
+
+        Assert.True(clipsBefore > 0);
+        await using var context = await Browser.NewContextAsync(_baseUrl);
+        var page = await SignedInPageAsync(context);
+
+        await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("preview").WaitForAsync();
+        Assert.Equal(clipsBefore.ToString("N0", System.Globalization.CultureInfo.CurrentCulture), await page.GetByTestId("preview-clips").TextContentAsync());
+        await Browser.ScreenshotAsync(page, "danger-channel-preview");
+
+        var input = page.GetByTestId("confirm-input");
+        var button = page.GetByTestId("confirm-button");
+        await input.FillAsync(channel.Name.ToUpperInvariant());
+        Assert.True(await button.IsDisabledAsync());
+        // The server checks again: a forced submit with the wrong phrase deletes nothing.
+        await button.EvaluateAsync("b => b.disabled = false");
+        await button.ClickAsync();
+        await page.GetByTestId("purge-message").WaitForAsync();
+        Assert.Contains("Nothing was deleted", await page.GetByTestId("purge-message").TextContentAsync(), StringComparison.Ordinal);
+        await Browser.ScreenshotAsync(page, "danger-channel-wrong-phrase");
+
+        await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("confirm-input").FillAsync(channel.Name);
+        Assert.True(await page.GetByTestId("confirm-button").IsEnabledAsync());
+        await page.GetByTestId("confirm-button").ClickAsync();
+        await page.GetByTestId("countdown").WaitForAsync();
+        await Browser.ScreenshotAsync(page, "danger-channel-countdown");
+
+        await page.Locator("[data-testid=purge-run][data-status=Completed]").First.WaitForAsync(new() { Timeout = 60_000 });
+        var report = await page.GetByTestId("report").First.TextContentAsync();
+        Assert.Contains($"deleted {clipsBefore:N0} clips", report, StringComparison.Ordinal);
+        Assert.Contains("nothing of it is left", report, StringComparison.Ordinal);
+        await Browser.ScreenshotAsync(page, "danger-channel-report");
+
+        await using var check = Db.CreateContext();
+        var runs = string.Join("; ", await check.ScanRuns.Where(r => r.ChannelId == (long)channel.Id).Select(r => $"{r.Id} {r.Kind} {r.Status} {r.CreatedAt:HH:mm:ss.fff} {r.FinishedAt:HH:mm:ss.fff} {r.MessagesRead} {r.Error}").ToListAsync());
+        var purges = string.Join("; ", await check.PurgeRuns.Select(r => $"{r.Id} {r.Status} {r.StartedAt:HH:mm:ss.fff} {r.FinishedAt:HH:mm:ss.fff}").ToListAsync());
+        var clips = string.Join("; ", await check.Clips.Where(c => c.ChannelId == (long)channel.Id).Select(c => $"{c.ArchivedAt:HH:mm:ss.fff}").Take(3).ToListAsync());
+        Assert.True(0 == await check.Clips.CountAsync(c => c.ChannelId == (long)channel.Id), $"scans: {runs} | purges: {purges} | clips: {clips}");
+        Assert.Equal(otherBefore, await check.Clips.CountAsync(c => c.ChannelId == (long)other.Id));
+    }
+
+    [Fact]
+    public async Task An_all_channels_purge_can_be_cancelled_inside_the_undo_window()
+    {
+        long clipsBefore;
+        await using (var db = Db.CreateContext())
+        {
+            clipsBefore = await db.Clips.CountAsync(c => c.GuildId == (long)_guild.Id);
+        }
+
+        await using var context = await Browser.NewContextAsync(_baseUrl);
+        var page = await SignedInPageAsync(context);
+
+        await page.GetByTestId("preview-all").ClickAsync();
+        await page.GetByTestId("confirm-input").FillAsync("DELETE ALL CHANNELS");
+        await page.GetByTestId("confirm-button").ClickAsync();
+        await page.GetByTestId("countdown").WaitForAsync();
+        await page.GetByTestId("cancel-purge").ClickAsync();
+        await page.GetByTestId("purge-message").Filter(new() { HasText = "Purge cancelled" }).WaitForAsync();
+        await Browser.ScreenshotAsync(page, "danger-all-cancelled");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        await using var check = Db.CreateContext();
+        Assert.Equal(PurgeStatus.Cancelled, (await check.PurgeRuns.SingleAsync()).Status);
+        Assert.Equal(clipsBefore, await check.Clips.CountAsync(c => c.GuildId == (long)_guild.Id));
+        Assert.Null(await check.Guilds.Where(g => g.Id == (long)_guild.Id).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
+    }
+
+    [Fact]
+    public async Task A_guild_purge_deletes_everything_the_bot_leaves_and_the_banner_offers_a_reinvite()
+    {
+        await using var context = await Browser.NewContextAsync(_baseUrl);
+        var page = await SignedInPageAsync(context);
+
+        await page.GetByTestId("preview-guild").ClickAsync();
+        await page.GetByTestId("preview").WaitForAsync();
+        await Browser.ScreenshotAsync(page, "danger-guild-preview");
+        await page.GetByTestId("confirm-input").FillAsync("DELETE GUILD");
+        await page.GetByTestId("confirm-button").ClickAsync();
+        await page.GetByTestId("countdown").WaitForAsync();
+        await page.Locator("[data-testid=purge-run][data-status=Completed]").First.WaitForAsync(new() { Timeout = 60_000 });
+        await Browser.ScreenshotAsync(page, "danger-guild-report");
+
+        await page.GotoAsync($"/guilds/{_guild.Id}");
+        await page.GetByTestId("deleted-banner").WaitForAsync();
+        Assert.Contains("purged this server", await page.GetByTestId("deleted-banner").TextContentAsync(), StringComparison.Ordinal);
+        Assert.True(await page.GetByTestId("reinvite").IsVisibleAsync());
+        await Browser.ScreenshotAsync(page, "danger-guild-banner");
+
+        Assert.False(Discord.World.BotIsIn(_guild.Id));
+        await using var check = Db.CreateContext();
+        Assert.Equal(0, await check.Clips.CountAsync(c => c.GuildId == (long)_guild.Id));
+        Assert.Equal(0, await check.Channels.CountAsync(c => c.GuildId == (long)_guild.Id));
+        var guild = await check.Guilds.SingleAsync(g => g.Id == (long)_guild.Id);
+        Assert.NotNull(guild.PurgedAt);
+        Assert.Equal(GuildDeletionReason.Purged, guild.DeletionReason);
+    }
+}
