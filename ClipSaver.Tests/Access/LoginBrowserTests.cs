@@ -5,7 +5,7 @@ using Microsoft.Playwright;
 namespace ClipSaver.Tests.Access;
 
 [Trait("Category", "Browser")]
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserTestsRunAlone.Name)]
 public sealed class LoginBrowserTests : AppTestBase
 {
     [Fact]

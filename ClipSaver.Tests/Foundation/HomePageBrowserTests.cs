@@ -3,7 +3,7 @@ using ClipSaver.Tests.Infrastructure;
 namespace ClipSaver.Tests.Foundation;
 
 [Trait("Category", "Browser")]
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserTestsRunAlone.Name)]
 public sealed class HomePageBrowserTests : AppTestBase
 {
     [Fact]

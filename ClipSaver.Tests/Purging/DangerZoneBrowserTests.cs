@@ -9,7 +9,7 @@ namespace ClipSaver.Tests.Purging;
 
 /// <summary>The danger zone in the real Chromium: preview, wrong phrase, confirm, countdown, progress, report, cancel.</summary>
 [Trait("Category", "Browser")]
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserTestsRunAlone.Name)]
 public sealed class DangerZoneBrowserTests : AppTestBase
 {
     private string _baseUrl = "";
