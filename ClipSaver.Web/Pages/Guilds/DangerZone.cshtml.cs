@@ -98,9 +98,10 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         }
 
         var result = await purges.RequestAsync(guildId, scope, channelId, confirm, userId, cancellationToken);
+        var channelName = scope == PurgeScope.Channel ? await db.Channels.Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => c.Name).FirstOrDefaultAsync(cancellationToken) : null;
         (Message, MessageIsError, var status) = result switch
         {
-            PurgeRequestResult.Accepted a => ($"{PurgeRequests.Describe(scope, null)} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.", false, StatusCodes.Status200OK),
+            PurgeRequestResult.Accepted a => ($"{PurgeRequests.Describe(scope, channelName)} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.", false, StatusCodes.Status200OK),
             PurgeRequestResult.WrongPhrase w => ($"Nothing was deleted: type exactly “{w.Expected}” to confirm.", true, StatusCodes.Status400BadRequest),
             PurgeRequestResult.CoolingDown c => ($"Nothing was deleted: this was purged less than 24 hours ago. The next purge is allowed at {c.AllowedAt:d MMM yyyy HH:mm} UTC.", true, StatusCodes.Status429TooManyRequests),
             PurgeRequestResult.Conflict c => ($"Nothing was deleted: {c.Reason}", true, StatusCodes.Status409Conflict),

@@ -1,0 +1,120 @@
+using System.Net;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Guilds;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Tests.Guilds;
+
+public sealed class GuildLifecycleTests : AppTestBase
+{
+    [Fact]
+    public async Task Reconciliation_is_idempotent_twice_in_a_row_and_two_at_once()
+    {
+        await ReconcileAsync();
+        var club = DemoGuild("Clip Club");
+        Discord.World.RemoveBotFromGuild(club.Id);
+
+        await Task.WhenAll(ReconcileAsync(), ReconcileAsync());
+        await ReconcileAsync();
+
+        await using var db = Db.CreateContext();
+        var guild = await db.Guilds.SingleAsync(g => g.Id == (long)club.Id);
+        Assert.Equal(GuildDeletionReason.BotRemoved, guild.DeletionReason);
+        Assert.Equal(1, await db.AuditEvents.CountAsync(a => a.GuildId == (long)club.Id && a.Action == "guild.removed"));
+        Assert.Equal(Discord.World.Guilds.Count(g => g.BotPresent), await db.Guilds.CountAsync(g => g.DeletedAt == null));
+        Assert.Equal(1, await db.AuditEvents.CountAsync(a => a.GuildId == (long)club.Id && a.Action == "guild.added"));
+
+        // Back on Discord: restored with its data, once.
+        Discord.World.AddBotToGuild(club.Id);
+        await ReconcileAsync();
+        await ReconcileAsync();
+        Assert.Null(await db.Guilds.Where(g => g.Id == (long)club.Id).Select(g => g.DeletedAt).FirstAsync());
+        Assert.Equal(1, await db.AuditEvents.CountAsync(a => a.GuildId == (long)club.Id && a.Action == "guild.restored"));
+    }
+
+    [Fact]
+    public async Task Channel_sync_follows_renames_deletions_and_threads()
+    {
+        await ReconcileAsync();
+        var club = DemoGuild("Clip Club");
+        var channels = Discord.World.Channels(club.Id).Where(c => c.Type == 0).ToList();
+        var renamed = channels[0];
+        var deleted = channels[1];
+        Discord.World.RenameChannel(renamed.Id, "renamed-clips");
+        Discord.World.DeleteChannel(deleted.Id);
+        var thread = Discord.World.CreateChannel(club.Id, "new-thread", type: 11, parentId: renamed.Id);
+        long scanId;
+        await using (var db = Db.CreateContext())
+        {
+            var scan = TestData.ScanRun((long)club.Id, (long)deleted.Id, ScanStatus.Running, null);
+            db.ScanRuns.Add(scan);
+            await db.SaveChangesAsync();
+            scanId = scan.Id;
+        }
+
+        await RunAsync<GuildSync>(s => s.SyncChannelsAsync((long)club.Id, CancellationToken.None));
+
+        await using var check = Db.CreateContext();
+        Assert.Equal("renamed-clips", await check.Channels.Where(c => c.Id == (long)renamed.Id).Select(c => c.Name).FirstAsync());
+        Assert.NotNull(await check.Channels.Where(c => c.Id == (long)deleted.Id).Select(c => c.DeletedAt).FirstAsync());
+        Assert.NotNull(await check.ScanRuns.Where(r => r.Id == scanId).Select(r => r.StopRequestedAt).FirstAsync());
+        var threadRow = await check.Channels.SingleAsync(c => c.Id == (long)thread.Id);
+        Assert.True(threadRow.IsThread);
+        Assert.Equal((long)renamed.Id, threadRow.ParentId);
+        var expectedThreads = Discord.World.Channels(club.Id).Count(c => c.IsThread && !c.ThreadArchived) + Discord.World.Channels(club.Id).Count(c => c.IsThread && c.ThreadArchived && c.Type != 12);
+        Assert.True(await check.Channels.CountAsync(c => c.GuildId == (long)club.Id && c.IsThread) >= expectedThreads - 1);
+    }
+
+    [Fact]
+    public async Task Changes_to_a_removed_guild_are_refused_and_install_links_are_accepted_once()
+    {
+        await ReconcileAsync();
+        var club = DemoGuild("Clip Club");
+        var owner = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
+        await ApiClientAsync(DemoUsers.Owner.Id); // stores the owner as a user, as a login would
+        long channelId;
+        await using (var db = Db.CreateContext())
+        {
+            channelId = await db.Channels.Where(c => c.GuildId == (long)club.Id && c.Type == 0).Select(c => c.Id).FirstAsync();
+        }
+
+        Discord.World.RemoveBotFromGuild(club.Id);
+        await ReconcileAsync();
+
+        // What Discord's guild list said about the manager at their last login.
+        var manager = await ApiClientAsync(DemoUsers.Manager.Id);
+        await using (var db = Db.CreateContext())
+        {
+            db.UserGuildAccess.Add(new UserGuildAccess
+            {
+                UserId = TestDiscord.Id(DemoUsers.Manager.Id),
+                GuildId = (long)club.Id,
+                GuildName = club.Name,
+                Permissions = 1L << 5,
+                CheckedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var toggle = await manager.PutAsync($"/api/guilds/{club.Id}/channels/{channelId}/archiving", new StringContent("{\"enabled\":true}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Conflict, toggle.StatusCode);
+        var settings = await manager.PutAsync($"/api/guilds/{club.Id}/settings", new StringContent("{\"maxFileSizeMb\":10}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Conflict, settings.StatusCode);
+
+        // An install intent: the first use works, a replay and another user's use are refused with a page.
+        string state = "";
+        await RunAsync<InstallIntents>(async i => state = await i.CreateAsync(TestDiscord.Id(DemoUsers.Owner.Id), (long)club.Id, CancellationToken.None));
+        Discord.World.AddBotToGuild(club.Id);
+        var stranger = App.CreateClientAs(TestDiscord.Id(DemoUsers.Member.Id));
+        Assert.Equal(HttpStatusCode.BadRequest, (await stranger.GetAsync($"/guilds/install/callback?state={state}&guild_id={club.Id}")).StatusCode);
+        var first = await owner.GetAsync($"/guilds/install/callback?state={state}&guild_id={club.Id}");
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        var replay = await owner.GetAsync($"/guilds/install/callback?state={state}&guild_id={club.Id}");
+        Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
+        Assert.Contains("already been used", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await using var check = Db.CreateContext();
+        Assert.Null(await check.Guilds.Where(g => g.Id == (long)club.Id).Select(g => g.DeletedAt).FirstAsync());
+    }
+}
