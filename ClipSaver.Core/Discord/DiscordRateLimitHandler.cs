@@ -15,13 +15,13 @@ namespace ClipSaver.Core.Discord;
 /// </summary>
 public sealed partial class DiscordRateLimitState(TimeProvider clock)
 {
-    private static readonly TimeSpan GlobalMargin = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentDictionary<string, string> _bucketOfRoute = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DateTimeOffset> _invalid = new();
     private readonly Lock _globalLock = new();
     private readonly Queue<DateTimeOffset> _recent = new();
     private DateTimeOffset _globalPauseUntil;
+    private int _inFlight;
     private long _total429;
     private long _totalRetries;
 
@@ -88,7 +88,12 @@ public sealed partial class DiscordRateLimitState(TimeProvider clock)
         }
     }
 
-    /// <summary>How long to wait before one more request fits under the global limit and any global pause; reserves the slot when zero.</summary>
+    /// <summary>
+    /// How long to wait before one more request fits under the global limit and any global pause; reserves a slot
+    /// when zero. A slot is held while the request is under way and for one second after its answer: Discord counts
+    /// a request when it arrives, which is never after the answer, so no second of Discord's can see more requests
+    /// than the limit, however long they travel.
+    /// </summary>
     internal TimeSpan ReserveGlobal(int perSecond)
     {
         lock (_globalLock)
@@ -99,20 +104,28 @@ public sealed partial class DiscordRateLimitState(TimeProvider clock)
                 return _globalPauseUntil - now;
             }
 
-            // A little over a second: requests travel for a varying time, and Discord counts them when they arrive.
-            var window = TimeSpan.FromSeconds(1) + GlobalMargin;
-            while (_recent.Count > 0 && _recent.Peek() <= now - window)
+            while (_recent.Count > 0 && _recent.Peek() <= now - TimeSpan.FromSeconds(1))
             {
                 _recent.Dequeue();
             }
 
-            if (_recent.Count >= perSecond)
+            if (_inFlight + _recent.Count >= perSecond)
             {
-                return _recent.Peek() + window - now;
+                return _recent.Count > 0 ? _recent.Peek() + TimeSpan.FromSeconds(1) - now : TimeSpan.FromMilliseconds(10);
             }
 
-            _recent.Enqueue(now);
+            _inFlight++;
             return TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>The answer to a reserved request arrived (or it failed): its slot frees up one second from now.</summary>
+    internal void ReleaseGlobal()
+    {
+        lock (_globalLock)
+        {
+            _inFlight--;
+            _recent.Enqueue(clock.GetUtcNow());
         }
     }
 
@@ -193,6 +206,13 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
                 catch (HttpRequestException e)
                 {
                     error = e;
+                }
+                finally
+                {
+                    if (applyRateLimits)
+                    {
+                        state.ReleaseGlobal();
+                    }
                 }
 
                 if (response is not null && applyRateLimits)

@@ -15,6 +15,7 @@ internal static class BotApi
         var api = app.MapGroup("/api/v10");
         api.MapGet("/users/@me", GetMe);
         api.MapGet("/users/@me/guilds", GetMyGuilds);
+        api.MapGet("/users/{user_id}", GetUser);
         api.MapDelete("/users/@me/guilds/{guild_id}", LeaveGuild);
         api.MapGet("/applications/@me", GetApplication);
         api.MapGet("/guilds/{guild_id}", GetGuild);
@@ -33,6 +34,9 @@ internal static class BotApi
         var client = ApiClient.From(context);
         return world.User(client.UserId) is { } user ? TypedResults.Json(ApiJson.Me(user)) : ApiErrors.Unauthorized();
     }
+
+    private static IResult GetUser(EmulatorWorld world, string user_id) =>
+        QueryReader.TryId(user_id, out var userId) && world.User(userId) is { } user ? TypedResults.Json(ApiJson.User(user)) : ApiErrors.Error(404, 10013, "Unknown User");
 
     private static IResult GetMyGuilds(HttpContext context, EmulatorWorld world)
     {
