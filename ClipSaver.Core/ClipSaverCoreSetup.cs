@@ -38,6 +38,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<PurgeOptions>().BindConfiguration(PurgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<PurgeRequests>();
         builder.Services.AddDiscordClients();
+        builder.Services.AddScoped<DiscordIntents>();
         builder.Services.AddScoped(sp => new PurgeJob(
             sp.GetRequiredService<ClipSaverDbContext>(),
             sp.GetRequiredService<ClipSaverConnection>(),

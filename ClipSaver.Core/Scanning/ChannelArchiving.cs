@@ -55,13 +55,18 @@ public sealed class ChannelArchiving(ClipSaverDbContext db, GuildSettingsStore s
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        if (on)
+        // The channel's threads go with it (forum and media channels hold nothing else).
+        var threads = await db.Channels.Where(c => c.ParentId == channelId && c.IsThread && c.DeletedAt == null).Select(c => c.Id).ToListAsync(cancellationToken);
+        foreach (var id in threads.Prepend(channelId))
         {
-            await scans.StartAsync(guildId, channelId, ScanKind.Backfill, cancellationToken);
-        }
-        else
-        {
-            await scans.StopChannelScansAsync(channelId, "Archiving was switched off.", cancellationToken);
+            if (on)
+            {
+                await scans.StartAsync(guildId, id, ScanKind.Backfill, cancellationToken);
+            }
+            else
+            {
+                await scans.StopChannelScansAsync(id, "Archiving was switched off.", cancellationToken);
+            }
         }
 
         return ArchiveSwitchResult.Done;

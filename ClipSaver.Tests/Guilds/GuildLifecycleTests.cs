@@ -117,4 +117,23 @@ public sealed class GuildLifecycleTests : AppTestBase
         await using var check = Db.CreateContext();
         Assert.Null(await check.Guilds.Where(g => g.Id == (long)club.Id).Select(g => g.DeletedAt).FirstAsync());
     }
+
+    [Fact]
+    public async Task Owners_see_a_plain_warning_when_an_intent_the_app_needs_is_off()
+    {
+        await ReconcileAsync();
+        var club = DemoGuild("Clip Club");
+        var owner = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
+        Assert.DoesNotContain("intents-warning", await owner.GetStringAsync($"/guilds/{club.Id}"), StringComparison.Ordinal);
+
+        Discord.World.SetIntents(membersIntent: false, messageContentIntent: false);
+        using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateScope(App.Services);
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>(scope.ServiceProvider)
+            .Remove(nameof(ClipSaver.Core.Discord.DiscordIntents));
+        var page = await owner.GetStringAsync($"/guilds/{club.Id}");
+
+        Assert.Contains("intents-warning", page, StringComparison.Ordinal);
+        Assert.Contains("Message Content is off", page, StringComparison.Ordinal);
+        Assert.Contains("Server Members is off", page, StringComparison.Ordinal);
+    }
 }
