@@ -16,8 +16,9 @@ public sealed class LocalFolderClipStorage : IClipStorage
 
     public LocalFolderClipStorage(IOptions<StorageOptions> options)
     {
+        // No disk access here: a storage that cannot be written must not break every request that resolves it;
+        // the health check reports it instead.
         _root = Path.GetFullPath(options.Value.EffectiveRoot);
-        Directory.CreateDirectory(Path.Combine(_root, TempFolder));
     }
 
     public string Root => _root;
@@ -26,6 +27,7 @@ public sealed class LocalFolderClipStorage : IClipStorage
     {
         var target = PathFor(key);
         var temp = Path.Combine(_root, TempFolder, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
         var buffer = ArrayPool<byte>.Shared.Rent(81920);
         try
         {

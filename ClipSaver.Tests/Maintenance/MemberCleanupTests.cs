@@ -31,8 +31,15 @@ public sealed class MemberCleanupTests : AppTestBase
             db.GuildMembers.Add(new GuildMember { GuildId = (long)club.Id, UserId = (long)m.User.Id, FirstSeenAt = DateTimeOffset.UtcNow, LastSeenAt = DateTimeOffset.UtcNow });
             db.Clips.Add(new Clip
             {
-                GuildId = (long)club.Id, ChannelId = channel, MessageId = TestData.NewId(), AttachmentId = TestData.NewId(), AuthorId = (long)m.User.Id,
-                FileName = "clip.mp4", SizeBytes = 10, PostedAt = DateTimeOffset.UtcNow, ArchivedAt = DateTimeOffset.UtcNow,
+                GuildId = (long)club.Id,
+                ChannelId = channel,
+                MessageId = TestData.NewId(),
+                AttachmentId = TestData.NewId(),
+                AuthorId = (long)m.User.Id,
+                FileName = "clip.mp4",
+                SizeBytes = 10,
+                PostedAt = DateTimeOffset.UtcNow,
+                ArchivedAt = DateTimeOffset.UtcNow,
             });
         }
 

@@ -12,7 +12,14 @@ public sealed class LocalFolderClipStorageTests : IDisposable
     public LocalFolderClipStorageTests() =>
         _storage = new LocalFolderClipStorage(Options.Create(new StorageOptions { Root = _root }));
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose()
+    {
+        // The storage creates its folder on first write; a test that never wrote leaves none.
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task Put_stores_the_bytes_and_reports_size_and_sha256()
