@@ -36,16 +36,21 @@ public static class PurgesApi
     {
         var api = app.MapApiGroup().WithTags("Purges");
         api.MapPost("/guilds/{guildId}/channels/{channelId}/purge", (Snowflake guildId, Snowflake channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId.ToInt64(), PurgeScope.Channel, channelId.ToInt64(), body, http, access, purges, clock, ct));
+            RequestAsync(guildId.ToInt64(), PurgeScope.Channel, channelId.ToInt64(), body, http, access, purges, clock, ct))
+            .WithSummary("Purge one channel (owner only; confirm with the channel's name)");
         api.MapPost("/guilds/{guildId}/channels/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId.ToInt64(), PurgeScope.AllChannels, null, body, http, access, purges, clock, ct));
+            RequestAsync(guildId.ToInt64(), PurgeScope.AllChannels, null, body, http, access, purges, clock, ct))
+            .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)");
         api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, access, purges, clock, ct));
+            RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, access, purges, clock, ct))
+            .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE GUILD)");
         api.MapGet("/guilds/{guildId}/purges/preview", (Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct) =>
-            PreviewAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, clock, ct));
-        api.MapGet("/guilds/{guildId}/purges", (Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) => ListAsync(guildId.ToInt64(), http, access, db, ct));
-        api.MapGet("/purges/{id}", GetAsync);
-        api.MapDelete("/purges/{id}", CancelAsync);
+            PreviewAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, clock, ct))
+            .WithSummary("What a purge would delete, and whether its cooldown allows it now");
+        api.MapGet("/guilds/{guildId}/purges", (Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) => ListAsync(guildId.ToInt64(), http, access, db, ct))
+            .WithSummary("The guild's purges, newest first");
+        api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report");
+        api.MapDelete("/purges/{id}", CancelAsync).WithSummary("Cancel a purge inside its undo window (owner only)");
         return app;
     }
 

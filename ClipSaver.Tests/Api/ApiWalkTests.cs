@@ -1,0 +1,187 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ClipSaver.Core.Data;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Tests.Api;
+
+/// <summary>
+/// Walks every operation of the OpenAPI document: 401 without credentials, 404 for a guild the caller may not see,
+/// 403 for a right the caller lacks, 400 for malformed input, success for the right caller, and never a 500.
+/// </summary>
+public sealed class ApiWalkTests : AppTestBase
+{
+    private const long Operator = 555000000000000002;
+    private static readonly string[] Mp4 = ["mp4"];
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ClipSaver:Operators:0"] = Operator.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["ClipSaver:Api:RequestsPerMinute"] = "100000",
+    };
+
+    private string _channelName = "";
+
+    private sealed record Operation(string Method, string Path);
+
+    [Fact]
+    public async Task Every_operation_answers_401_404_403_400_and_success_as_the_rules_say_and_never_500()
+    {
+        await ReconcileAsync();
+        var club = DemoGuild("Clip Club");
+        long channelId, clipId;
+        await using (var db = Db.CreateContext())
+        {
+            channelId = await db.Channels.Where(c => c.GuildId == (long)club.Id && c.Type == 0).OrderBy(c => c.Position).Select(c => c.Id).FirstAsync();
+            await db.Channels.Where(c => c.Id == channelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
+            var clip = new Clip
+            {
+                GuildId = (long)club.Id,
+                ChannelId = channelId,
+                MessageId = TestData.NewId(),
+                AttachmentId = TestData.NewId(),
+                AuthorId = TestDiscord.Id(DemoUsers.Owner.Id),
+                FileName = "clip.mp4",
+                SizeBytes = 1,
+                PostedAt = DateTimeOffset.UtcNow,
+                ArchivedAt = DateTimeOffset.UtcNow,
+            };
+            if (!await db.Users.AnyAsync(u => u.Id == clip.AuthorId))
+            {
+                db.Users.Add(new User { Id = clip.AuthorId, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
+            }
+
+            db.Clips.Add(clip);
+            await db.SaveChangesAsync();
+            clipId = clip.Id;
+        }
+
+        await RunAsync<ClipSaver.Core.Storage.IClipStorage>(async storage =>
+        {
+            var key = ClipSaver.Core.Storage.ClipStorageKeys.ForAttachment((long)club.Id, channelId, clipId, "clip.mp4");
+            var stored = await storage.PutAsync(key, new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
+            await using var db = Db.CreateContext();
+            await db.Clips.Where(c => c.Id == clipId).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, key).SetProperty(c => c.SizeBytes, 3).SetProperty(c => c.Sha256, stored.Sha256));
+        });
+        _channelName = await ChannelNameAsync(channelId);
+
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var manager = await ApiClientAsync(DemoUsers.Manager.Id);
+        var member = await ApiClientAsync(DemoUsers.Member.Id);
+        var op = await ApiClientAsync(Operator);
+        var anonymous = App.CreateClientAs(null);
+
+        // A purge to point {id} at, requested first so that its routes have something to answer about.
+        var purge = await owner.PostAsync($"/api/guilds/{club.Id}/channels/{channelId}/purge", Json(new { confirm = _channelName }));
+        Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
+        var purgeId = JsonDocument.Parse(await purge.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        // The reference page is served by the app itself: no script from a CDN.
+        var docs = await anonymous.GetStringAsync("/api/docs/");
+        Assert.DoesNotContain("cdn.jsdelivr.net", docs, StringComparison.Ordinal);
+        Assert.DoesNotMatch("<script[^>]+src=\"https?://", docs);
+        Assert.Matches("<script[^>]+src=", docs);
+
+        var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement;
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(m => new Operation(m.Name.ToUpperInvariant(), p.Name)))
+            .Where(o => o.Path.StartsWith("/api/", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(operations.Count >= 20, $"Only {operations.Count} operations are documented.");
+        Assert.All(document.GetProperty("paths").EnumerateObject().SelectMany(p => p.Value.EnumerateObject()),
+            o => Assert.True(o.Value.TryGetProperty("summary", out _), $"An operation has no summary."));
+
+        string Url(Operation o, string? guild = null) => o.Path
+            .Replace("{guildId}", guild ?? club.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{channelId}", channelId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{clipId}", clipId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{jobId}", "expired-install-intents", StringComparison.Ordinal)
+            .Replace("{id}", purgeId, StringComparison.Ordinal)
+            + (o.Path.EndsWith("/preview", StringComparison.Ordinal) ? "?scope=all" : "");
+
+        var failures = new List<string>();
+        async Task ExpectAsync(HttpClient client, Operation o, string url, Func<HttpStatusCode, bool> ok, string what, HttpContent? body = null)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(o.Method), url) { Content = body ?? BodyFor(o) };
+            var response = await client.SendAsync(request);
+            if ((int)response.StatusCode >= 500 || !ok(response.StatusCode))
+            {
+                failures.Add($"{o.Method} {o.Path} ({what}): {(int)response.StatusCode}");
+            }
+        }
+
+        foreach (var o in operations)
+        {
+            var guildScoped = o.Path.Contains("{guildId}", StringComparison.Ordinal) || o.Path.Contains("/purges/{id}", StringComparison.Ordinal);
+            var maintenance = o.Path.StartsWith("/api/maintenance", StringComparison.Ordinal);
+            var ownerOnly = o.Path.EndsWith("/purge", StringComparison.Ordinal) || o.Path.EndsWith("/preview", StringComparison.Ordinal) || (o.Method == "DELETE" && o.Path.Contains("/purges/", StringComparison.Ordinal));
+
+            await ExpectAsync(anonymous, o, Url(o), s => s == HttpStatusCode.Unauthorized, "no credentials");
+            if (guildScoped || maintenance)
+            {
+                await ExpectAsync(member, o, Url(o), s => s == HttpStatusCode.NotFound, "no rights");
+            }
+
+            if (ownerOnly)
+            {
+                await ExpectAsync(manager, o, Url(o), s => s == HttpStatusCode.Forbidden, "manager on an owner's action");
+            }
+
+            if (o.Path.Contains("{guildId}", StringComparison.Ordinal))
+            {
+                await ExpectAsync(owner, o, Url(o, guild: "not-a-snowflake"), s => s == HttpStatusCode.BadRequest, "bad snowflake");
+            }
+
+            if (o.Method is "POST" or "PUT" && !o.Path.EndsWith("/scans", StringComparison.Ordinal))
+            {
+                await ExpectAsync(maintenance ? op : owner, o, Url(o), s => s == HttpStatusCode.BadRequest, "malformed body", new StringContent("{not json", Encoding.UTF8, "application/json"));
+            }
+        }
+
+        // Success for the right caller (purges last: they change what the other routes see).
+        foreach (var o in operations.OrderBy(o => o.Path.Contains("purge", StringComparison.Ordinal)).ThenBy(o => o.Method == "DELETE"))
+        {
+            var caller = o.Path.StartsWith("/api/maintenance", StringComparison.Ordinal) ? op : owner;
+            var expected = SuccessFor(o);
+            await ExpectAsync(caller, o, Url(o), s => expected.Contains(s), "right caller");
+        }
+
+        Assert.Empty(failures);
+    }
+
+    /// <summary>What the right caller gets; for purge requests a conflict with the purge requested above is also an answer by the rules.</summary>
+    private static HashSet<HttpStatusCode> SuccessFor(Operation o) => (o.Method, o.Path) switch
+    {
+        ("POST", var p) when p.EndsWith("/purge", StringComparison.Ordinal) => [HttpStatusCode.Accepted, HttpStatusCode.Conflict],
+        ("DELETE", var p) when p.Contains("/purges/", StringComparison.Ordinal) => [HttpStatusCode.NoContent],
+        ("GET", var p) when p.EndsWith("/orphans", StringComparison.Ordinal) => [HttpStatusCode.OK, HttpStatusCode.NotFound],
+        ("GET", _) => [HttpStatusCode.OK],
+        ("POST", var p) when p.EndsWith("/run", StringComparison.Ordinal) || p.EndsWith("/scans", StringComparison.Ordinal) => [HttpStatusCode.Accepted],
+        ("POST", _) or ("PUT", _) => [HttpStatusCode.OK, HttpStatusCode.NoContent],
+        ("DELETE", _) => [HttpStatusCode.NoContent],
+        _ => [HttpStatusCode.OK],
+    };
+
+    private StringContent? BodyFor(Operation o) => (o.Method, o.Path) switch
+    {
+        ("PUT", var p) when p.EndsWith("/archiving", StringComparison.Ordinal) => Json(new { enabled = true }),
+        ("PUT", var p) when p.EndsWith("/settings", StringComparison.Ordinal) => Json(new { maxFileSizeMb = 100, clipExtensions = Mp4, keepVideoEmbeds = true }),
+        ("POST", var p) when p.EndsWith("/validate", StringComparison.Ordinal) => Json(new { maxFileSizeMb = 100, clipExtensions = Mp4 }),
+        ("POST", var p) when p.EndsWith("/channels/purge", StringComparison.Ordinal) => Json(new { confirm = "DELETE ALL CHANNELS" }),
+        ("POST", var p) when p.EndsWith("{guildId}/purge", StringComparison.Ordinal) => Json(new { confirm = "DELETE GUILD" }),
+        ("POST", var p) when p.EndsWith("/purge", StringComparison.Ordinal) => Json(new { confirm = _channelName }),
+        ("POST", var p) when p.EndsWith("/run", StringComparison.Ordinal) => Json(new { dryRun = true }),
+        _ => null,
+    };
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+
+    private async Task<string> ChannelNameAsync(long channelId)
+    {
+        await using var db = Db.CreateContext();
+        return await db.Channels.Where(c => c.Id == channelId).Select(c => c.Name).FirstAsync();
+    }
+}
