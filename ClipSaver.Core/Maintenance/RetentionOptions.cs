@@ -23,6 +23,9 @@ public sealed class RetentionOptions
     [Range(1, 3650)]
     public int AuditEventDays { get; set; } = 365;
 
+    /// <summary>The retention purge also runs once this long after start-up, to clear a backlog (0 seconds: not at start-up).</summary>
+    public TimeSpan StartupDelay { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>A guild whose bot was removed is purged after this many days unless re-invited.</summary>
     [Range(0, 3650)]
     public int RemovedGuildGraceDays { get; set; } = 30;

@@ -6,7 +6,12 @@ namespace ClipSaver.Web.Jobs;
 /// Registers every recurring job in one place, with stable ids and intervals from configuration. AddOrUpdate is
 /// idempotent and takes a lock, so every instance may run this at start-up.
 /// </summary>
-public sealed partial class RecurringJobsRegistrar(IRecurringJobManager manager, IEnumerable<RecurringJobDefinition> definitions, ILogger<RecurringJobsRegistrar> logger)
+public sealed partial class RecurringJobsRegistrar(
+    IRecurringJobManager manager,
+    IBackgroundJobClient jobs,
+    IEnumerable<RecurringJobDefinition> definitions,
+    Microsoft.Extensions.Options.IOptions<ClipSaver.Core.Maintenance.RetentionOptions> retention,
+    ILogger<RecurringJobsRegistrar> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -15,6 +20,13 @@ public sealed partial class RecurringJobsRegistrar(IRecurringJobManager manager,
         {
             job.Register(manager);
             LogRegistered(logger, job.Id, job.Cron);
+        }
+
+        // A backlog of job records (after a long stop) is cleared soon after start-up, not hours later. Several
+        // instances may each schedule one; the job's advisory lock lets one work and the others skip.
+        if (retention.Value.StartupDelay > TimeSpan.Zero)
+        {
+            jobs.Schedule<ClipSaver.Core.Maintenance.RetentionPurgeJob>(j => j.RunAsync(null, CancellationToken.None), retention.Value.StartupDelay);
         }
 
         return Task.CompletedTask;
