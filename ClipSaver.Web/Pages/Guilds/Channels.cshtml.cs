@@ -142,7 +142,7 @@ public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, C
 
     private async Task<IActionResult> RowAsync(GuildHeader guild, long channelId, string? message, int status, CancellationToken cancellationToken)
     {
-        var row = await Rows(guild.Id).FirstOrDefaultAsync(r => r.Id == channelId, cancellationToken);
+        var row = await Rows(guild.Id, channelId).FirstOrDefaultAsync(cancellationToken);
         if (row is null)
         {
             return NotFound();
@@ -159,8 +159,8 @@ public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, C
         return Partial("_ChannelRow", new RowView(guild, row, message));
     }
 
-    private IQueryable<Row> Rows(long guildId) =>
-        db.Channels.AsNoTracking().Where(c => c.GuildId == guildId)
+    private IQueryable<Row> Rows(long guildId, long? channelId = null) =>
+        db.Channels.AsNoTracking().Where(c => c.GuildId == guildId && (channelId == null || c.Id == channelId))
             .Select(c => new
             {
                 Channel = c,

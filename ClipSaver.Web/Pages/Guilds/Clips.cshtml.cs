@@ -97,8 +97,9 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, ICli
         Channels = await db.Channels.AsNoTracking().Where(c => c.GuildId == guildId && c.ClipCount > 0).OrderBy(c => c.Name)
             .Select(c => new Choice(c.Id, c.Name)).ToListAsync(cancellationToken);
         Authors = await db.GuildMembers.AsNoTracking().Where(m => m.GuildId == guildId)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new Choice(u.Id, u.GlobalName ?? u.Username))
-            .OrderBy(o => o.Name).Take(500).ToListAsync(cancellationToken);
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u)
+            .OrderBy(u => u.GlobalName ?? u.Username).Take(500)
+            .Select(u => new Choice(u.Id, u.GlobalName ?? u.Username)).ToListAsync(cancellationToken);
         return Page();
     }
 

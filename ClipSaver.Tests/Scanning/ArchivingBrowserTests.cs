@@ -1,0 +1,60 @@
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace ClipSaver.Tests.Scanning;
+
+/// <summary>An owner switches a channel on, watches its scan finish, and opens a clip in the player.</summary>
+[Trait("Category", "Browser")]
+[Collection(BrowserTestsRunAlone.Name)]
+public sealed class ArchivingBrowserTests : AppTestBase
+{
+    protected override WorldShape World => WorldShape.Small;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ClipSaver:Jobs:ServerEnabled"] = "true",
+        ["ClipSaver:Jobs:PollInterval"] = "00:00:01",
+        ["ClipSaver:Jobs:WorkerCount"] = "2",
+    };
+
+    [Fact]
+    public async Task Switching_a_channel_on_runs_a_scan_the_row_shows_its_progress_and_a_clip_streams_with_ranges()
+    {
+        var baseUrl = App.StartOnKestrel();
+        await ReconcileAsync();
+        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var owner = Discord.World.User(guild.OwnerId)!;
+        var channel = Discord.World.Channels(guild.Id).First(c => c.Type == 0 && !c.Nsfw);
+        await using var context = await Browser.NewContextAsync(baseUrl);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {owner.Username}", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
+
+        await page.GotoAsync($"/guilds/{guild.Id}/channels");
+        var row = page.Locator($"#channel-{channel.Id}");
+        await row.GetByTestId("archive-switch").ClickAsync();
+        await row.GetByTestId("archive-switch").Filter(new() { HasText = "On" }).WaitForAsync();
+        await Browser.ScreenshotAsync(page, "channels-scanning");
+
+        // The row polls while its scan is queued or running, and shows the result when it is done.
+        await row.GetByTestId("scan-now").WaitForAsync(new() { Timeout = 60_000 });
+        var count = await row.GetByTestId("clip-count").TextContentAsync();
+        Assert.False(count!.Trim().StartsWith("0 ", StringComparison.Ordinal), $"The row shows no clips: {count}");
+        await Browser.ScreenshotAsync(page, "channels-scanned");
+
+        await page.GotoAsync($"/guilds/{guild.Id}/clips");
+        var first = page.GetByTestId("clip").First;
+        await first.WaitForAsync();
+        var src = await first.GetByTestId("player").GetAttributeAsync("src");
+        Assert.NotNull(src);
+        await Browser.ScreenshotAsync(page, "clips");
+
+        // The player seeks with range requests.
+        var ranged = await page.APIRequest.GetAsync(src!, new() { Headers = new Dictionary<string, string> { ["Range"] = "bytes=0-99" } });
+        Assert.Equal(206, ranged.Status);
+        Assert.StartsWith("bytes 0-99/", ranged.Headers["content-range"], StringComparison.Ordinal);
+        Assert.Equal(100, (await ranged.BodyAsync()).Length);
+    }
+}
