@@ -21,6 +21,9 @@ public sealed class JobsOptions
     /// <summary>Whether this instance runs a Hangfire server (an instance may only serve pages).</summary>
     public bool ServerEnabled { get; set; } = true;
 
+    /// <summary>Whether this instance registers the recurring jobs (the tests turn it off and run jobs themselves).</summary>
+    public bool RecurringEnabled { get; set; } = true;
+
     [Range(1, 100)]
     public int WorkerCount { get; set; } = 4;
 

@@ -44,6 +44,19 @@ public sealed class DangerZoneBrowserTests : AppTestBase
             await RunAsync<Scans>(async s => runId = await s.StartAsync((long)_guild.Id, (long)channel.Id, ScanKind.Backfill, CancellationToken.None));
             await RunAsync<ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
         }
+
+        // The job server may have taken a scan before the direct run did: wait until every scan has finished.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = Db.CreateContext();
+            if (!await db.ScanRuns.AnyAsync(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Running))
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     private async Task<IPage> SignedInPageAsync(IBrowserContext context)
@@ -149,7 +162,19 @@ public sealed class DangerZoneBrowserTests : AppTestBase
         await page.GetByTestId("confirm-input").FillAsync("DELETE GUILD");
         await page.GetByTestId("confirm-button").ClickAsync();
         await page.GetByTestId("countdown").WaitForAsync();
-        await page.Locator("[data-testid=purge-run][data-status=Completed]").First.WaitForAsync(new() { Timeout = 60_000 });
+        try
+        {
+            await page.Locator("[data-testid=purge-run][data-status=Completed]").First.WaitForAsync(new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            await using var db = Db.CreateContext();
+            var runs = await db.PurgeRuns.Select(r => $"{r.Id} {r.Status} {r.Step} {r.Error}").ToListAsync();
+            var scans = await db.ScanRuns.Select(r => $"{r.Id} {r.Status} {r.StopRequestedAt} {r.HeartbeatAt}").ToListAsync();
+            await Browser.ScreenshotAsync(page, "danger-guild-timeout");
+            Assert.Fail($"purges: {string.Join("; ", runs)} | scans: {string.Join("; ", scans)}");
+        }
+
         await Browser.ScreenshotAsync(page, "danger-guild-report");
 
         await page.GotoAsync($"/guilds/{_guild.Id}");

@@ -65,7 +65,10 @@ public static class HangfireSetup
         }
 
         builder.Services.AddClipSaverRecurringJobs();
-        builder.Services.AddHostedService<RecurringJobsRegistrar>();
+        if (jobs.RecurringEnabled)
+        {
+            builder.Services.AddHostedService<RecurringJobsRegistrar>();
+        }
         return builder;
     }
 
