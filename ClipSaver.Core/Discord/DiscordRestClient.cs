@@ -242,17 +242,6 @@ public sealed class DiscordCdnClient(HttpClient http)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
     }
-
-    /// <summary>The URL without its signature (<c>ex</c>, <c>is</c>, <c>hm</c>), for comparing two links to the same file.</summary>
-    public static string WithoutSignature(Uri url)
-    {
-        var query = System.Web.HttpUtility.ParseQueryString(url.Query);
-        query.Remove("ex");
-        query.Remove("is");
-        query.Remove("hm");
-        var rest = query.ToString();
-        return url.GetLeftPart(UriPartial.Path) + (string.IsNullOrEmpty(rest) ? "" : "?" + rest);
-    }
 }
 
 public sealed class DiscordCdnUrlExpiredException(Uri url) : Exception("The CDN refused the attachment URL (expired or not signed); fetch the message again for a fresh one.")

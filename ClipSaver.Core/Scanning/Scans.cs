@@ -51,23 +51,6 @@ public sealed class Scans(ClipSaverDbContext db, IBackgroundJobClient jobs, Time
     public Task<int> StopGuildScansAsync(long guildId, string why, CancellationToken cancellationToken) =>
         StopAsync(db.ScanRuns.Where(r => r.GuildId == guildId), why, cancellationToken);
 
-    /// <summary>Waits until the channel has no running scan; false when the timeout passed first.</summary>
-    public async Task<bool> WaitUntilStoppedAsync(long channelId, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (await db.ScanRuns.AnyAsync(r => r.ChannelId == channelId && r.Status == ScanStatus.Running, cancellationToken))
-        {
-            if (watch.Elapsed >= timeout)
-            {
-                return false;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
-        }
-
-        return true;
-    }
-
     /// <summary>Queued scans are cancelled and removed from Hangfire; running ones get the stop flag and end within a page.</summary>
     private async Task<int> StopAsync(IQueryable<ScanRun> scans, string why, CancellationToken cancellationToken)
     {

@@ -50,9 +50,7 @@ public sealed class LoginBrowserTests : AppTestBase
         await using var context = await Browser.NewContextAsync(baseUrl);
         var page = await context.NewPageAsync();
 
-        await page.GotoAsync("/login");
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {DemoUsers.Member.Username}" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
+        await Browser.SignInAsync(page, DemoUsers.Member.Username);
 
         Assert.True(await page.GetByTestId("no-present").IsVisibleAsync());
         Assert.True(await page.GetByTestId("no-addable").IsVisibleAsync());

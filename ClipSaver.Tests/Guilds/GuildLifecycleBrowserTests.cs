@@ -9,15 +9,6 @@ namespace ClipSaver.Tests.Guilds;
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class GuildLifecycleBrowserTests : AppTestBase
 {
-    private static async Task<IPage> SignInAsync(IBrowserContext context, EmulatedUser user)
-    {
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/login");
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {user.Username}", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
-        return page;
-    }
-
     [Fact]
     public async Task An_owner_adds_the_bot_loses_it_sees_the_banner_and_reinvites()
     {
@@ -25,7 +16,8 @@ public sealed class GuildLifecycleBrowserTests : AppTestBase
         await ReconcileAsync();
         var vault = DemoGuild("Speedrun Vault");
         await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await SignInAsync(context, DemoUsers.Owner);
+        var page = await context.NewPageAsync();
+        await Browser.SignInAsync(page, DemoUsers.Owner.Username);
 
         // Add the bot: Discord's bot authorization (the emulator's consent page), then back to the guild's page.
         await page.GetByTestId("addable-guilds").GetByRole(AriaRole.Link, new() { Name = "Add ClipSaver" }).ClickAsync();
@@ -64,7 +56,8 @@ public sealed class GuildLifecycleBrowserTests : AppTestBase
         await ReconcileAsync();
         var club = DemoGuild("Clip Club");
         await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await SignInAsync(context, DemoUsers.Owner);
+        var page = await context.NewPageAsync();
+        await Browser.SignInAsync(page, DemoUsers.Owner.Username);
         await page.GotoAsync($"/guilds/{club.Id}/settings");
 
         await page.GetByLabel("Largest file to keep (MB)").FillAsync("250");

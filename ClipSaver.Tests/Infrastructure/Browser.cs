@@ -24,6 +24,14 @@ public static class Browser
         });
     }
 
+    /// <summary>Signs in through the emulator's consent page as the named Discord user; ends on /guilds.</summary>
+    public static async Task SignInAsync(IPage page, string username)
+    {
+        await page.GotoAsync("/login");
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {username}", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
+    }
+
     /// <summary>Saves a full-page screenshot under the test output folder, screenshots/NAME.png.</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {

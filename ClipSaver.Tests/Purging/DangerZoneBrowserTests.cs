@@ -62,9 +62,7 @@ public sealed class DangerZoneBrowserTests : AppTestBase
     private async Task<IPage> SignedInPageAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/login");
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {_owner.Username}", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
+        await Browser.SignInAsync(page, _owner.Username);
         await page.GotoAsync($"/guilds/{_guild.Id}/settings");
         await page.GetByTestId("danger-zone").WaitForAsync();
         return page;

@@ -28,9 +28,7 @@ public sealed class ArchivingBrowserTests : AppTestBase
         var channel = Discord.World.Channels(guild.Id).First(c => c.Type == 0 && !c.Nsfw);
         await using var context = await Browser.NewContextAsync(baseUrl);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/login");
-        await page.GetByRole(AriaRole.Button, new() { Name = $"Sign in as {owner.Username}", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
+        await Browser.SignInAsync(page, owner.Username);
 
         await page.GotoAsync($"/guilds/{guild.Id}/channels");
         var row = page.Locator($"#channel-{channel.Id}");
