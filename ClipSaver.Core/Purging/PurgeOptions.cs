@@ -17,7 +17,7 @@ public sealed class PurgeOptions
 
     /// <summary>Rows deleted per batch; each batch is its own short transaction.</summary>
     [Range(1, 100_000)]
-    public int BatchSize { get; set; } = 5000;
+    public int BatchSize { get; set; } = 10_000;
 
     /// <summary>How long the purge waits for running scans of its scope to stop.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]

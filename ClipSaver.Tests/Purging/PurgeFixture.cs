@@ -110,12 +110,15 @@ public abstract class PurgeFixture : IAsyncLifetime
         return accepted.Run;
     }
 
-    protected async Task RunJobAsync(PurgeRun run, Func<string, Task>? afterStep = null, Func<long, CancellationToken, Task>? leave = null)
+    protected async Task RunJobAsync(
+        PurgeRun run, Func<string, Task>? afterStep = null, Func<long, CancellationToken, Task>? leave = null, ClipWalkOrder walk = ClipWalkOrder.Auto, Func<Task>? afterClipBatch = null)
     {
         await using var context = Db.CreateContext();
         var job = Job(context);
         job.AfterStep = afterStep;
         job.LeaveGuild = leave;
+        job.ClipWalk = walk;
+        job.AfterClipBatch = afterClipBatch;
         await job.RunAsync(run.Id, run.GuildId, run.Scope, run.ChannelId, CancellationToken.None);
     }
 

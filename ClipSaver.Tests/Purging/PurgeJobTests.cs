@@ -135,13 +135,50 @@ public sealed class PurgeJobTests : PurgeFixture
         Assert.Single(await context.AuditEvents.Where(e => e.Action == "purge.completed").ToListAsync());
     }
 
-    [Fact]
-    public async Task Two_copies_of_the_same_run_at_once_end_in_one_result_with_exact_counts()
+    [Theory]
+    [InlineData(ClipWalkOrder.Table)]
+    [InlineData(ClipWalkOrder.Index)]
+    public async Task A_crash_between_two_batches_of_clip_deletes_and_the_retry_end_in_the_same_state_and_report(ClipWalkOrder walk)
+    {
+        await using (var context = Db.CreateContext())
+        {
+            await SeedChannelAsync(context, GuildId, ChannelB, 200); // several pages and several batches
+        }
+
+        var otherGuild = await SnapshotAsync(OtherGuildId);
+        var run = await RequestDueAsync(PurgeScope.AllChannels);
+        var batches = 0;
+
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => RunJobAsync(run, walk: walk, afterClipBatch: () => ++batches == 1 ? throw new SimulatedCrashException() : Task.CompletedTask));
+        await using (var context = Db.CreateContext())
+        {
+            var left = await context.Clips.CountAsync(c => c.GuildId == GuildId);
+            Assert.InRange(left, 1, 233); // stopped after one batch: some clips gone, some not
+        }
+
+        await RunJobAsync(run, walk: walk);
+
+        await using var after = Db.CreateContext();
+        var stored = await after.PurgeRuns.AsNoTracking().SingleAsync(p => p.Id == run.Id);
+        Assert.Equal(PurgeStatus.Completed, stored.Status);
+        var report = PurgeReport.Parse(stored.ReportJson);
+        Assert.Equal(234, report.ClipsDeleted);
+        Assert.Equal(234, report.FilesDeleted);
+        Assert.True(report.VerificationOk);
+        Assert.Equal(0, await after.Clips.CountAsync(c => c.GuildId == GuildId));
+        Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+    }
+
+    [Theory]
+    [InlineData(ClipWalkOrder.Auto)]
+    [InlineData(ClipWalkOrder.Table)]
+    [InlineData(ClipWalkOrder.Index)]
+    public async Task Two_copies_of_the_same_run_at_once_end_in_one_result_with_exact_counts(ClipWalkOrder walk)
     {
         var otherGuild = await SnapshotAsync(OtherGuildId);
         var run = await RequestDueAsync(PurgeScope.AllChannels);
 
-        await Task.WhenAll(RunJobAsync(run), RunJobAsync(run));
+        await Task.WhenAll(RunJobAsync(run, walk: walk), RunJobAsync(run, walk: walk));
 
         await using var context = Db.CreateContext();
         var stored = await context.PurgeRuns.AsNoTracking().SingleAsync();

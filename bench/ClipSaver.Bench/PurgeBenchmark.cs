@@ -9,6 +9,7 @@ using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -27,7 +28,7 @@ public static class PurgeBenchmark
         var channelClips = Arg(args, "--channel-clips", 1_000_000);
         var channels = Arg(args, "--channels", 100);
         var perChannel = Arg(args, "--clips-per-channel", 20_000);
-        var batch = Arg(args, "--batch", 5_000);
+        var batch = Arg(args, "--batch", new PurgeOptions().BatchSize);
 
         var root = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(root);
@@ -121,7 +122,7 @@ public static class PurgeBenchmark
         await using (var db = new ClipSaverDbContext(options.Options))
         {
             var job = new PurgeJob(db, new ClipSaverConnection(cs), new LocalFolderClipStorage(Options.Create(new StorageOptions { Root = storageRoot })),
-                jobs, purgeOptions, TimeProvider.System, NullLogger<PurgeJob>.Instance);
+                jobs, purgeOptions, TimeProvider.System, measurePages ? NullLogger<PurgeJob>.Instance : new ConsoleLogger<PurgeJob>());
             await job.RunAsync(run.Id, target, scope, run.ChannelId, CancellationToken.None);
         }
 
@@ -244,6 +245,18 @@ public static class PurgeBenchmark
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    /// <summary>Prints the job's log lines (steps, how the clips were walked) for the run that gives the ratio.</summary>
+    private sealed class ConsoleLogger<T> : ILogger<T>
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Console.WriteLine($"  log: {formatter(state, exception)}");
     }
 
     private sealed class Monitor<T>(T value) : IOptionsMonitor<T>
