@@ -44,7 +44,9 @@ internal static class TokensCommand
 
         var builder = WebApplication.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))]);
         builder.AddClipSaverCore();
-        builder.Services.AddDiscordClients();
+        // The command uses the database and the Discord client only; the job services it does not start need
+        // Hangfire, which Development's build-time check of every service would otherwise refuse.
+        builder.Host.UseDefaultServiceProvider(o => o.ValidateOnBuild = false);
         await using var app = builder.Build();
         if (app.Configuration.GetValue("ClipSaver:Database:MigrateOnStartup", !app.Environment.IsProduction()))
         {
