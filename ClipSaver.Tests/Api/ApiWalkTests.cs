@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using ClipSaver.Core.Data;
@@ -10,7 +11,8 @@ namespace ClipSaver.Tests.Api;
 
 /// <summary>
 /// Walks every operation of the OpenAPI document: 401 without credentials, 404 for a guild the caller may not see,
-/// 403 for a right the caller lacks, 400 for malformed input, success for the right caller, and never a 500.
+/// 403 for a right the caller lacks, 400 for malformed input, 415 for a body that is not JSON, success for the right
+/// caller, and never a 500; every answer met on the way must be listed under the operation's responses.
 /// </summary>
 public sealed class ApiWalkTests : AppTestBase
 {
@@ -25,10 +27,47 @@ public sealed class ApiWalkTests : AppTestBase
 
     private string _channelName = "";
 
-    private sealed record Operation(string Method, string Path);
+    private sealed record Operation(string Method, string Path, JsonElement Spec)
+    {
+        public JsonElement Responses => Spec.GetProperty("responses");
+
+        public bool HasBody => Spec.TryGetProperty("requestBody", out _);
+    }
 
     [Fact]
-    public async Task Every_operation_answers_401_404_403_400_and_success_as_the_rules_say_and_never_500()
+    public async Task Every_operation_documents_a_success_with_its_schema_and_its_errors_as_problems()
+    {
+        var failures = new List<string>();
+        foreach (var o in await OperationsAsync(App.CreateClientAs(null)))
+        {
+            var answers = o.Responses.EnumerateObject().ToList();
+            if (!answers.Any(a => a.Name == "204" || (a.Name.StartsWith('2') && a.Value.TryGetProperty("content", out _))))
+            {
+                failures.Add($"{o.Method} {o.Path}: no 2xx answer with a body, and no 204");
+            }
+
+            foreach (var (status, content) in answers.SelectMany(a => Contents(a.Value).Select(c => (a.Name, c))))
+            {
+                var schema = content.Value.TryGetProperty("schema", out var found) ? found : default;
+                var named = schema.ValueKind == JsonValueKind.Object
+                    && (schema.TryGetProperty("$ref", out _) || (schema.TryGetProperty("items", out var items) && items.TryGetProperty("$ref", out _)));
+                if (status.StartsWith('2') && !named)
+                {
+                    failures.Add($"{o.Method} {o.Path}: {status} {content.Name} names no schema");
+                }
+
+                if (status.StartsWith('4') && (content.Name != "application/problem+json" || !named || !schema.ToString().Contains("ProblemDetails", StringComparison.Ordinal)))
+                {
+                    failures.Add($"{o.Method} {o.Path}: {status} is not documented as a problem ({content.Name} {schema})");
+                }
+            }
+        }
+
+        AssertNone(failures);
+    }
+
+    [Fact]
+    public async Task Every_operation_answers_401_404_403_400_and_success_as_the_rules_say_never_500_and_documents_each_answer()
     {
         await ReconcileAsync();
         var club = DemoGuild("Clip Club");
@@ -85,14 +124,9 @@ public sealed class ApiWalkTests : AppTestBase
         Assert.DoesNotMatch("<script[^>]+src=\"https?://", docs);
         Assert.Matches("<script[^>]+src=", docs);
 
-        var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement;
-        var operations = document.GetProperty("paths").EnumerateObject()
-            .SelectMany(p => p.Value.EnumerateObject().Select(m => new Operation(m.Name.ToUpperInvariant(), p.Name)))
-            .Where(o => o.Path.StartsWith("/api/", StringComparison.Ordinal))
-            .ToList();
+        var operations = await OperationsAsync(anonymous);
         Assert.True(operations.Count >= 20, $"Only {operations.Count} operations are documented.");
-        Assert.All(document.GetProperty("paths").EnumerateObject().SelectMany(p => p.Value.EnumerateObject()),
-            o => Assert.True(o.Value.TryGetProperty("summary", out _), $"An operation has no summary."));
+        Assert.All(operations, o => Assert.True(o.Spec.TryGetProperty("summary", out _), $"{o.Method} {o.Path} has no summary."));
 
         string Url(Operation o, string? guild = null) => o.Path
             .Replace("{guildId}", guild ?? club.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
@@ -103,13 +137,24 @@ public sealed class ApiWalkTests : AppTestBase
             + (o.Path.EndsWith("/preview", StringComparison.Ordinal) ? "?scope=all" : "");
 
         var failures = new List<string>();
-        async Task ExpectAsync(HttpClient client, Operation o, string url, Func<HttpStatusCode, bool> ok, string what, HttpContent? body = null)
+        async Task ExpectAsync(HttpClient client, Operation o, string url, Func<HttpStatusCode, bool> ok, string what, HttpContent? body = null, string? range = null)
         {
             using var request = new HttpRequestMessage(new HttpMethod(o.Method), url) { Content = body ?? BodyFor(o) };
+            if (range is not null)
+            {
+                request.Headers.Range = RangeHeaderValue.Parse(range);
+            }
+
             var response = await client.SendAsync(request);
+            var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if ((int)response.StatusCode >= 500 || !ok(response.StatusCode))
             {
-                failures.Add($"{o.Method} {o.Path} ({what}): {(int)response.StatusCode}");
+                failures.Add($"{o.Method} {o.Path} ({what}): {status}");
+            }
+
+            if (!o.Responses.TryGetProperty(status, out _))
+            {
+                failures.Add($"{o.Method} {o.Path} ({what}): answered {status}, which its responses in /openapi/v1.json do not list");
             }
         }
 
@@ -135,9 +180,16 @@ public sealed class ApiWalkTests : AppTestBase
                 await ExpectAsync(owner, o, Url(o, guild: "not-a-snowflake"), s => s == HttpStatusCode.BadRequest, "bad snowflake");
             }
 
-            if (o.Method is "POST" or "PUT" && !o.Path.EndsWith("/scans", StringComparison.Ordinal))
+            if (o.HasBody)
             {
                 await ExpectAsync(maintenance ? op : owner, o, Url(o), s => s == HttpStatusCode.BadRequest, "malformed body", new StringContent("{not json", Encoding.UTF8, "application/json"));
+                await ExpectAsync(maintenance ? op : owner, o, Url(o), s => s == HttpStatusCode.UnsupportedMediaType, "body not JSON", new StringContent("enabled=true", Encoding.UTF8, "text/plain"));
+            }
+
+            if (o.Path.EndsWith("/file", StringComparison.Ordinal))
+            {
+                await ExpectAsync(owner, o, Url(o), s => s == HttpStatusCode.PartialContent, "first byte", range: "bytes=0-0");
+                await ExpectAsync(owner, o, Url(o), s => s == HttpStatusCode.RequestedRangeNotSatisfiable, "range past the end", range: "bytes=100-");
             }
         }
 
@@ -149,7 +201,7 @@ public sealed class ApiWalkTests : AppTestBase
             await ExpectAsync(caller, o, Url(o), s => expected.Contains(s), "right caller");
         }
 
-        Assert.Empty(failures);
+        AssertNone(failures);
     }
 
     /// <summary>What the right caller gets; for purge requests a conflict with the purge requested above is also an answer by the rules.</summary>
@@ -176,6 +228,27 @@ public sealed class ApiWalkTests : AppTestBase
         ("POST", var p) when p.EndsWith("/run", StringComparison.Ordinal) => Json(new { dryRun = true }),
         _ => null,
     };
+
+    /// <summary>Lists every failure, not the first few that xunit shows of a collection.</summary>
+    private static void AssertNone(List<string> failures)
+    {
+        if (failures.Count > 0)
+        {
+            Assert.Fail(string.Join(Environment.NewLine, failures));
+        }
+    }
+
+    private static async Task<List<Operation>> OperationsAsync(HttpClient anonymous)
+    {
+        var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement;
+        return document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(m => new Operation(m.Name.ToUpperInvariant(), p.Name, m.Value)))
+            .Where(o => o.Path.StartsWith("/api/", StringComparison.Ordinal))
+            .ToList();
+    }
+
+    private static JsonProperty[] Contents(JsonElement response) =>
+        response.TryGetProperty("content", out var content) ? [.. content.EnumerateObject()] : [];
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 

@@ -61,6 +61,20 @@ public static class ApiSetup
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
+    /// <summary>
+    /// Declares the error answers of one endpoint, each a ProblemDetails body, besides the group's 401 and 429.
+    /// Success bodies and validation problems come from the handler's typed results.
+    /// </summary>
+    public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder endpoint, params int[] statusCodes)
+    {
+        foreach (var statusCode in statusCodes)
+        {
+            endpoint.ProducesProblem(statusCode);
+        }
+
+        return endpoint;
+    }
+
     public static IEndpointRouteBuilder MapClipSaverApi(this WebApplication app)
     {
         app.UseRateLimiter();
@@ -92,13 +106,13 @@ public static class ApiSetup
     }
 
     /// <summary>404 for a guild the caller may not see; 403 when they see it but lack the role; null when allowed.</summary>
-    public static async Task<IResult?> CheckGuildAsync(HttpContext http, GuildAccess access, long guildId, GuildRole needed, bool live, CancellationToken cancellationToken)
+    public static async Task<ProblemHttpResult?> CheckGuildAsync(HttpContext http, GuildAccess access, long guildId, GuildRole needed, bool live, CancellationToken cancellationToken)
     {
         var userId = http.User.DiscordUserId()!.Value;
         var role = live ? await access.GetLiveRoleAsync(guildId, userId, cancellationToken) : await access.GetRoleAsync(guildId, userId, cancellationToken);
         if (role == GuildRole.None)
         {
-            return NotFound("guild");
+            return Unknown("guild");
         }
 
         return role < needed
@@ -106,8 +120,9 @@ public static class ApiSetup
             : null;
     }
 
-    public static NotFound<ProblemDetails> NotFound(string what) =>
-        TypedResults.NotFound(new ProblemDetails { Status = 404, Title = $"Unknown {what}.", Type = "https://www.rfc-editor.org/rfc/rfc9110#status.404" });
+    /// <summary>404 for something that does not exist or that the caller may not see.</summary>
+    public static ProblemHttpResult Unknown(string what) =>
+        TypedResults.Problem(statusCode: 404, title: $"Unknown {what}.", type: "https://www.rfc-editor.org/rfc/rfc9110#status.404");
 
     public static ProblemHttpResult BadRequest(string title, string? detail = null) =>
         TypedResults.Problem(statusCode: 400, title: title, detail: detail, type: "https://www.rfc-editor.org/rfc/rfc9110#status.400");

@@ -6,7 +6,7 @@ using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
 using ClipSaver.Web.Auth;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using static ClipSaver.Web.Apis.ApiSetup;
 
@@ -29,6 +29,8 @@ public static class GuildsApi
 
     public sealed record ArchiveBody(bool? Enabled);
 
+    public sealed record ScanStartedDto(string Id);
+
     public sealed record ScanDto(string Id, string ChannelId, string Kind, string Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
         long MessagesRead, long ClipsFound, long FilesStored, long BytesStored, string? Error);
 
@@ -41,23 +43,27 @@ public static class GuildsApi
     {
         var api = app.MapApiGroup().WithTags("Guilds");
         api.MapGet("/guilds", ListGuildsAsync).WithSummary("The guilds the caller owns or manages");
-        api.MapGet("/guilds/{guildId}", GetGuildAsync).WithSummary("One guild with its counts and state");
-        api.MapGet("/guilds/{guildId}/channels", ListChannelsAsync).WithSummary("The guild's channels and threads");
-        api.MapPut("/guilds/{guildId}/channels/{channelId}/archiving", SetArchivingAsync).WithSummary("Switch archiving of a channel on or off");
-        api.MapPost("/guilds/{guildId}/channels/{channelId}/scans", ScanNowAsync).WithSummary("Start a scan of the channel now");
-        api.MapDelete("/guilds/{guildId}/channels/{channelId}/scans", StopScansAsync).WithSummary("Stop the channel's scans");
-        api.MapGet("/guilds/{guildId}/scans", ListScansAsync).WithSummary("Scans of the guild, newest first");
-        api.MapGet("/guilds/{guildId}/clips", ListClipsAsync).WithSummary("Clips, newest first, with filters and keyset paging");
-        api.MapGet("/guilds/{guildId}/clips/{clipId}", GetClipAsync).WithSummary("One clip");
-        api.MapGet("/guilds/{guildId}/clips/{clipId}/file", GetClipFileAsync).WithSummary("The clip's stored file (range requests supported)");
-        api.MapGet("/guilds/{guildId}/settings", GetSettingsAsync).WithSummary("The guild's effective settings");
-        api.MapPut("/guilds/{guildId}/settings", PutSettingsAsync).WithSummary("Replace the guild's settings");
-        api.MapPost("/guilds/{guildId}/settings/validate", ValidateSettingsAsync).WithSummary("Check settings without saving them");
-        api.MapGet("/guilds/{guildId}/audit", ListAuditAsync).WithSummary("The guild's audit events, newest first");
+        api.MapGet("/guilds/{guildId}", GetGuildAsync).WithSummary("One guild with its counts and state").ProducesProblems(400, 404);
+        api.MapGet("/guilds/{guildId}/channels", ListChannelsAsync).WithSummary("The guild's channels and threads").ProducesProblems(400, 404);
+        api.MapPut("/guilds/{guildId}/channels/{channelId}/archiving", SetArchivingAsync).WithSummary("Switch archiving of a channel on or off").ProducesProblems(404, 409, 415);
+        api.MapPost("/guilds/{guildId}/channels/{channelId}/scans", ScanNowAsync).WithSummary("Start a scan of the channel now").ProducesProblems(400, 404, 409);
+        api.MapDelete("/guilds/{guildId}/channels/{channelId}/scans", StopScansAsync).WithSummary("Stop the channel's scans").ProducesProblems(400, 404);
+        api.MapGet("/guilds/{guildId}/scans", ListScansAsync).WithSummary("Scans of the guild, newest first").ProducesProblems(404);
+        api.MapGet("/guilds/{guildId}/clips", ListClipsAsync).WithSummary("Clips, newest first, with filters and keyset paging").ProducesProblems(404);
+        api.MapGet("/guilds/{guildId}/clips/{clipId}", GetClipAsync).WithSummary("One clip").ProducesProblems(400, 404);
+        api.MapGet("/guilds/{guildId}/clips/{clipId}/file", GetClipFileAsync).WithSummary("The clip's stored file (range requests supported)")
+            .WithDescription("Sent with the content type Discord gave the attachment, or application/octet-stream. A Range header gets 206 with that part, or 416 when it lies outside the file.")
+            .ProducesClipFile(StatusCodes.Status200OK)
+            .ProducesClipFile(StatusCodes.Status206PartialContent)
+            .ProducesProblems(400, 404, 416);
+        api.MapGet("/guilds/{guildId}/settings", GetSettingsAsync).WithSummary("The guild's effective settings").ProducesProblems(400, 404);
+        api.MapPut("/guilds/{guildId}/settings", PutSettingsAsync).WithSummary("Replace the guild's settings").ProducesProblems(404, 409, 415);
+        api.MapPost("/guilds/{guildId}/settings/validate", ValidateSettingsAsync).WithSummary("Check settings without saving them").ProducesProblems(404, 415);
+        api.MapGet("/guilds/{guildId}/audit", ListAuditAsync).WithSummary("The guild's audit events, newest first").ProducesProblems(404);
         return app;
     }
 
-    private static async Task<IResult> ListGuildsAsync(HttpContext http, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Ok<List<GuildDto>>> ListGuildsAsync(HttpContext http, ClipSaverDbContext db, CancellationToken ct)
     {
         var userId = http.User.DiscordUserId()!.Value;
         var rows = await db.UserGuildAccess.AsNoTracking().Where(a => a.UserId == userId)
@@ -68,7 +74,7 @@ public static class GuildsApi
                 r.Guild is not null && r.Guild.PurgedAt is null, r.Guild?.DeletedAt, Snake(r.Guild?.DeletionReason), r.Guild?.PurgedAt)).ToList());
     }
 
-    private static async Task<IResult> GetGuildAsync(Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<GuildDetailDto>, ProblemHttpResult>> GetGuildAsync(Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -85,7 +91,7 @@ public static class GuildsApi
             channels?.Clips ?? 0, channels?.Bytes ?? 0, channels?.Reading ?? 0, channels?.Count ?? 0, g.ChannelsSyncedAt));
     }
 
-    private static async Task<IResult> ListChannelsAsync(Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<List<ChannelDto>>, ProblemHttpResult>> ListChannelsAsync(Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -98,7 +104,7 @@ public static class GuildsApi
             c.ClipCount, c.ClipBytes, c.LastScanAt, c.DeletedAt, c.PurgeCooldownUntil)).ToList());
     }
 
-    private static async Task<IResult> SetArchivingAsync(Snowflake guildId, Snowflake channelId, ArchiveBody body, HttpContext http, GuildAccess access, ChannelArchiving archiving, CancellationToken ct)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetArchivingAsync(Snowflake guildId, Snowflake channelId, ArchiveBody body, HttpContext http, GuildAccess access, ChannelArchiving archiving, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -113,14 +119,14 @@ public static class GuildsApi
 
         return await archiving.SetAsync(id, channelId.ToInt64(), enabled, http.User.DiscordUserId(), ct) switch
         {
-            ArchiveSwitchResult.UnknownChannel => ApiSetup.NotFound("channel"),
+            ArchiveSwitchResult.UnknownChannel => Unknown("channel"),
             ArchiveSwitchResult.ReadOnly => TypedResults.Problem(statusCode: 409, title: "Read-only.", detail: ChannelArchiving.ReadOnlyMessage),
             ArchiveSwitchResult.NsfwNotAllowed => TypedResults.Problem(statusCode: 409, title: "NSFW channels are not allowed.", detail: ChannelArchiving.NsfwMessage),
             _ => TypedResults.NoContent(),
         };
     }
 
-    private static async Task<IResult> ScanNowAsync(Snowflake guildId, Snowflake channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, Scans scans, CancellationToken ct)
+    private static async Task<Results<Accepted<ScanStartedDto>, ProblemHttpResult>> ScanNowAsync(Snowflake guildId, Snowflake channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, Scans scans, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -132,7 +138,7 @@ public static class GuildsApi
             .Select(c => new { c.IsReading, c.DeletedAt, GuildDeleted = db.Guilds.Any(g => g.Id == id && g.DeletedAt != null) }).FirstOrDefaultAsync(ct);
         if (channel is null)
         {
-            return ApiSetup.NotFound("channel");
+            return Unknown("channel");
         }
 
         if (!channel.IsReading || channel.DeletedAt is not null || channel.GuildDeleted)
@@ -141,10 +147,10 @@ public static class GuildsApi
         }
 
         var scanId = await scans.StartAsync(id, channelId.ToInt64(), ScanKind.Manual, ct);
-        return TypedResults.Accepted($"/api/guilds/{guildId}/scans?channelId={channelId}", new { id = Id(scanId) });
+        return TypedResults.Accepted($"/api/guilds/{guildId}/scans?channelId={channelId}", new ScanStartedDto(Id(scanId)));
     }
 
-    private static async Task<IResult> StopScansAsync(Snowflake guildId, Snowflake channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, Scans scans, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> StopScansAsync(Snowflake guildId, Snowflake channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, Scans scans, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -154,14 +160,14 @@ public static class GuildsApi
 
         if (!await db.Channels.AnyAsync(c => c.Id == channelId.ToInt64() && c.GuildId == id, ct))
         {
-            return ApiSetup.NotFound("channel");
+            return Unknown("channel");
         }
 
         await scans.StopChannelScansAsync(channelId.ToInt64(), "Stopped through the API.", ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ListScansAsync(Snowflake guildId, Snowflake? channelId, string? cursor, int? limit, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<Page<ScanDto>>, ValidationProblem, ProblemHttpResult>> ListScansAsync(Snowflake guildId, Snowflake? channelId, string? cursor, int? limit, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -197,7 +203,7 @@ public static class GuildsApi
         return TypedResults.Ok(new Page<ScanDto>(items, rows.Count > take ? items[^1].Id : null));
     }
 
-    private static async Task<IResult> ListClipsAsync(Snowflake guildId, Snowflake? channelId, Snowflake? authorId, DateOnly? from, DateOnly? to, string? cursor, int? limit,
+    private static async Task<Results<Ok<Page<ClipDto>>, ValidationProblem, ProblemHttpResult>> ListClipsAsync(Snowflake guildId, Snowflake? channelId, Snowflake? authorId, DateOnly? from, DateOnly? to, string? cursor, int? limit,
         HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var id = guildId.ToInt64();
@@ -254,7 +260,7 @@ public static class GuildsApi
         return TypedResults.Ok(new Page<ClipDto>(items, next));
     }
 
-    private static async Task<IResult> GetClipAsync(Snowflake guildId, long clipId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<ClipDto>, ProblemHttpResult>> GetClipAsync(Snowflake guildId, long clipId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -263,10 +269,10 @@ public static class GuildsApi
         }
 
         var clip = await db.Clips.AsNoTracking().FirstOrDefaultAsync(c => c.Id == clipId && c.GuildId == id, ct);
-        return clip is null ? ApiSetup.NotFound("clip") : TypedResults.Ok(ToDto(clip));
+        return clip is null ? Unknown("clip") : TypedResults.Ok(ToDto(clip));
     }
 
-    private static async Task<IResult> GetClipFileAsync(Snowflake guildId, long clipId, HttpContext http, GuildAccess access, ClipSaverDbContext db, IClipStorage storage, CancellationToken ct)
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetClipFileAsync(Snowflake guildId, long clipId, HttpContext http, GuildAccess access, ClipSaverDbContext db, IClipStorage storage, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -277,19 +283,24 @@ public static class GuildsApi
         var clip = await db.Clips.AsNoTracking().Where(c => c.Id == clipId && c.GuildId == id).Select(c => new { c.StorageKey, c.ContentType, c.FileName }).FirstOrDefaultAsync(ct);
         if (clip?.StorageKey is null || await storage.OpenReadAsync(clip.StorageKey, ct) is not { } stream)
         {
-            return ApiSetup.NotFound("clip file");
+            return Unknown("clip file");
         }
 
         return TypedResults.Stream(stream, clip.ContentType ?? "application/octet-stream", clip.FileName, enableRangeProcessing: true);
     }
 
-    private static async Task<IResult> GetSettingsAsync(Snowflake guildId, HttpContext http, GuildAccess access, GuildSettingsStore store, CancellationToken ct)
+    private static async Task<Results<Ok<GuildSettings>, ProblemHttpResult>> GetSettingsAsync(Snowflake guildId, HttpContext http, GuildAccess access, GuildSettingsStore store, CancellationToken ct)
     {
         var id = guildId.ToInt64();
-        return await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) ?? TypedResults.Ok(await store.GetAsync(id, ct));
+        if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        return TypedResults.Ok(await store.GetAsync(id, ct));
     }
 
-    private static async Task<IResult> PutSettingsAsync(Snowflake guildId, GuildSettings body, HttpContext http, GuildAccess access, GuildSettingsStore store, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<GuildSettings>, ValidationProblem, ProblemHttpResult>> PutSettingsAsync(Snowflake guildId, GuildSettings body, HttpContext http, GuildAccess access, GuildSettingsStore store, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -323,7 +334,7 @@ public static class GuildsApi
         return TypedResults.Ok(await store.GetAsync(id, ct));
     }
 
-    private static async Task<IResult> ValidateSettingsAsync(Snowflake guildId, GuildSettings body, HttpContext http, GuildAccess access, CancellationToken ct)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ValidateSettingsAsync(Snowflake guildId, GuildSettings body, HttpContext http, GuildAccess access, CancellationToken ct)
     {
         if (await CheckGuildAsync(http, access, guildId.ToInt64(), GuildRole.Manager, live: false, ct) is { } refused)
         {
@@ -334,7 +345,7 @@ public static class GuildsApi
         return errors.Count > 0 ? TypedResults.ValidationProblem(CamelKeys(errors), title: "Invalid settings.") : TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ListAuditAsync(Snowflake guildId, string? cursor, int? limit, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<Page<AuditDto>>, ValidationProblem, ProblemHttpResult>> ListAuditAsync(Snowflake guildId, string? cursor, int? limit, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var id = guildId.ToInt64();
         if (await CheckGuildAsync(http, access, id, GuildRole.Manager, live: false, ct) is { } refused)
@@ -364,7 +375,11 @@ public static class GuildsApi
         return TypedResults.Ok(new Page<AuditDto>(items, rows.Count > take ? items[^1].Id : null));
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem? CheckLimit(int? limit) =>
+    /// <summary>The usual types of a clip's file; OpenAPI does not take a wildcard such as video/*.</summary>
+    private static RouteHandlerBuilder ProducesClipFile(this RouteHandlerBuilder endpoint, int statusCode) =>
+        endpoint.Produces<Stream>(statusCode, "video/mp4", "video/webm", "video/quicktime", "video/x-matroska", "application/octet-stream");
+
+    private static ValidationProblem? CheckLimit(int? limit) =>
         limit is < 1 or > MaxLimit ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"limit must be between 1 and {MaxLimit}."] }, title: "Bad limit.") : null;
 
     private static Dictionary<string, string[]> CamelKeys(IReadOnlyDictionary<string, string[]> errors) =>

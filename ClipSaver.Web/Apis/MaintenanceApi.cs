@@ -6,6 +6,7 @@ using ClipSaver.Web.Maintenance;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Apis;
@@ -15,25 +16,27 @@ public static class MaintenanceApi
 {
     public sealed record RunBody(bool DryRun = false, int? OverrideHours = null, string? GuildId = null);
 
+    public sealed record JobQueuedDto(string HangfireJobId);
+
     public sealed record JobDto(string Id, string Title, string Description, bool HasDryRun, string? Cron, DateTime? LastRun, string? LastState, DateTime? NextRun, bool Enabled);
 
     public static IEndpointRouteBuilder MapMaintenanceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapApiGroup().WithTags("Maintenance");
-        api.MapGet("/maintenance/jobs", ListAsync).WithSummary("Recurring maintenance jobs with their last and next runs (operators)");
-        api.MapPost("/maintenance/jobs/{jobId}/run", RunAsync).WithSummary("Run a maintenance job now (operators)");
-        api.MapGet("/maintenance/orphans", OrphansAsync).WithSummary("The last orphan scan report (operators)");
+        api.MapGet("/maintenance/jobs", ListAsync).WithSummary("Recurring maintenance jobs with their last and next runs (operators)").ProducesProblems(404);
+        api.MapPost("/maintenance/jobs/{jobId}/run", RunAsync).WithSummary("Run a maintenance job now (operators)").ProducesProblems(404, 415);
+        api.MapGet("/maintenance/orphans", OrphansAsync).WithSummary("The last orphan scan report (operators)").ProducesProblems(404);
         return app;
     }
 
     private static async Task<bool> IsOperatorAsync(HttpContext http) =>
         (await http.RequestServices.GetRequiredService<IAuthorizationService>().AuthorizeAsync(http.User, Policies.Operator)).Succeeded;
 
-    private static async Task<IResult> ListAsync(HttpContext http, JobStorage storage, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<List<JobDto>>, ProblemHttpResult>> ListAsync(HttpContext http, JobStorage storage, ClipSaverDbContext db, CancellationToken ct)
     {
         if (!await IsOperatorAsync(http))
         {
-            return ApiSetup.NotFound("resource");
+            return ApiSetup.Unknown("resource");
         }
 
         using var connection = storage.GetConnection();
@@ -46,11 +49,11 @@ public static class MaintenanceApi
         }).ToList());
     }
 
-    private static async Task<IResult> RunAsync(string jobId, RunBody? body, HttpContext http, IBackgroundJobClient jobs)
+    private static async Task<Results<Accepted<JobQueuedDto>, ValidationProblem, ProblemHttpResult>> RunAsync(string jobId, RunBody? body, HttpContext http, IBackgroundJobClient jobs)
     {
         if (!await IsOperatorAsync(http))
         {
-            return ApiSetup.NotFound("resource");
+            return ApiSetup.Unknown("resource");
         }
 
         body ??= new RunBody();
@@ -79,17 +82,17 @@ public static class MaintenanceApi
         }
 
         var id = MaintenanceJobs.Enqueue(jobs, jobId, body.DryRun, body.OverrideHours, guildId);
-        return id is null ? ApiSetup.NotFound("job") : TypedResults.Accepted($"/hangfire/jobs/details/{id}", new { hangfireJobId = id });
+        return id is null ? ApiSetup.Unknown("job") : TypedResults.Accepted($"/hangfire/jobs/details/{id}", new JobQueuedDto(id));
     }
 
-    private static async Task<IResult> OrphansAsync(HttpContext http, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<OrphanReport>, ProblemHttpResult>> OrphansAsync(HttpContext http, ClipSaverDbContext db, CancellationToken ct)
     {
         if (!await IsOperatorAsync(http))
         {
-            return ApiSetup.NotFound("resource");
+            return ApiSetup.Unknown("resource");
         }
 
         var json = await db.AuditEvents.AsNoTracking().Where(a => a.Action == OrphanScan.AuditAction).OrderByDescending(a => a.CreatedAt).Select(a => a.DataJson).FirstOrDefaultAsync(ct);
-        return json is null ? ApiSetup.NotFound("orphan report") : TypedResults.Ok(JsonSerializer.Deserialize<OrphanReport>(json, JsonSerializerOptions.Web));
+        return json is null ? ApiSetup.Unknown("orphan report") : TypedResults.Ok(JsonSerializer.Deserialize<OrphanReport>(json, JsonSerializerOptions.Web)!);
     }
 }

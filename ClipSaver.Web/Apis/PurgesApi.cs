@@ -5,7 +5,6 @@ using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
 using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Apis;
@@ -32,36 +31,39 @@ public static class PurgesApi
 
     public sealed record PreviewDto(string Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
 
+    /// <summary>A purge request's refusals: wrong phrase or malformed body, a manager, a guild or channel the caller may not see, a conflicting purge, a body that is not JSON.</summary>
+    private static readonly int[] RequestProblems = [400, 403, 404, 409, 415];
+
     public static IEndpointRouteBuilder MapPurgesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapApiGroup().WithTags("Purges");
         api.MapPost("/guilds/{guildId}/channels/{channelId}/purge", (Snowflake guildId, Snowflake channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.Channel, channelId.ToInt64(), body, http, access, purges, clock, ct))
-            .WithSummary("Purge one channel (owner only; confirm with the channel's name)");
+            .WithSummary("Purge one channel (owner only; confirm with the channel's name)").ProducesProblems(RequestProblems);
         api.MapPost("/guilds/{guildId}/channels/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.AllChannels, null, body, http, access, purges, clock, ct))
-            .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)");
+            .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)").ProducesProblems(RequestProblems);
         api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, access, purges, clock, ct))
-            .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE GUILD)");
+            .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE GUILD)").ProducesProblems(RequestProblems);
         api.MapGet("/guilds/{guildId}/purges/preview", (Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct) =>
             PreviewAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, clock, ct))
-            .WithSummary("What a purge would delete, and whether its cooldown allows it now");
+            .WithSummary("What a purge would delete, and whether its cooldown allows it now").ProducesProblems(400, 403, 404);
         api.MapGet("/guilds/{guildId}/purges", (Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) => ListAsync(guildId.ToInt64(), http, access, db, ct))
-            .WithSummary("The guild's purges, newest first");
-        api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report");
-        api.MapDelete("/purges/{id}", CancelAsync).WithSummary("Cancel a purge inside its undo window (owner only)");
+            .WithSummary("The guild's purges, newest first").ProducesProblems(400, 404);
+        api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report").ProducesProblems(400, 404);
+        api.MapDelete("/purges/{id}", CancelAsync).WithSummary("Cancel a purge inside its undo window (owner only)").ProducesProblems(400, 403, 404, 409);
         return app;
     }
 
-    private static async Task<Results<Accepted<PurgeStatusDto>, ProblemHttpResult, NotFound<ProblemDetails>>> RequestAsync(
+    private static async Task<Results<Accepted<PurgeStatusDto>, ProblemHttpResult>> RequestAsync(
         long guildId, PurgeScope scope, long? channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct)
     {
         var userId = http.User.DiscordUserId()!.Value;
         switch (await access.GetLiveRoleAsync(guildId, userId, ct))
         {
             case GuildRole.None:
-                return GuildNotFound();
+                return ApiSetup.Unknown("guild");
             case GuildRole.Manager:
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can purge.");
         }
@@ -84,19 +86,19 @@ public static class PurgesApi
             case PurgeRequestResult.Conflict c:
                 return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflicting purge.", detail: c.Reason);
             case PurgeRequestResult.NotFound n:
-                return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = $"Unknown {n.What}." });
+                return ApiSetup.Unknown(n.What);
             default:
                 throw new InvalidOperationException("Unknown purge result.");
         }
     }
 
-    private static async Task<Results<Ok<PreviewDto>, ProblemHttpResult, NotFound<ProblemDetails>>> PreviewAsync(
+    private static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewAsync(
         long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var role = await access.GetRoleAsync(guildId, http.User.DiscordUserId()!.Value, ct);
         if (role == GuildRole.None)
         {
-            return GuildNotFound();
+            return ApiSetup.Unknown("guild");
         }
 
         if (role != GuildRole.Owner)
@@ -117,7 +119,7 @@ public static class PurgesApi
             var channel = await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => new { c.Name, c.PurgeCooldownUntil }).FirstOrDefaultAsync(ct);
             if (channel is null)
             {
-                return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown channel." });
+                return ApiSetup.Unknown("channel");
             }
 
             (channelName, cooldown) = (channel.Name, channel.PurgeCooldownUntil);
@@ -132,25 +134,25 @@ public static class PurgesApi
         return TypedResults.Ok(new PreviewDto(scope!, channelId is { } cid ? ApiSetup.Id(cid) : null, p.Clips, p.Files, p.Bytes, p.ScanRuns, p.Members, p.Channels, cooldown > now ? cooldown : null, PurgePhrases.For(s, channelName)));
     }
 
-    private static async Task<Results<Ok<PurgeStatusDto>, NotFound<ProblemDetails>>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<PurgeStatusDto>, ProblemHttpResult>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var run = await db.PurgeRuns.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
         if (run is null || await access.GetRoleAsync(run.GuildId, http.User.DiscordUserId()!.Value, ct) == GuildRole.None)
         {
-            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown purge." });
+            return ApiSetup.Unknown("purge");
         }
 
         return TypedResults.Ok(ToDto(run));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, NotFound<ProblemDetails>>> CancelAsync(long id, HttpContext http, GuildAccess access, PurgeRequests purges, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(long id, HttpContext http, GuildAccess access, PurgeRequests purges, ClipSaverDbContext db, CancellationToken ct)
     {
         var userId = http.User.DiscordUserId()!.Value;
         var guildId = await db.PurgeRuns.Where(p => p.Id == id).Select(p => (long?)p.GuildId).FirstOrDefaultAsync(ct);
         var role = guildId is null ? GuildRole.None : await access.GetLiveRoleAsync(guildId.Value, userId, ct);
         if (role == GuildRole.None)
         {
-            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown purge." });
+            return ApiSetup.Unknown("purge");
         }
 
         if (role != GuildRole.Owner)
@@ -163,7 +165,7 @@ public static class PurgesApi
             : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too late to cancel.", detail: "This purge has already started or ended.");
     }
 
-    private static async Task<IResult> ListAsync(long guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<List<PurgeStatusDto>>, ProblemHttpResult>> ListAsync(long guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         if (await ApiSetup.CheckGuildAsync(http, access, guildId, GuildRole.Manager, live: false, ct) is { } refused)
         {
@@ -173,8 +175,6 @@ public static class PurgesApi
         var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guildId).OrderByDescending(p => p.RequestedAt).Take(100).ToListAsync(ct);
         return TypedResults.Ok(runs.Select(ToDto).ToList());
     }
-
-    private static NotFound<ProblemDetails> GuildNotFound() => TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Unknown guild." });
 
     private static PurgeStatusDto ToDto(PurgeRun r) => new(
         ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope switch { PurgeScope.Channel => "channel", PurgeScope.AllChannels => "all", _ => "guild" }, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
