@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using Hangfire;
@@ -13,7 +14,8 @@ public sealed record RetentionResult(bool Skipped, long ScanRunsDeleted, long Pu
 /// <summary>
 /// Removes finished job records (scan and purge runs that completed, failed or were cancelled) older than the
 /// retention window, and audit events older than their own, longer window. Queued, scheduled and running records
-/// are never touched, whatever their age. Batches are bounded, each its own short statement.
+/// are never touched, whatever their age. Batches are bounded, each its own short statement. Each run's counts are
+/// kept as an audit event, so that /admin shows the last result after Hangfire's own record expired.
 /// </summary>
 public sealed partial class RetentionPurgeJob(
     ClipSaverDbContext db,
@@ -23,6 +25,7 @@ public sealed partial class RetentionPurgeJob(
     ILogger<RetentionPurgeJob> logger)
 {
     public const string RecurringJobId = "retention-purge";
+    public const string AuditAction = "maintenance.retention_purge";
 
     private static readonly ScanStatus[] FinishedScans = [ScanStatus.Completed, ScanStatus.Failed, ScanStatus.Cancelled];
     private static readonly PurgeStatus[] FinishedPurges = [PurgeStatus.Completed, PurgeStatus.Failed, PurgeStatus.Cancelled];
@@ -78,8 +81,17 @@ public sealed partial class RetentionPurgeJob(
         while (deleted == settings.BatchSize);
 
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var result = new RetentionResult(false, scans, purges, audits, cutoff, elapsed);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            Action = AuditAction,
+            Summary = $"Retention purge: {scans} scan runs, {purges} purge runs and {audits} audit events removed (finished before {cutoff:u}).",
+            DataJson = JsonSerializer.Serialize(result, JsonSerializerOptions.Web),
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
         LogSummary(logger, scans, purges, audits, cutoff, elapsed.TotalMilliseconds);
-        return new RetentionResult(false, scans, purges, audits, cutoff, elapsed);
+        return result;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention purge skipped: another run holds the lock")]

@@ -1,7 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Maintenance;
 using ClipSaver.DiscordEmulator;
 using ClipSaver.Tests.Infrastructure;
+using ClipSaver.Web.Jobs;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Maintenance;
 
@@ -46,4 +51,46 @@ public sealed class AdminAndHealthTests : AppTestBase
         var asOperator = JsonDocument.Parse(await (await App.CreateClientAs(Operator).GetAsync("/health/ready")).Content.ReadAsStringAsync()).RootElement;
         Assert.Contains(asOperator.GetProperty("checks").EnumerateArray(), c => c.GetProperty("description").GetString() == "Clip storage does not accept writes.");
     }
+
+    [Fact]
+    public async Task The_admin_page_shows_each_servers_last_member_cleanup_with_what_it_removed_and_the_next_scheduled_run()
+    {
+        var client = App.CreateClientAs(Operator);
+        var before = await (await client.GetAsync("/admin")).Content.ReadAsStringAsync();
+        Assert.Equal("not scheduled", NextMemberCleanup(before));
+
+        // Two members ClipSaver knows in Clip Club who are no longer on Discord's member list.
+        await ReconcileAsync();
+        var club = (long)DemoGuild("Clip Club").Id;
+        await using (var db = Db.CreateContext())
+        {
+            foreach (var id in new[] { TestData.NewId(), TestData.NewId() })
+            {
+                db.Users.Add(new User { Id = id, Username = $"gone{id}", CreatedAt = DateTimeOffset.UtcNow });
+                db.GuildMembers.Add(new GuildMember { GuildId = club, UserId = id, FirstSeenAt = DateTimeOffset.UtcNow, LastSeenAt = DateTimeOffset.UtcNow });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        await RunAsync<MemberCleanupJob>(j => j.RunAsync(club, false, CancellationToken.None));
+        var definition = App.Services.GetServices<RecurringJobDefinition>().Single(d => d.Id == MemberCleanupJob.RecurringJobId);
+        definition.Register(App.Services.GetRequiredService<IRecurringJobManager>());
+        DateTime next;
+        using (var connection = App.Services.GetRequiredService<JobStorage>().GetConnection())
+        {
+            next = Hangfire.Storage.StorageConnectionExtensions.GetRecurringJobs(connection).Single(r => r.Id == MemberCleanupJob.RecurringJobId).NextExecution!.Value;
+        }
+
+        var html = WebUtility.HtmlDecode(await (await client.GetAsync("/admin")).Content.ReadAsStringAsync());
+
+        Assert.Equal($"{next:d MMM yyyy HH:mm} UTC", NextMemberCleanup(html));
+        var table = html[html.IndexOf("data-testid=\"member-cleanups\"", StringComparison.Ordinal)..];
+        Assert.Contains($"<tr data-guild=\"{club}\">", table, StringComparison.Ordinal);
+        Assert.Contains("Clip Club", table, StringComparison.Ordinal);
+        Assert.Contains("Member cleanup: 2 members who left were removed; 0 of their clips deleted.", table, StringComparison.Ordinal);
+    }
+
+    private static string NextMemberCleanup(string html) =>
+        System.Text.RegularExpressions.Regex.Match(html, "data-testid=\"member-cleanup-next\">([^<]*)<").Groups[1].Value;
 }
