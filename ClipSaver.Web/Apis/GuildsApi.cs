@@ -69,9 +69,16 @@ public static class GuildsApi
         var rows = await db.UserGuildAccess.AsNoTracking().Where(a => a.UserId == userId)
             .Select(a => new { a.GuildId, a.GuildName, a.GuildIcon, a.IsOwner, a.Permissions, Guild = db.Guilds.FirstOrDefault(g => g.Id == a.GuildId) })
             .ToListAsync(ct);
-        return TypedResults.Ok(rows.Where(r => GuildRights.CanManage(r.IsOwner, r.Permissions)).OrderBy(r => r.GuildName, StringComparer.OrdinalIgnoreCase)
+        var listed = rows.Where(r => GuildRights.CanManage(r.IsOwner, r.Permissions))
             .Select(r => new GuildDto(Id(r.GuildId), r.Guild?.Name ?? r.GuildName, r.Guild?.IconHash ?? r.GuildIcon, r.IsOwner ? "owner" : "manager",
-                r.Guild is not null && r.Guild.PurgedAt is null, r.Guild?.DeletedAt, Snake(r.Guild?.DeletionReason), r.Guild?.PurgedAt)).ToList());
+                r.Guild is not null && r.Guild.PurgedAt is null, r.Guild?.DeletedAt, Snake(r.Guild?.DeletionReason), r.Guild?.PurgedAt));
+        // The guilds list of a login is what Discord said at sign-in; a token made on the command line for someone who
+        // never signed in still sees the guilds the bot knows they own.
+        var known = rows.Select(r => r.GuildId).ToList();
+        var owned = await db.Guilds.AsNoTracking().Where(g => g.OwnerId == userId && !known.Contains(g.Id)).ToListAsync(ct);
+        return TypedResults.Ok(listed
+            .Concat(owned.Select(g => new GuildDto(Id(g.Id), g.Name, g.IconHash, "owner", g.PurgedAt is null, g.DeletedAt, Snake(g.DeletionReason), g.PurgedAt)))
+            .OrderBy(g => g.Name, StringComparer.OrdinalIgnoreCase).ToList());
     }
 
     private static async Task<Results<Ok<GuildDetailDto>, ProblemHttpResult>> GetGuildAsync(Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
