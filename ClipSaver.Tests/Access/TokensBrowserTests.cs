@@ -1,0 +1,47 @@
+using System.Net;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+
+namespace ClipSaver.Tests.Access;
+
+/// <summary>The API tokens page in the real Chromium: create a token (shown once), use it, revoke it.</summary>
+[Trait("Category", "Browser")]
+[Collection(BrowserTestsRunAlone.Name)]
+public sealed class TokensBrowserTests : AppTestBase
+{
+    [Fact]
+    public async Task A_user_creates_a_token_sees_it_once_uses_it_and_revokes_it()
+    {
+        var baseUrl = App.StartOnKestrel();
+        await ReconcileAsync();
+        await using var context = await Browser.NewContextAsync(baseUrl);
+        var page = await context.NewPageAsync();
+        await Browser.SignInAsync(page, DemoUsers.Owner.Username);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "API tokens" }).ClickAsync();
+        await page.GetByLabel("Name").FillAsync("nightly export");
+        await page.GetByLabel("Expires after (days)").FillAsync("30");
+        await page.GetByTestId("create-token").ClickAsync();
+
+        var token = (await page.GetByTestId("new-token").TextContentAsync())?.Trim() ?? "";
+        Assert.StartsWith("cs_", token, StringComparison.Ordinal);
+        var row = page.GetByTestId("tokens").Locator("tbody tr", new() { HasText = "nightly export" });
+        Assert.Contains(token[..8], await row.TextContentAsync() ?? "", StringComparison.Ordinal);
+        await Browser.ScreenshotAsync(page, "tokens-created");
+
+        var api = App.CreateClientAs(null);
+        api.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/guilds")).StatusCode);
+
+        await page.GotoAsync("/account/tokens");
+        Assert.Equal(0, await page.GetByTestId("new-token").CountAsync()); // shown once only
+        await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("revoked");
+        await Browser.ScreenshotAsync(page, "tokens-revoked");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/guilds")).StatusCode);
+        await using var db = Db.CreateContext();
+        Assert.NotNull((await db.ApiTokens.SingleAsync()).RevokedAt);
+    }
+}
