@@ -293,50 +293,108 @@ public sealed partial class ScanJob(
         }
     }
 
+    /// <summary>
+    /// Downloads a page's files (a few at a time) into storage, then attaches them to their clip rows in one
+    /// transaction. A crash in between leaves files whose rows have no storage key: the next run downloads those again
+    /// (<see cref="DownloadPendingAsync"/>), overwriting the same keys.
+    /// </summary>
     private async Task DownloadAsync(ScanRun run, IReadOnlyList<(long ClipId, FoundClip Clip)> clips, GuildSettings settings, CancellationToken cancellationToken)
     {
-        foreach (var (clipId, clip) in clips)
+        if (clips.Count == 0)
         {
-            var attachment = clip.Attachment!;
-            var key = ClipStorageKeys.ForAttachment(run.GuildId, run.ChannelId, attachment.Id.ToInt64(), attachment.Filename);
-            StoredFile stored;
-            try
+            return;
+        }
+
+        var results = new Download[clips.Count];
+        await Parallel.ForAsync(0, clips.Count, new ParallelOptions { MaxDegreeOfParallelism = options.CurrentValue.ParallelDownloads, CancellationToken = cancellationToken },
+            async (i, token) =>
             {
-                stored = await FetchAsync(run.ChannelId, clip.Message.Id, attachment, key, settings.MaxFileSizeBytes, cancellationToken);
-            }
-            catch (ClipTooLargeException)
+                var (clipId, clip) = clips[i];
+                var attachment = clip.Attachment!;
+                var key = ClipStorageKeys.ForAttachment(run.GuildId, run.ChannelId, attachment.Id.ToInt64(), attachment.Filename);
+                try
+                {
+                    results[i] = new Download(clipId, key, await FetchAsync(run.ChannelId, clip.Message.Id, attachment, key, settings.MaxFileSizeBytes, token), null);
+                }
+                catch (ClipTooLargeException)
+                {
+                    results[i] = new Download(clipId, key, null, $"Larger than this server's {settings.MaxFileSizeMb} MB limit.");
+                }
+                catch (DiscordCdnUrlExpiredException)
+                {
+                    results[i] = new Download(clipId, key, null, "Discord no longer serves this file.");
+                }
+            });
+
+        var stored = results.Where(r => r.Stored is not null).ToList();
+        var skipped = results.Where(r => r.SkipReason is not null).ToList();
+        HashSet<long> attached = [];
+        await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, cancellationToken))
             {
-                await db.Clips.Where(c => c.Id == clipId).ExecuteUpdateAsync(s => s.SetProperty(c => c.SkipReason, $"Larger than this server's {settings.MaxFileSizeMb} MB limit."), cancellationToken);
-                continue;
-            }
-            catch (DiscordCdnUrlExpiredException)
-            {
-                await db.Clips.Where(c => c.Id == clipId).ExecuteUpdateAsync(s => s.SetProperty(c => c.SkipReason, "Discord no longer serves this file."), cancellationToken);
-                continue;
+                await tx.RollbackAsync(cancellationToken);
+                await DeleteFilesAsync(stored);
+                throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
             }
 
-            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-            var allowed = await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, cancellationToken);
-            var attached = allowed
-                ? await db.Clips.Where(c => c.Id == clipId && c.StorageKey == null).ExecuteUpdateAsync(
-                    s => s.SetProperty(c => c.StorageKey, key).SetProperty(c => c.Sha256, stored.Sha256).SetProperty(c => c.SizeBytes, stored.SizeBytes), cancellationToken)
-                : 0;
-            if (attached == 1)
+            if (skipped.Count > 0)
             {
-                await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes + stored.SizeBytes), cancellationToken);
-                await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.FilesStored, r => r.FilesStored + 1)
-                    .SetProperty(r => r.BytesStored, r => r.BytesStored + stored.SizeBytes)
-                    .SetProperty(r => r.HeartbeatAt, clock.GetUtcNow()), cancellationToken);
+                var ids = skipped.Select(r => r.ClipId).ToArray();
+                var reasons = skipped.Select(r => r.SkipReason!).ToArray();
+                await db.Database.ExecuteSqlAsync(
+                    $"UPDATE clips c SET skip_reason = x.reason FROM unnest({ids}, {reasons}) AS x(id, reason) WHERE c.id = x.id", cancellationToken);
+            }
+
+            if (stored.Count > 0)
+            {
+                var ids = stored.Select(r => r.ClipId).ToArray();
+                var keys = stored.Select(r => r.Key).ToArray();
+                var hashes = stored.Select(r => r.Stored!.Sha256).ToArray();
+                var sizes = stored.Select(r => r.Stored!.SizeBytes).ToArray();
+                attached = [.. await db.Database.SqlQuery<long>(
+                    $"""
+                    UPDATE clips c SET storage_key = x.key, sha256 = x.sha256, size_bytes = x.size
+                    FROM unnest({ids}, {keys}, {hashes}, {sizes}) AS x(id, key, sha256, size)
+                    WHERE c.id = x.id AND c.storage_key IS NULL
+                    RETURNING c.id AS "Value"
+                    """).ToListAsync(cancellationToken)];
+                var bytes = stored.Where(r => attached.Contains(r.ClipId)).Sum(r => r.Stored!.SizeBytes);
+                if (attached.Count > 0)
+                {
+                    await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes + bytes), cancellationToken);
+                    await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
+                        .SetProperty(r => r.FilesStored, r => r.FilesStored + attached.Count)
+                        .SetProperty(r => r.BytesStored, r => r.BytesStored + bytes)
+                        .SetProperty(r => r.HeartbeatAt, clock.GetUtcNow()), cancellationToken);
+                }
             }
 
             await tx.CommitAsync(cancellationToken);
-            if (!allowed || (attached == 0 && !await db.Clips.AnyAsync(c => c.Id == clipId, cancellationToken)))
+        }
+
+        // A row that could not take its file is one a purge took meanwhile: the file must not outlive it.
+        var unattached = stored.Where(r => !attached.Contains(r.ClipId)).ToList();
+        if (unattached.Count > 0)
+        {
+            var ids = unattached.Select(r => r.ClipId).ToList();
+            var existing = await db.Clips.Where(c => ids.Contains(c.Id)).Select(c => c.Id).ToListAsync(cancellationToken);
+            var gone = unattached.Where(r => !existing.Contains(r.ClipId)).ToList();
+            if (gone.Count > 0)
             {
-                // A purge took the row meanwhile: the file must not outlive it.
-                await storage.DeleteAsync(key, CancellationToken.None);
+                await DeleteFilesAsync(gone);
                 throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
             }
+        }
+    }
+
+    private sealed record Download(long ClipId, string Key, StoredFile? Stored, string? SkipReason);
+
+    private async Task DeleteFilesAsync(IEnumerable<Download> downloads)
+    {
+        foreach (var d in downloads)
+        {
+            await storage.DeleteAsync(d.Key, CancellationToken.None);
         }
     }
 

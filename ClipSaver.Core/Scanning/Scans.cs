@@ -17,6 +17,10 @@ public sealed class ScanOptions
     [System.ComponentModel.DataAnnotations.Range(1, 100)]
     public int PageSize { get; set; } = 100;
 
+    /// <summary>Files of one page downloaded at the same time.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 16)]
+    public int ParallelDownloads { get; set; } = 4;
+
     /// <summary>A running scan whose heartbeat is older than this is taken to be dead and may be taken over.</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
