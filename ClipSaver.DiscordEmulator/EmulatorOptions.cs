@@ -38,8 +38,14 @@ public sealed class WorldShape
 
     public int MembersPerGuild { get; init; } = 25;
 
-    /// <summary>Share of generated messages that carry a video attachment (another tenth carry a video embed).</summary>
+    /// <summary>Share of generated messages that carry a video attachment.</summary>
     public double VideoShare { get; init; } = 0.3;
+
+    /// <summary>Share of generated messages that carry a video embed (a link to an external host).</summary>
+    public double EmbedShare { get; init; } = 0.1;
+
+    /// <summary>Threads, an announcement channel, a voice channel and a forum besides the text channels.</summary>
+    public bool ExtraChannels { get; init; } = true;
 
     public long MinClipBytes { get; init; } = 20_000;
 

@@ -2,7 +2,12 @@ using System.Globalization;
 
 namespace ClipSaver.DiscordEmulator;
 
-/// <summary>Runs the emulator on its own: <c>dotnet run --project ClipSaver.DiscordEmulator -- --Port 5090 --Seed 7</c>.</summary>
+/// <summary>
+/// Runs the emulator on its own: <c>dotnet run --project ClipSaver.DiscordEmulator -- --Port 5090 --Seed 7</c>. The
+/// world is <c>--World Demo|Small</c>, and any of its numbers can be set: <c>--Guilds 1 --Channels 100
+/// --Messages 10000 --Members 50 --VideoShare 0.1 --EmbedShare 0 --ExtraChannels false --MinClipBytes 1000
+/// --MaxClipBytes 16000</c>.
+/// </summary>
 internal static class Program
 {
     public static async Task Main(string[] args)
@@ -15,7 +20,7 @@ internal static class Program
         {
             Port = config.GetValue("Port", 5090),
             Seed = config.GetValue("Seed", 42),
-            World = config.GetValue("World", "Demo") == "Small" ? WorldShape.Small : WorldShape.Demo,
+            World = Shape(config, config.GetValue("World", "Demo") == "Small" ? WorldShape.Small : WorldShape.Demo),
         };
         options.ClientId = config["ClientId"] ?? options.ClientId;
         options.ClientSecret = config["ClientSecret"] ?? options.ClientSecret;
@@ -45,4 +50,17 @@ internal static class Program
         };
         await stopped.Task;
     }
+
+    private static WorldShape Shape(IConfiguration config, WorldShape from) => new()
+    {
+        Guilds = config.GetValue("Guilds", from.Guilds),
+        TextChannelsPerGuild = config.GetValue("Channels", from.TextChannelsPerGuild),
+        MessagesPerChannel = config.GetValue("Messages", from.MessagesPerChannel),
+        MembersPerGuild = config.GetValue("Members", from.MembersPerGuild),
+        VideoShare = config.GetValue("VideoShare", from.VideoShare),
+        EmbedShare = config.GetValue("EmbedShare", from.EmbedShare),
+        ExtraChannels = config.GetValue("ExtraChannels", from.ExtraChannels),
+        MinClipBytes = config.GetValue("MinClipBytes", from.MinClipBytes),
+        MaxClipBytes = config.GetValue("MaxClipBytes", from.MaxClipBytes),
+    };
 }

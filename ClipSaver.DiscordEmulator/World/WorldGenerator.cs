@@ -104,13 +104,18 @@ internal sealed class WorldGenerator(EmulatorOptions options)
             var name = c < ChannelNames.Length ? ChannelNames[c] : string.Create(CultureInfo.InvariantCulture, $"channel-{c + 1}");
             var text = NewChannel(guild, 0, name, category.Info.Id, c + 1, false, count);
             Add(text);
-            if (c == 0)
+            if (c == 0 && _shape.ExtraChannels)
             {
                 var author = guild.OwnerId;
                 Add(NewChannel(guild, 11, "best of the week", text.Info.Id, 0, false, threadCount, author));
                 Add(NewChannel(guild, 11, "old tournament", text.Info.Id, 0, false, threadCount, author, true, HistoryEnd.AddDays(-30)));
                 Add(NewChannel(guild, 11, "older tournament", text.Info.Id, 0, false, threadCount, author, true, HistoryEnd.AddDays(-60)));
             }
+        }
+
+        if (!_shape.ExtraChannels)
+        {
+            return;
         }
 
         var announcements = NewChannel(guild, 5, "announcements", null, 10, false, Math.Max(1, count / 20));
@@ -163,7 +168,7 @@ internal sealed class WorldGenerator(EmulatorOptions options)
             return new EmulatedMessage(id, channelId, author, (h >> 20) % 2 == 0 ? "" : "clip of the day", time, attachments, []);
         }
 
-        if (roll < _shape.VideoShare + 0.1)
+        if (roll < _shape.VideoShare + _shape.EmbedShare)
         {
             var key = Hash(11, n ^ channelId)[..11];
             var page = "https://videos.example.com/watch/" + key;
@@ -171,7 +176,7 @@ internal sealed class WorldGenerator(EmulatorOptions options)
             return new EmulatedMessage(id, channelId, author, page, time, [], [new EmulatedEmbed("video", page, "A clip on an external host", video)]);
         }
 
-        if (roll < _shape.VideoShare + 0.15)
+        if (roll < _shape.VideoShare + _shape.EmbedShare + 0.05)
         {
             var image = new EmulatedAttachment(id + 1, string.Create(CultureInfo.InvariantCulture, $"screenshot-{index + 1}.png"), 5_000 + (long)(h % 50_000), "image/png", 1280, 720);
             return new EmulatedMessage(id, channelId, author, "", time, [image], []);

@@ -2,14 +2,17 @@ using ClipSaver.Bench;
 
 // Benchmarks print their figures; docs/benchmarks.md records a run and the command that produced it.
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- purge [--channel-clips N] [--channels N] [--clips-per-channel N] [--batch N]
+//   dotnet run -c Release --project bench/ClipSaver.Bench -- scan [--channels 100,1000] [--messages 10000]
 return args switch
 {
     ["purge", .. var rest] => await PurgeBenchmark.RunAsync(rest),
+    ["scan", .. var rest] => await ScanBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("Usage: purge [--channel-clips 1000000] [--channels 100] [--clips-per-channel 20000] [--batch 5000]");
+    Console.Error.WriteLine("Usage: purge [--channel-clips 1000000] [--channels 100] [--clips-per-channel 20000] [--batch 10000]");
+    Console.Error.WriteLine("       scan [--channels 100,1000] [--messages 10000]");
     return 2;
 }
