@@ -24,8 +24,16 @@ public sealed class JobsOptions
     /// <summary>Whether this instance registers the recurring jobs (the tests turn it off and run jobs themselves).</summary>
     public bool RecurringEnabled { get; set; } = true;
 
+    /// <summary>Workers for purges, maintenance and the other short jobs.</summary>
     [Range(1, 100)]
-    public int WorkerCount { get; set; } = 4;
+    public int WorkerCount { get; set; } = 2;
+
+    /// <summary>
+    /// Workers for scans, in a Hangfire server of their own: a long backfill of many channels never holds up a purge
+    /// or a maintenance job waiting for a free worker.
+    /// </summary>
+    [Range(1, 100)]
+    public int ScanWorkerCount { get; set; } = 4;
 
     /// <summary>
     /// Queues this instance's server takes jobs from; empty means all of them. (Configuration binding appends to a

@@ -55,13 +55,18 @@ public static class HangfireSetup
 
         if (jobs.ServerEnabled)
         {
-            builder.Services.AddHangfireServer(o =>
+            // Scans get a server (and workers) of their own, so that purges and maintenance never wait behind them.
+            var queues = jobs.EffectiveQueues;
+            var others = queues.Where(q => q != JobQueues.Scan).ToArray();
+            if (others.Length > 0)
             {
-                o.WorkerCount = jobs.WorkerCount;
-                o.Queues = [.. jobs.EffectiveQueues];
-                o.SchedulePollingInterval = jobs.PollInterval;
-                o.ServerCheckInterval = TimeSpan.FromMinutes(1);
-            });
+                AddServer(builder.Services, jobs, "jobs", jobs.WorkerCount, others);
+            }
+
+            if (queues.Contains(JobQueues.Scan))
+            {
+                AddServer(builder.Services, jobs, "scans", jobs.ScanWorkerCount, [JobQueues.Scan]);
+            }
         }
 
         builder.Services.AddClipSaverRecurringJobs();
@@ -71,6 +76,16 @@ public static class HangfireSetup
         }
         return builder;
     }
+
+    private static void AddServer(IServiceCollection services, JobsOptions jobs, string name, int workers, string[] queues) =>
+        services.AddHangfireServer(o =>
+        {
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{name}";
+            o.WorkerCount = workers;
+            o.Queues = queues;
+            o.SchedulePollingInterval = jobs.PollInterval;
+            o.ServerCheckInterval = TimeSpan.FromMinutes(1);
+        });
 
     public static void MapClipSaverHangfireDashboard(this IEndpointRouteBuilder app)
     {

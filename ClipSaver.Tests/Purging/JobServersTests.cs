@@ -1,0 +1,74 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Purging;
+using ClipSaver.Core.Scanning;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClipSaver.Tests.Purging;
+
+/// <summary>
+/// Scans have Hangfire workers of their own: with every scan worker busy on a long backfill, a purge (of another
+/// channel) still starts and finishes at once instead of waiting for a free worker.
+/// </summary>
+[Collection(BrowserTestsRunAlone.Name)]
+public sealed class JobServersTests : AppTestBase
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ClipSaver:Jobs:ServerEnabled"] = "true",
+        ["ClipSaver:Jobs:PollInterval"] = "00:00:00.250",
+        ["ClipSaver:Jobs:WorkerCount"] = "1",
+        ["ClipSaver:Jobs:ScanWorkerCount"] = "1",
+        ["ClipSaver:Purge:UndoWindow"] = "00:00:00",
+    };
+
+    [Fact]
+    public async Task A_purge_runs_while_every_scan_worker_is_busy_with_a_long_scan()
+    {
+        await ReconcileAsync();
+        var guildId = (long)DemoGuild("Clip Club").Id;
+        long scanned, purged;
+        string purgedName;
+        await using (var db = Db.CreateContext())
+        {
+            var channels = await db.Channels.Where(c => c.GuildId == guildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).Take(2).ToListAsync();
+            (scanned, purged, purgedName) = (channels[0].Id, channels[1].Id, channels[1].Name);
+        }
+
+        // Every page of messages takes three seconds: the backfill holds the only scan worker for a good while.
+        Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromSeconds(3)));
+        _ = App.Services; // starts the app and its Hangfire servers
+        await RunAsync<ChannelArchiving>(a => a.SetAsync(guildId, scanned, true, null, CancellationToken.None));
+        await WaitUntilAsync(db => db.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan to run");
+
+        PurgeRun? run = null;
+        await RunAsync<PurgeRequests>(async r => run = Assert.IsType<PurgeRequestResult.Accepted>(
+            await r.RequestAsync(guildId, PurgeScope.Channel, purged, purgedName, TestDiscord.Id(DemoUsers.Owner.Id), CancellationToken.None)).Run);
+        await WaitUntilAsync(db => db.PurgeRuns.AnyAsync(p => p.Id == run!.Id && p.Status == PurgeStatus.Completed), "the purge to complete");
+
+        await using var after = Db.CreateContext();
+        Assert.True(await after.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan should still be running when the purge is done");
+    }
+
+    private async Task WaitUntilAsync(Func<ClipSaverDbContext, Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            await using (var db = Db.CreateContext())
+            {
+                if (await condition(db))
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(100);
+        }
+    }
+}
