@@ -44,9 +44,27 @@ public sealed class ScanTests : AppTestBase
         var runId = await StartScanAsync(guildId, channelId);
         Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromMilliseconds(150)));
 
-        using (var kill = new CancellationTokenSource(TimeSpan.FromMilliseconds(700)))
+        // Killed as soon as the first page is in, while the next page is still on its way (not after a fixed time,
+        // which on a busy machine could come before the first page or after the last).
+        using (var kill = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
         {
+            var watcher = Task.Run(async () =>
+            {
+                while (!kill.IsCancellationRequested)
+                {
+                    await using var db = Db.CreateContext();
+                    if (await db.Clips.AnyAsync(c => c.ChannelId == channelId, CancellationToken.None))
+                    {
+                        await kill.CancelAsync();
+                        return;
+                    }
+
+                    await Task.Delay(10, CancellationToken.None);
+                }
+            });
             await RunScanAsync(runId, kill.Token);
+            await kill.CancelAsync();
+            await watcher;
         }
 
         long partial;
