@@ -21,20 +21,8 @@ internal sealed class ChildProcess : IDisposable
 
     public static ChildProcess Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string logFile)
     {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
         var log = new StreamWriter(logFile) { AutoFlush = true };
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        var process = Process.Start(StartInfo(dll, args, environment)) ?? throw new InvalidOperationException($"Could not start {dll}.");
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
@@ -44,6 +32,21 @@ internal sealed class ChildProcess : IDisposable
 
     /// <summary>Runs a command of the app to its end and returns its standard output.</summary>
     public static async Task<string> RunAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    {
+        using var process = Process.Start(StartInfo(dll, args, environment)) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(dll)} {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
+        }
+
+        return await output;
+    }
+
+    /// <summary><c>dotnet &lt;dll&gt; args…</c> in the dll's folder, with its output read by the caller.</summary>
+    private static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(dll);
@@ -57,16 +60,7 @@ internal sealed class ChildProcess : IDisposable
             info.Environment[key] = value;
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(dll)} {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
-        }
-
-        return await output;
+        return info;
     }
 
     /// <summary>Resident memory now and at its peak (VmRSS, VmHWM), in bytes, from the kernel's view of the process.</summary>

@@ -65,7 +65,6 @@ public static class ScanBenchmark
                 ["ClipSaver__Operators__0"] = owner,
                 ["ClipSaver__Jobs__RecurringEnabled"] = "false",
                 ["ClipSaver__Jobs__PollInterval"] = "00:00:01",
-                ["ClipSaver__Jobs__WorkerCount"] = Environment.GetEnvironmentVariable("BENCH_WORKERS") ?? "4",
                 ["ClipSaver__Storage__Root"] = Path.Combine(root, "clips"),
                 ["ClipSaver__Api__RequestsPerMinute"] = "100000",
                 ["Discord__ClientId"] = "100000000000000001",
