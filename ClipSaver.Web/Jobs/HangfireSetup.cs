@@ -80,7 +80,7 @@ public static class HangfireSetup
     private static void AddServer(IServiceCollection services, JobsOptions jobs, string name, int workers, string[] queues) =>
         services.AddHangfireServer(o =>
         {
-            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{name}";
+            o.ServerName = $"{Environment.MachineName}:{name}"; // Hangfire adds the process id and a unique suffix
             o.WorkerCount = workers;
             o.Queues = queues;
             o.SchedulePollingInterval = jobs.PollInterval;
