@@ -3,6 +3,7 @@ using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
+using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
@@ -61,6 +62,8 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<ScanJob>();
         builder.Services.AddScoped<IncrementalScansJob>();
         builder.Services.AddScoped<ChannelArchiving>();
+        builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<RunRecovery>();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

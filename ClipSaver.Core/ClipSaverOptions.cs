@@ -49,6 +49,13 @@ public sealed class JobsOptions
     /// <summary>How long Hangfire keeps succeeded and deleted jobs.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan FinishedJobExpiration { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// How long a job fetched by a worker stays invisible to the others without a sign of life. The worker renews it
+    /// while the job runs (sliding invisibility), so only the job of a dead process comes back, after this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public static class JobQueues

@@ -5,31 +5,100 @@ namespace ClipSaver.Core.Jobs;
 /// <summary>
 /// A PostgreSQL session advisory lock held on its own connection for as long as a job runs. Unlike Hangfire's
 /// distributed lock it does not expire while its holder lives, and it is released when the connection closes, so a
-/// crashed holder never leaves it behind. Used so that a second copy of a recurring job sees the first and skips.
+/// crashed holder never leaves it behind. Used so that a second copy of a recurring job sees the first and skips, and
+/// as the lease of a purge or scan run: whoever holds <c>run:purge:ID</c> is the one live job of that run
+/// (docs/decisions/015-crash-recovery.md).
 /// </summary>
 public sealed class AdvisoryLock : IAsyncDisposable
 {
     private readonly NpgsqlConnection _connection;
+    private readonly string _name;
+    private bool _disposed;
 
-    private AdvisoryLock(NpgsqlConnection connection) => _connection = connection;
+    private AdvisoryLock(NpgsqlConnection connection, string name) => (_connection, _name) = (connection, name);
 
     /// <summary>Null when another session holds the lock.</summary>
     public static async Task<AdvisoryLock?> TryAcquireAsync(string connectionString, string name, CancellationToken cancellationToken)
     {
-        // A dedicated, unpooled connection: the lock must not go back to a pool with the connection.
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        // A dedicated, unpooled connection: the lock must not go back to a pool with the connection. Keepalives make
+        // the server notice a holder whose machine vanished (power cut, network split) within about 20 seconds; a
+        // killed process closes its socket and the server releases the lock at once.
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            Options = "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=2",
+            ApplicationName = "clipsaver-lock",
+        };
         var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
-        cmd.Parameters.AddWithValue("name", "clipsaver:" + name);
+        cmd.Parameters.AddWithValue("name", Key(name));
         if ((bool)(await cmd.ExecuteScalarAsync(cancellationToken))!)
         {
-            return new AdvisoryLock(connection);
+            return new AdvisoryLock(connection, name);
         }
 
         await connection.DisposeAsync();
         return null;
     }
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    /// <summary>
+    /// Whether some session holds the lock now (read from <c>pg_locks</c>, without taking it). A bigint advisory key
+    /// shows there as two 32-bit halves, <c>classid</c> (high) and <c>objid</c> (low), with <c>objsubid</c> 1.
+    /// </summary>
+    public static async Task<bool> IsHeldAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM pg_locks
+                WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(@name, 0))
+            """, connection);
+        cmd.Parameters.AddWithValue("name", Key(name));
+        return (bool)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Throws when the lock's connection is gone (the database restarted): the holder must stop, for another may now hold it.</summary>
+    public async Task EnsureHeldAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT 1", _connection);
+            await cmd.ExecuteScalarAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            throw new LockLostException($"The lock '{_name}' was lost with its database connection.", e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            // Released explicitly: closing alone returns before the server has ended the session, and a caller that
+            // takes the lock again right away would find it still held.
+            await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@name, 0))", _connection);
+            cmd.Parameters.AddWithValue("name", Key(_name));
+            await cmd.ExecuteScalarAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The connection is gone, and the lock with it.
+        }
+
+        await _connection.DisposeAsync();
+    }
+
+    private static string Key(string name) => "clipsaver:" + name;
 }
+
+/// <summary>A lock's connection broke while its holder still worked.</summary>
+public sealed class LockLostException(string message, Exception inner) : Exception(message, inner);

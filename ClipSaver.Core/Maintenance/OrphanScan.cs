@@ -215,7 +215,7 @@ public sealed partial class OrphanScan(
         {
             foreach (var r in stuck)
             {
-                jobs.Enqueue<PurgeJob>(j => j.RunAsync(r.Id, r.GuildId, r.Scope, r.ChannelId, CancellationToken.None));
+                jobs.Enqueue<PurgeJob>(j => j.RunAsync(r.Id, CancellationToken.None));
             }
         }
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClipSaver.Core.Data;
+using ClipSaver.Core.Jobs;
+using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -43,39 +45,85 @@ public sealed partial class PurgeJob(
     /// <summary>Whether this run's clip deletes walked the whole table (the checks after it then read in order too).</summary>
     private bool _walkedTable;
 
+    /// <summary>
+    /// The parts the clip deletes, file deletes and checks go through one at a time: the channel and each of its
+    /// threads for a channel purge (<see cref="PurgeScopes"/>), the whole guild (null) otherwise.
+    /// </summary>
+    private long?[] _parts = [null];
+
+    /// <summary>This job's lease on the run (<see cref="RunLeases"/>); checked with every batch.</summary>
+    private AdvisoryLock? _lease;
+
+    /// <summary>A job picked up this much before its start time waits instead of scheduling a new job.</summary>
+    private static readonly TimeSpan EarlyStartTolerance = TimeSpan.FromSeconds(5);
+
     /// <summary>Leaves the guild on Discord (a guild purge's last step); null where no bot is configured.</summary>
     public Func<long, CancellationToken, Task>? LeaveGuild { get; set; }
 
+    /// <summary>Kept for jobs scheduled before the job took its run id alone; the run's row has the rest.</summary>
     [Queue(JobQueues.Purge)]
-    [AutomaticRetry(Attempts = 5, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
-    [JobDisplayName("Purge {2} of guild {1} (run {0})")]
-    public async Task RunAsync(long purgeRunId, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 300, 900], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [JobDisplayName("Purge run {0}")]
+    public Task RunAsync(long purgeRunId, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken) =>
+        RunAsync(purgeRunId, cancellationToken);
+
+    [Queue(JobQueues.Purge)]
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 300, 900], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [JobDisplayName("Purge run {0}")]
+    public async Task RunAsync(long purgeRunId, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var run = await db.PurgeRuns.AsNoTracking().FirstOrDefaultAsync(p => p.Id == purgeRunId && p.GuildId == guildId, cancellationToken);
+        var run = await db.PurgeRuns.AsNoTracking().FirstOrDefaultAsync(p => p.Id == purgeRunId, cancellationToken);
         if (run is null || run.Status is PurgeStatus.Completed or PurgeStatus.Cancelled)
         {
             LogNothingToDo(logger, purgeRunId, run?.Status);
             return;
         }
 
-        var now = clock.GetUtcNow();
-        if (run.NotBefore > now)
+        var (guildId, scope, channelId) = (run.GuildId, run.Scope, run.ChannelId);
+        var early = run.NotBefore - clock.GetUtcNow();
+        if (early > EarlyStartTolerance)
         {
-            // Started early (an operator pressed "trigger"): keep the undo window.
-            jobs.Schedule<PurgeJob>(j => j.RunAsync(purgeRunId, guildId, scope, channelId, CancellationToken.None), run.NotBefore);
+            // Started early (an operator pressed "trigger"): keep the undo window, and let the run name the new job.
+            var next = jobs.Schedule<PurgeJob>(j => j.RunAsync(purgeRunId, CancellationToken.None), run.NotBefore);
+            await db.PurgeRuns.Where(p => p.Id == purgeRunId && p.Status == PurgeStatus.Scheduled)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.HangfireJobId, next), cancellationToken);
             return;
         }
 
+        if (early > TimeSpan.Zero)
+        {
+            // Hangfire's schedule keeps whole seconds, so a job can come a moment before its time: it waits for it.
+            await Task.Delay(early, cancellationToken);
+        }
+
+        // One live job per run: a second copy (a retry, a re-fetched job, the recovery dispatcher's) leaves here.
+        await using var lease = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RunLeases.Purge(purgeRunId), cancellationToken);
+        if (lease is null)
+        {
+            LogLeaseHeld(logger, purgeRunId);
+            return;
+        }
+
+        _lease = lease;
+
         // Scheduled → running. A retry of a half-done run (running or failed) carries on from where it stopped.
+        var now = clock.GetUtcNow();
+        var jobId = CurrentJob.Id;
         await db.PurgeRuns.Where(p => p.Id == purgeRunId && p.Status != PurgeStatus.Completed && p.Status != PurgeStatus.Cancelled)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Running)
                 .SetProperty(p => p.StartedAt, p => p.StartedAt ?? now)
                 .SetProperty(p => p.HeartbeatAt, now)
+                .SetProperty(p => p.HangfireJobId, p => jobId ?? p.HangfireJobId)
                 .SetProperty(p => p.Error, (string?)null), cancellationToken);
         if (await db.PurgeRuns.Where(p => p.Id == purgeRunId).Select(p => p.Status).FirstAsync(cancellationToken) != PurgeStatus.Running)
         {
             return; // cancelled at the last moment
+        }
+
+        if (scope == PurgeScope.Channel)
+        {
+            _parts = [.. (await PurgeScopes.ChannelIdsAsync(db, guildId, channelId!.Value, cancellationToken)).Select(id => (long?)id)];
         }
 
         var total = Stopwatch.StartNew();
@@ -83,13 +131,13 @@ public sealed partial class PurgeJob(
         {
             await TimeStepAsync(purgeRunId, "stopping_scans", () => StopScansAsync(guildId, channelId, scope, settings, cancellationToken), cancellationToken);
             await TimeStepAsync(purgeRunId, "deleting_rows", () => DeleteRowsAsync(purgeRunId, guildId, scope, channelId, settings.BatchSize, cancellationToken), cancellationToken);
-            await TimeStepAsync(purgeRunId, "deleting_files", () => DeleteFilesAsync(purgeRunId, guildId, scope, channelId, cancellationToken), cancellationToken);
+            await TimeStepAsync(purgeRunId, "deleting_files", () => DeleteFilesAsync(purgeRunId, guildId, cancellationToken), cancellationToken);
             if (scope == PurgeScope.Guild)
             {
                 await TimeStepAsync(purgeRunId, "removing_guild", () => RemoveGuildAsync(purgeRunId, guildId, settings.BatchSize, cancellationToken), cancellationToken);
             }
 
-            await TimeStepAsync(purgeRunId, "verifying", () => VerifyAsync(purgeRunId, guildId, scope, channelId, cancellationToken), cancellationToken);
+            await TimeStepAsync(purgeRunId, "verifying", () => VerifyAsync(purgeRunId, guildId, scope, cancellationToken), cancellationToken);
             await CompleteAsync(purgeRunId, guildId, scope, channelId, total.Elapsed, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -120,7 +168,8 @@ public sealed partial class PurgeJob(
     private async Task StopScansAsync(long guildId, long? channelId, PurgeScope scope, PurgeOptions settings, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var inScope = db.ScanRuns.Where(r => r.GuildId == guildId && (scope != PurgeScope.Channel || r.ChannelId == channelId));
+        var channels = _parts.OfType<long>().ToArray();
+        var inScope = db.ScanRuns.Where(r => r.GuildId == guildId && (scope != PurgeScope.Channel || channels.Contains(r.ChannelId)));
         // Queued scans, and failed ones that Hangfire would retry, end here: neither may start after the purge.
         var queuedJobs = await inScope.Where(r => (r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed) && r.HangfireJobId != null).Select(r => r.HangfireJobId!).ToListAsync(cancellationToken);
         await inScope.Where(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed).ExecuteUpdateAsync(
@@ -140,6 +189,12 @@ public sealed partial class PurgeJob(
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (await inScope.AnyAsync(r => r.Status == ScanStatus.Running, cancellationToken))
         {
+            // A scan whose process died holds no lease and will never stop by itself: it ends here.
+            if (await Scans.EndAbandonedAsync(db, connection.ConnectionString, inScope, "Stopped by a purge.", clock.GetUtcNow(), cancellationToken) > 0)
+            {
+                continue;
+            }
+
             if (waited.Elapsed >= settings.ScanStopTimeout)
             {
                 throw new InvalidOperationException(
@@ -152,10 +207,40 @@ public sealed partial class PurgeJob(
 
     private async Task DeleteRowsAsync(long runId, long guildId, PurgeScope scope, long? channelId, int batchSize, CancellationToken cancellationToken)
     {
-        var channelFilter = scope == PurgeScope.Channel ? "AND channel_id = @channel" : "";
-        await DeleteClipsAsync(runId, guildId, scope == PurgeScope.Channel ? channelId : null, batchSize, cancellationToken);
-        await MaxAsync(runId, ["longest_transaction_ms"], _longestBatchMs, cancellationToken);
+        var channels = _parts.OfType<long>().ToArray();
+        foreach (var part in _parts)
+        {
+            await DeleteClipsAsync(runId, guildId, part, batchSize, cancellationToken);
+        }
 
+        await MaxAsync(runId, ["longest_transaction_ms"], _longestBatchMs, cancellationToken);
+        foreach (var part in _parts)
+        {
+            await DeleteScanRunsAsync(runId, guildId, part, batchSize, cancellationToken);
+        }
+
+        var days = await db.ClipDays.Where(d => d.GuildId == guildId && (scope != PurgeScope.Channel || channels.Contains(d.ChannelId))).ExecuteDeleteAsync(cancellationToken);
+        if (days > 0)
+        {
+            await AddAsync(runId, ["rows_deleted", "clip_days"], days, cancellationToken);
+        }
+
+        // Counters, cursors and archiving switches of the scope: a purged channel does not start filling up again
+        // by itself (docs/decisions/006-purge-fence.md).
+        await db.Channels.Where(c => c.GuildId == guildId && (scope != PurgeScope.Channel || channels.Contains(c.Id)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.ClipCount, 0)
+                .SetProperty(c => c.ClipBytes, 0)
+                .SetProperty(c => c.IsReading, false)
+                .SetProperty(c => c.NewestScannedMessageId, (long?)null)
+                .SetProperty(c => c.BackfillBeforeId, (long?)null)
+                .SetProperty(c => c.BackfillComplete, false), cancellationToken);
+    }
+
+    /// <summary>Finished scan runs of one channel (or the whole guild), in batches.</summary>
+    private async Task DeleteScanRunsAsync(long runId, long guildId, long? channelId, int batchSize, CancellationToken cancellationToken)
+    {
+        var channelFilter = channelId is null ? "" : "AND channel_id = @channel";
         while (true)
         {
             var deleted = await DeleteBatchAsync(runId, "scan_runs",
@@ -172,22 +257,6 @@ public sealed partial class PurgeJob(
             }
         }
 
-        var days = await db.ClipDays.Where(d => d.GuildId == guildId && (scope != PurgeScope.Channel || d.ChannelId == channelId)).ExecuteDeleteAsync(cancellationToken);
-        if (days > 0)
-        {
-            await AddAsync(runId, ["rows_deleted", "clip_days"], days, cancellationToken);
-        }
-
-        // Counters, cursors and archiving switches of the scope: a purged channel does not start filling up again
-        // by itself (docs/decisions/006-purge-fence.md).
-        await db.Channels.Where(c => c.GuildId == guildId && (scope != PurgeScope.Channel || c.Id == channelId))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.ClipCount, 0)
-                .SetProperty(c => c.ClipBytes, 0)
-                .SetProperty(c => c.IsReading, false)
-                .SetProperty(c => c.NewestScannedMessageId, (long?)null)
-                .SetProperty(c => c.BackfillBeforeId, (long?)null)
-                .SetProperty(c => c.BackfillComplete, false), cancellationToken);
     }
 
     /// <summary>
@@ -341,20 +410,38 @@ public sealed partial class PurgeJob(
         return next;
     }
 
-    /// <summary>Adds a batch's deleted clips to the report, with the longest batch transaction so far.</summary>
+    /// <summary>
+    /// Adds a batch's deleted clips to the report, with the longest batch transaction so far, and the run's heartbeat;
+    /// first it checks that this job still holds the run's lease (a database restart ends the lease with its
+    /// connection, and then another job may carry the run on).
+    /// </summary>
     private async Task AddClipBatchAsync(long runId, long count, CancellationToken cancellationToken)
     {
-        if (count > 0)
+        if (_lease is not null)
         {
-            await db.Database.ExecuteSqlAsync(
-                $$"""
-                UPDATE purge_runs SET progress = coalesce(progress, '{}'::jsonb) || jsonb_build_object(
-                    'rows_deleted', coalesce(progress -> 'rows_deleted', '{}'::jsonb)
-                        || jsonb_build_object('clips', coalesce((progress #>> '{rows_deleted,clips}')::bigint, 0) + {{count}}),
-                    'longest_transaction_ms', greatest(coalesce((progress ->> 'longest_transaction_ms')::bigint, 0), {{_longestBatchMs}}))
-                WHERE id = {{runId}}
-                """, cancellationToken);
+            await _lease.EnsureHeldAsync(cancellationToken);
         }
+
+        var now = clock.GetUtcNow();
+        await db.Database.ExecuteSqlAsync(
+            $$"""
+            UPDATE purge_runs SET heartbeat_at = {{now}}, progress = coalesce(progress, '{}'::jsonb) || jsonb_build_object(
+                'rows_deleted', coalesce(progress -> 'rows_deleted', '{}'::jsonb)
+                    || jsonb_build_object('clips', coalesce((progress #>> '{rows_deleted,clips}')::bigint, 0) + {{count}}),
+                'longest_transaction_ms', greatest(coalesce((progress ->> 'longest_transaction_ms')::bigint, 0), {{_longestBatchMs}}))
+            WHERE id = {{runId}}
+            """, cancellationToken);
+    }
+
+    /// <summary>The run's sign of life between batches that write no progress of their own.</summary>
+    private async Task HeartbeatAsync(long runId, CancellationToken cancellationToken)
+    {
+        if (_lease is not null)
+        {
+            await _lease.EnsureHeldAsync(cancellationToken);
+        }
+
+        await db.PurgeRuns.Where(p => p.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(p => p.HeartbeatAt, clock.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>A transaction's length is known only after its commit: the next batch records it, and the step's end.</summary>
@@ -410,15 +497,22 @@ public sealed partial class PurgeJob(
 
         await tx.CommitAsync(cancellationToken);
         await MaxAsync(runId, ["longest_transaction_ms"], (long)Math.Ceiling(watch.Elapsed.TotalMilliseconds), cancellationToken);
+        await HeartbeatAsync(runId, cancellationToken);
         return count;
     }
 
-    private async Task DeleteFilesAsync(long runId, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    private static string Prefix(long guildId, long? channelId) =>
+        channelId is { } id ? ClipStorageKeys.ChannelPrefix(guildId, id) : ClipStorageKeys.GuildPrefix(guildId);
+
+    private async Task DeleteFilesAsync(long runId, long guildId, CancellationToken cancellationToken)
     {
-        var prefix = scope == PurgeScope.Channel ? ClipStorageKeys.ChannelPrefix(guildId, channelId!.Value) : ClipStorageKeys.GuildPrefix(guildId);
-        var (files, bytes) = await storage.DeleteByPrefixAsync(prefix, cancellationToken);
-        await AddAsync(runId, ["files_deleted"], files, cancellationToken);
-        await AddAsync(runId, ["file_bytes_deleted"], bytes, cancellationToken);
+        foreach (var part in _parts)
+        {
+            var (files, bytes) = await storage.DeleteByPrefixAsync(Prefix(guildId, part), cancellationToken);
+            await AddAsync(runId, ["files_deleted"], files, cancellationToken);
+            await AddAsync(runId, ["file_bytes_deleted"], bytes, cancellationToken);
+            await HeartbeatAsync(runId, cancellationToken);
+        }
     }
 
     private async Task RemoveGuildAsync(long runId, long guildId, int batchSize, CancellationToken cancellationToken)
@@ -472,13 +566,18 @@ public sealed partial class PurgeJob(
         await tx.CommitAsync(cancellationToken);
     }
 
-    private async Task VerifyAsync(long runId, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    private async Task VerifyAsync(long runId, long guildId, PurgeScope scope, CancellationToken cancellationToken)
     {
-        var clips = await CountClipsAsync(guildId, scope == PurgeScope.Channel ? channelId : null, cancellationToken);
-        var scans = await db.ScanRuns.LongCountAsync(r => r.GuildId == guildId && (scope != PurgeScope.Channel || r.ChannelId == channelId), cancellationToken);
-        var prefix = scope == PurgeScope.Channel ? ClipStorageKeys.ChannelPrefix(guildId, channelId!.Value) : ClipStorageKeys.GuildPrefix(guildId);
-        var files = await storage.ListAsync(prefix, cancellationToken).LongCountAsync(cancellationToken);
-        var days = await db.ClipDays.LongCountAsync(d => d.GuildId == guildId && (scope != PurgeScope.Channel || d.ChannelId == channelId), cancellationToken);
+        var channels = _parts.OfType<long>().ToArray();
+        long clips = 0, files = 0;
+        foreach (var part in _parts)
+        {
+            clips += await CountClipsAsync(guildId, part, cancellationToken);
+            files += await storage.ListAsync(Prefix(guildId, part), cancellationToken).LongCountAsync(cancellationToken);
+        }
+
+        var scans = await db.ScanRuns.LongCountAsync(r => r.GuildId == guildId && (scope != PurgeScope.Channel || channels.Contains(r.ChannelId)), cancellationToken);
+        var days = await db.ClipDays.LongCountAsync(d => d.GuildId == guildId && (scope != PurgeScope.Channel || channels.Contains(d.ChannelId)), cancellationToken);
         var remaining = new JsonObject { ["clips"] = clips, ["clip_days"] = days, ["scan_runs"] = scans, ["files"] = files };
         if (scope == PurgeScope.Guild)
         {
@@ -566,6 +665,9 @@ public sealed partial class PurgeJob(
         p.Value = value;
         cmd.Parameters.Add(p);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Purge run {RunId}: another job holds the run's lease; this copy leaves")]
+    private static partial void LogLeaseHeld(ILogger logger, long runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purge run {RunId}: nothing to do ({Status})")]
     private static partial void LogNothingToDo(ILogger logger, long runId, PurgeStatus? status);

@@ -8,18 +8,20 @@ public sealed record PurgePreview(long Clips, long Files, long Bytes, long ScanR
 {
     public static async Task<PurgePreview> CountAsync(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
     {
+        // A channel's threads are part of its purge (PurgeScopes).
+        var channelIds = scope == PurgeScope.Channel ? await PurgeScopes.ChannelIdsAsync(db, guildId, channelId!.Value, cancellationToken) : [];
         var clips = scope == PurgeScope.Channel
-            ? db.Clips.Where(c => c.ChannelId == channelId && c.GuildId == guildId)
+            ? db.Clips.Where(c => channelIds.Contains(c.ChannelId) && c.GuildId == guildId)
             : db.Clips.Where(c => c.GuildId == guildId);
         var totals = await clips
             .GroupBy(_ => 1)
             .Select(g => new { Count = g.LongCount(), Files = g.LongCount(c => c.StorageKey != null), Bytes = g.Sum(c => c.StorageKey != null ? c.SizeBytes : 0) })
             .FirstOrDefaultAsync(cancellationToken);
         var scans = scope == PurgeScope.Channel
-            ? await db.ScanRuns.LongCountAsync(r => r.ChannelId == channelId && r.GuildId == guildId, cancellationToken)
+            ? await db.ScanRuns.LongCountAsync(r => channelIds.Contains(r.ChannelId) && r.GuildId == guildId, cancellationToken)
             : await db.ScanRuns.LongCountAsync(r => r.GuildId == guildId, cancellationToken);
         var members = scope == PurgeScope.Guild ? await db.GuildMembers.LongCountAsync(m => m.GuildId == guildId, cancellationToken) : 0;
-        var channels = scope == PurgeScope.Channel ? 1 : await db.Channels.LongCountAsync(c => c.GuildId == guildId, cancellationToken);
+        var channels = scope == PurgeScope.Channel ? channelIds.Length : await db.Channels.LongCountAsync(c => c.GuildId == guildId, cancellationToken);
         return new PurgePreview(totals?.Count ?? 0, totals?.Files ?? 0, totals?.Bytes ?? 0, scans, members, channels);
     }
 }

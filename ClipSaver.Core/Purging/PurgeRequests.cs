@@ -39,13 +39,17 @@ public sealed class PurgeRequests(ClipSaverDbContext db, IBackgroundJobClient jo
         }
 
         string? channelName = null;
+        long? parentId = null;
         if (scope == PurgeScope.Channel)
         {
-            channelName = await db.Channels.Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => c.Name).FirstOrDefaultAsync(cancellationToken);
-            if (channelName is null)
+            var channel = await db.Channels.Where(c => c.Id == channelId && c.GuildId == guildId)
+                .Select(c => new { c.Name, ParentId = c.IsThread ? c.ParentId : null }).FirstOrDefaultAsync(cancellationToken);
+            if (channel is null)
             {
                 return new PurgeRequestResult.NotFound("channel");
             }
+
+            (channelName, parentId) = (channel.Name, channel.ParentId);
         }
 
         var expected = PurgePhrases.For(scope, channelName);
@@ -69,25 +73,29 @@ public sealed class PurgeRequests(ClipSaverDbContext db, IBackgroundJobClient jo
         // Serialises purge requests of one guild, so that the overlap check and the insert below are one step.
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('clipsaver:purge-request:' || {guildId}::text, 0))", cancellationToken);
 
+        // A channel purge covers the channel and its threads; it overlaps a purge of any of them, and of the channel
+        // a thread belongs to.
+        long[] covered = scope == PurgeScope.Channel ? await PurgeScopes.ChannelIdsAsync(db, guildId, channelId!.Value, cancellationToken) : [];
         var active = await db.PurgeRuns
             .Where(p => p.GuildId == guildId && (p.Status == PurgeStatus.Scheduled || p.Status == PurgeStatus.Running))
             .Select(p => new { p.Scope, p.ChannelId })
             .ToListAsync(cancellationToken);
-        if (active.Any(p => scope != PurgeScope.Channel || p.Scope != PurgeScope.Channel || p.ChannelId == channelId))
+        if (active.Any(p => scope != PurgeScope.Channel || p.Scope != PurgeScope.Channel || covered.Contains(p.ChannelId!.Value) || p.ChannelId == parentId))
         {
             return new PurgeRequestResult.Conflict("A purge that covers this data is already scheduled or running.");
         }
 
-        // The cooldown check and claim are one statement: of many concurrent requests exactly one updates the row.
+        // The cooldown check and claim are one statement: of many concurrent requests exactly one updates the rows
+        // (and the guild's lock above already serialises them). A channel's cooldown covers its threads.
         var until = now + settings.Cooldown;
         if (scope == PurgeScope.Channel)
         {
             var claimed = await db.Channels
-                .Where(c => c.Id == channelId && (c.PurgeCooldownUntil == null || c.PurgeCooldownUntil <= now))
+                .Where(c => covered.Contains(c.Id) && !db.Channels.Any(o => covered.Contains(o.Id) && o.PurgeCooldownUntil > now))
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.PurgeCooldownUntil, until), cancellationToken);
             if (claimed == 0)
             {
-                var allowedAt = await db.Channels.Where(c => c.Id == channelId).Select(c => c.PurgeCooldownUntil).FirstAsync(cancellationToken);
+                var allowedAt = await db.Channels.Where(c => covered.Contains(c.Id)).MaxAsync(c => c.PurgeCooldownUntil, cancellationToken);
                 return new PurgeRequestResult.CoolingDown(allowedAt!.Value);
             }
         }
@@ -128,7 +136,7 @@ public sealed class PurgeRequests(ClipSaverDbContext db, IBackgroundJobClient jo
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
-        // Scheduled after the commit: a run whose job was lost is picked up again by the purge dispatcher.
+        // Scheduled after the commit: a run whose job was lost (a crash right here) is picked up by RunRecovery.
         run.HangfireJobId = Schedule(run);
         await db.PurgeRuns.Where(p => p.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(p => p.HangfireJobId, run.HangfireJobId), cancellationToken);
         return new PurgeRequestResult.Accepted(run);
@@ -153,7 +161,11 @@ public sealed class PurgeRequests(ClipSaverDbContext db, IBackgroundJobClient jo
         var run = await db.PurgeRuns.AsNoTracking().FirstAsync(p => p.Id == purgeRunId, cancellationToken);
         if (run.Scope == PurgeScope.Channel)
         {
-            await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.PurgeCooldownUntil, (DateTimeOffset?)null), cancellationToken);
+            // The claim set exactly this value on the channel and its threads; rows with another value kept their own.
+            var covered = await PurgeScopes.ChannelIdsAsync(db, guildId, run.ChannelId!.Value, cancellationToken);
+            var claimedUntil = run.RequestedAt + options.CurrentValue.Cooldown;
+            await db.Channels.Where(c => covered.Contains(c.Id) && (c.Id == run.ChannelId || c.PurgeCooldownUntil == claimedUntil))
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.PurgeCooldownUntil, (DateTimeOffset?)null), cancellationToken);
         }
         else if (run.Scope == PurgeScope.AllChannels)
         {
@@ -172,7 +184,7 @@ public sealed class PurgeRequests(ClipSaverDbContext db, IBackgroundJobClient jo
     }
 
     public string Schedule(PurgeRun run) =>
-        jobs.Schedule<PurgeJob>(j => j.RunAsync(run.Id, run.GuildId, run.Scope, run.ChannelId, CancellationToken.None), run.NotBefore);
+        jobs.Schedule<PurgeJob>(j => j.RunAsync(run.Id, CancellationToken.None), run.NotBefore);
 
     public static string Describe(PurgeScope scope, string? channelName) => scope switch
     {

@@ -15,23 +15,29 @@ public static class ScopeLocks
 {
     /// <summary>
     /// For a scan, inside its page transaction: true when the scan may write into the channel. The shared locks are
-    /// held until the transaction ends.
+    /// held until the transaction ends. A thread's scan also enters its parent channel's scope, which a purge of the
+    /// parent covers (<see cref="PurgeScopes"/>).
     /// </summary>
-    public static async Task<bool> TryEnterForWriteAsync(ClipSaverDbContext db, long guildId, long channelId, CancellationToken cancellationToken)
+    public static async Task<bool> TryEnterForWriteAsync(ClipSaverDbContext db, long guildId, long channelId, long? parentChannelId, CancellationToken cancellationToken)
     {
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("A scan writes into a scope only inside a transaction.");
         }
 
+        var parent = parentChannelId ?? channelId;
         await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock_shared(hashtextextended('clipsaver:scope:guild:' || {guildId}::text, 0)), pg_advisory_xact_lock_shared(hashtextextended('clipsaver:scope:channel:' || {channelId}::text, 0))",
+            $"SELECT pg_advisory_xact_lock_shared(hashtextextended('clipsaver:scope:guild:' || {guildId}::text, 0)), pg_advisory_xact_lock_shared(hashtextextended('clipsaver:scope:channel:' || {channelId}::text, 0)), pg_advisory_xact_lock_shared(hashtextextended('clipsaver:scope:channel:' || {parent}::text, 0))",
             cancellationToken);
         var purging = await db.PurgeRuns.AnyAsync(
-            p => p.GuildId == guildId && p.Status == PurgeStatus.Running && (p.Scope != PurgeScope.Channel || p.ChannelId == channelId),
+            p => p.GuildId == guildId && p.Status == PurgeStatus.Running && (p.Scope != PurgeScope.Channel || p.ChannelId == channelId || p.ChannelId == parent),
             cancellationToken);
         return !purging;
     }
+
+    /// <summary>For a channel's own scan (not a thread's).</summary>
+    public static Task<bool> TryEnterForWriteAsync(ClipSaverDbContext db, long guildId, long channelId, CancellationToken cancellationToken) =>
+        TryEnterForWriteAsync(db, guildId, channelId, null, cancellationToken);
 
     /// <summary>For a purge whose run is already marked running: waits until no scan transaction is inside the scope.</summary>
     public static async Task DrainWritersAsync(string connectionString, long guildId, long? channelId, CancellationToken cancellationToken)

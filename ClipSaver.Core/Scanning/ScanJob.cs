@@ -1,6 +1,7 @@
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
+using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
 using Hangfire;
@@ -20,6 +21,7 @@ namespace ClipSaver.Core.Scanning;
 /// </summary>
 public sealed partial class ScanJob(
     ClipSaverDbContext db,
+    ClipSaverConnection connection,
     DiscordRestClient discord,
     DiscordCdnClient cdn,
     IClipStorage storage,
@@ -37,15 +39,25 @@ public sealed partial class ScanJob(
         public ScanStatus Status { get; } = status;
     }
 
+    /// <summary>This job's lease on the run (<see cref="RunLeases"/>), checked with every page.</summary>
+    private AdvisoryLock? _lease;
+
+    /// <summary>For a thread, the channel it belongs to: its pages enter that channel's purge scope too.</summary>
+    private long? _parentId;
+
     [Queue(JobQueues.Scan)]
-    [AutomaticRetry(Attempts = 5, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [10, 30, 60, 300, 900], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     [JobDisplayName("Scan run {0}")]
     public async Task RunAsync(long scanRunId, CancellationToken cancellationToken)
     {
-        if (!await ClaimAsync(scanRunId, cancellationToken))
+        // One live job per run: a second copy (a retry, a re-fetched job, the recovery dispatcher's) leaves here.
+        await using var lease = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RunLeases.Scan(scanRunId), cancellationToken);
+        if (lease is null || !await ClaimAsync(scanRunId, cancellationToken))
         {
             return;
         }
+
+        _lease = lease;
 
         var run = await db.ScanRuns.AsNoTracking().FirstAsync(r => r.Id == scanRunId, cancellationToken);
         try
@@ -56,6 +68,8 @@ public sealed partial class ScanJob(
             {
                 throw new StopScan(ScanStatus.Cancelled, "The channel or server is gone.");
             }
+
+            _parentId = channel.IsThread ? channel.ParentId : null;
 
             // A retry that arrives after archiving was switched off (or after a purge) reads nothing.
             if (!channel.IsReading && !(channel.IsThread && await db.Channels.AnyAsync(p => p.Id == channel.ParentId && p.IsReading, cancellationToken)))
@@ -88,7 +102,10 @@ public sealed partial class ScanJob(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await EndAsync(run.Id, ScanStatus.Cancelled, "Stopped because the job server is shutting down.");
+            // The server is shutting down: Hangfire puts the job back in its queue, and the run waits for it (the
+            // next instance resumes from the cursor).
+            await db.ScanRuns.Where(r => r.Id == run.Id && r.Status == ScanStatus.Running).ExecuteUpdateAsync(
+                s => s.SetProperty(r => r.Status, ScanStatus.Queued).SetProperty(r => r.Error, "Interrupted by a shutdown; it resumes where it stopped."), CancellationToken.None);
         }
         catch (DiscordApiException e) when (e.IsAccessLost)
         {
@@ -105,23 +122,31 @@ public sealed partial class ScanJob(
     }
 
     /// <summary>
-    /// queued (or failed, on Hangfire's retry) → running. A second copy of the same run finds it running with a fresh
-    /// heartbeat and leaves. The unique index on running scans per channel refuses a second running scan of a channel.
+    /// queued (or failed, on Hangfire's retry) → running; also running, when the job that ran it died (the caller holds
+    /// the run's lease, so no live job works on it). The run records this job as its own. The unique index on running
+    /// scans per channel refuses a second running scan of a channel.
     /// </summary>
     private async Task<bool> ClaimAsync(long runId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var stale = now - options.CurrentValue.StaleAfter;
+        var jobId = CurrentJob.Id;
         try
         {
             var claimed = await db.ScanRuns
                 .Where(r => r.Id == runId && r.StopRequestedAt == null
-                    && (r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed || (r.Status == ScanStatus.Running && r.HeartbeatAt < stale)))
+                    && (r.Status == ScanStatus.Queued || r.Status == ScanStatus.Failed || r.Status == ScanStatus.Running))
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ScanStatus.Running)
                     .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
                     .SetProperty(r => r.HeartbeatAt, now)
+                    .SetProperty(r => r.HangfireJobId, r => jobId ?? r.HangfireJobId)
                     .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
                     .SetProperty(r => r.Error, (string?)null), cancellationToken);
+            if (claimed == 0)
+            {
+                // Asked to stop while nobody ran it (its process died): it ends now.
+                await EndAsync(runId, ScanStatus.Cancelled, "Stopped on request.");
+            }
+
             return claimed == 1;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -178,7 +203,7 @@ public sealed partial class ScanJob(
         var now = clock.GetUtcNow();
         var toDownload = new List<(long, FoundClip)>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, cancellationToken))
+        if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, _parentId, cancellationToken))
         {
             throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
         }
@@ -331,7 +356,7 @@ public sealed partial class ScanJob(
         HashSet<long> attached = [];
         await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, cancellationToken))
+            if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, _parentId, cancellationToken))
             {
                 await tx.RollbackAsync(cancellationToken);
                 await DeleteFilesAsync(stored);
@@ -421,6 +446,11 @@ public sealed partial class ScanJob(
     private async Task CheckStopAsync(long runId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_lease is not null)
+        {
+            await _lease.EnsureHeldAsync(cancellationToken);
+        }
+
         if (await db.ScanRuns.AnyAsync(r => r.Id == runId && (r.StopRequestedAt != null || r.Status != ScanStatus.Running), cancellationToken))
         {
             throw new StopScan(ScanStatus.Cancelled, "Stopped on request.");

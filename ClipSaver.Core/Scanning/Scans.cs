@@ -1,4 +1,5 @@
 using ClipSaver.Core.Data;
+using ClipSaver.Core.Jobs;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
@@ -54,6 +55,26 @@ public sealed class Scans(ClipSaverDbContext db, IBackgroundJobClient jobs, Time
 
     public Task<int> StopGuildScansAsync(long guildId, string why, CancellationToken cancellationToken) =>
         StopAsync(db.ScanRuns.Where(r => r.GuildId == guildId), why, cancellationToken);
+
+    /// <summary>
+    /// Ends the running scans among <paramref name="scans"/> that no live job works on (their lease is free: the process
+    /// died). Each is ended while holding its lease, so a job that takes it up at the same moment cannot be cut off.
+    /// </summary>
+    public static async Task<int> EndAbandonedAsync(ClipSaverDbContext db, string connectionString, IQueryable<ScanRun> scans, string why, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var ended = 0;
+        foreach (var id in await scans.Where(r => r.Status == ScanStatus.Running).Select(r => r.Id).ToListAsync(cancellationToken))
+        {
+            await using var lease = await AdvisoryLock.TryAcquireAsync(connectionString, RunLeases.Scan(id), cancellationToken);
+            if (lease is not null)
+            {
+                ended += await db.ScanRuns.Where(r => r.Id == id && r.Status == ScanStatus.Running).ExecuteUpdateAsync(
+                    s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, why), cancellationToken);
+            }
+        }
+
+        return ended;
+    }
 
     /// <summary>Queued scans are cancelled and removed from Hangfire; running ones get the stop flag and end within a page.</summary>
     private async Task<int> StopAsync(IQueryable<ScanRun> scans, string why, CancellationToken cancellationToken)

@@ -119,7 +119,7 @@ public abstract class PurgeFixture : IAsyncLifetime
         job.LeaveGuild = leave;
         job.ClipWalk = walk;
         job.AfterClipBatch = afterClipBatch;
-        await job.RunAsync(run.Id, run.GuildId, run.Scope, run.ChannelId, CancellationToken.None);
+        await job.RunAsync(run.Id, CancellationToken.None);
     }
 
     /// <summary>Every row of every table and every file, as text, for "nothing else changed" comparisons.</summary>

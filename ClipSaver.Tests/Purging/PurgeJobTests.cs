@@ -1,4 +1,5 @@
 using ClipSaver.Core.Data;
+using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
 using ClipSaver.Tests.Infrastructure;
@@ -252,6 +253,9 @@ public sealed class PurgeJobTests : PurgeFixture
         }
 
         var run = await RequestDueAsync(PurgeScope.AllChannels);
+        // The "scan" is alive: it holds its run's lease, as a scan job does.
+        var scanLease = await AdvisoryLock.TryAcquireAsync(Db.ConnectionString, RunLeases.Scan(scanId), CancellationToken.None);
+        Assert.NotNull(scanLease);
         var purge = RunJobAsync(run);
 
         // The "scan" notices its stop flag and ends.
@@ -264,12 +268,44 @@ public sealed class PurgeJobTests : PurgeFixture
 
             Assert.False(purge.IsCompleted);
             await scan.ScanRuns.Where(r => r.Id == scanId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ScanStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTimeOffset.UtcNow));
+            await scanLease.DisposeAsync();
         }
 
         await purge;
         await using var check = Db.CreateContext();
         Assert.Equal(PurgeStatus.Completed, (await check.PurgeRuns.AsNoTracking().SingleAsync()).Status);
         Assert.Equal(0, await check.ScanRuns.CountAsync(r => r.GuildId == GuildId));
+    }
+
+    [Fact]
+    public async Task A_running_scan_whose_process_died_does_not_hold_up_the_purge()
+    {
+        long scanId;
+        await using (var context = Db.CreateContext())
+        {
+            // Running, but no job holds its lease: the process that ran it was killed.
+            var dead = TestData.ScanRun(GuildId, ChannelA, ScanStatus.Running, null);
+            context.ScanRuns.Add(dead);
+            await context.SaveChangesAsync();
+            scanId = dead.Id;
+        }
+
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var scanEnded = false;
+        await RunJobAsync(run, afterStep: async step =>
+        {
+            if (step == "stopping_scans")
+            {
+                await using var context = Db.CreateContext();
+                scanEnded = await context.ScanRuns.AnyAsync(r => r.Id == scanId && r.Status == ScanStatus.Cancelled && r.Error == "Stopped by a purge.");
+            }
+        });
+
+        Assert.True(scanEnded, "the dead scan should have been ended by the purge");
+        Assert.True(watch.Elapsed < Options.ScanStopTimeout, $"the purge waited {watch.Elapsed} for a scan that nobody runs");
+        await using var check = Db.CreateContext();
+        Assert.Equal(PurgeStatus.Completed, (await check.PurgeRuns.AsNoTracking().SingleAsync()).Status);
     }
 
     private Clip NewClip(long channelId) => new()

@@ -28,8 +28,10 @@ public static class HangfireSetup
             {
                 SchemaName = DatabaseMigrator.HangfireSchema,
                 PrepareSchemaIfNecessary = prepareSchema,
-                // Long purges and scans keep their fetched job invisible to other workers while they run.
+                // Long purges and scans keep their fetched job invisible to other workers while they run; the job of a
+                // killed process becomes visible again after this short timeout (docs/decisions/015-crash-recovery.md).
                 UseSlidingInvisibilityTimeout = true,
+                InvisibilityTimeout = jobs.InvisibilityTimeout,
                 QueuePollInterval = jobs.PollInterval,
                 JobExpirationCheckInterval = TimeSpan.FromMinutes(30),
             })
@@ -44,6 +46,7 @@ public static class HangfireSetup
         builder.Services.AddSingleton<IJobFilterProvider>(services =>
         {
             var own = new JobFilterCollection();
+            own.Add(new CurrentJobFilter());
             own.Add(services.GetRequiredService<JobSwitchFilter>());
             return new JobFilterProviderCollection(JobFilterProviders.Providers, own);
         });

@@ -1,4 +1,5 @@
 using ClipSaver.Core.Guilds;
+using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Scanning;
 using Hangfire;
@@ -27,6 +28,9 @@ public static class RecurringJobs
             IncrementalScansJob.RecurringJobId,
             EveryMinutes(sp.GetRequiredService<IOptions<ScanOptions>>().Value.IncrementalIntervalMinutes),
             (manager, id, cron) => manager.AddOrUpdate<IncrementalScansJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
+        // Every minute: purges and scans whose job was lost get a new one (docs/decisions/015-crash-recovery.md).
+        services.AddSingleton(new RecurringJobDefinition(RunRecovery.RecurringJobId, "* * * * *",
+            (manager, id, cron) => manager.AddOrUpdate<RunRecovery>(id, j => j.RunAsync(CancellationToken.None), cron)));
         services.AddSingleton(new RecurringJobDefinition(ExpiredIntentsJob.RecurringJobId, "17 * * * *",
             (manager, id, cron) => manager.AddOrUpdate<ExpiredIntentsJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
         services.AddSingleton(new RecurringJobDefinition(GracePeriodJob.RecurringJobId, "23 * * * *",

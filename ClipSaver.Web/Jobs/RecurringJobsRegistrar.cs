@@ -29,6 +29,9 @@ public sealed partial class RecurringJobsRegistrar(
             jobs.Schedule<ClipSaver.Core.Maintenance.RetentionPurgeJob>(j => j.RunAsync(null, CancellationToken.None), retention.Value.StartupDelay);
         }
 
+        // Runs that were in flight when an instance died are picked up right after this one starts, not at the next
+        // minute; the dispatcher's lock lets one instance work and the others skip.
+        jobs.Enqueue<ClipSaver.Core.Jobs.RunRecovery>(j => j.RunAsync(CancellationToken.None));
         return Task.CompletedTask;
     }
 

@@ -1,0 +1,143 @@
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Purging;
+using ClipSaver.Core.Scanning;
+using Hangfire;
+using Hangfire.States;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ClipSaver.Core.Jobs;
+
+/// <summary>Section <c>ClipSaver:Recovery</c>.</summary>
+public sealed class RecoveryOptions
+{
+    public const string Section = "ClipSaver:Recovery";
+
+    /// <summary>
+    /// How long a run may wait for its job before the dispatcher looks at it: a purge past its start, a scan queued
+    /// this long ago. Covers the moment between a run's commit and its job's enqueue.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A running run that no job holds and that showed no sign of life for this long gets a new job whatever Hangfire
+    /// says of the old one (a job that Hangfire lost in a state it would never leave).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>What one pass of the dispatcher did.</summary>
+public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansEnqueued, int ScansEnded);
+
+/// <summary>
+/// The recovery dispatcher (docs/decisions/015-crash-recovery.md): every minute, and once at start-up, it finds the
+/// purge and scan runs that should be in progress but have no live job, and enqueues a job for each. A run is live
+/// while a job holds its lease (<see cref="RunLeases"/>); a run without one is left alone while Hangfire still has a
+/// job for it that will run (enqueued, scheduled, processing — the job of a killed process comes back after the
+/// invisibility timeout). Everything else gets a new job: the run's job was never enqueued (a crash between commit
+/// and enqueue), was deleted, or ended. One dispatcher works at a time (an advisory lock), and the leases make a run
+/// that gets two jobs anyway run once.
+/// </summary>
+public sealed partial class RunRecovery(
+    ClipSaverDbContext db,
+    ClipSaverConnection connection,
+    IBackgroundJobClient jobs,
+    JobStorage storage,
+    IOptionsMonitor<RecoveryOptions> options,
+    TimeProvider clock,
+    ILogger<RunRecovery> logger)
+{
+    public const string RecurringJobId = "recover-runs";
+
+    private static readonly string[] LiveStates = [EnqueuedState.StateName, ScheduledState.StateName, ProcessingState.StateName, AwaitingState.StateName];
+
+    [Queue(JobQueues.Maintenance)]
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Recover interrupted purges and scans")]
+    public async Task<RecoveryResult> RunAsync(CancellationToken cancellationToken)
+    {
+        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
+        if (held is null)
+        {
+            return new RecoveryResult(true, 0, 0, 0);
+        }
+
+        var settings = options.CurrentValue;
+        var now = clock.GetUtcNow();
+        var due = now - settings.Grace;
+        var stale = now - settings.StaleAfter;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var sql = (NpgsqlConnection)db.Database.GetDbConnection();
+
+        var purgesEnqueued = 0;
+        var purges = await db.PurgeRuns.AsNoTracking()
+            .Where(p => (p.Status == PurgeStatus.Scheduled && p.NotBefore <= due) || p.Status == PurgeStatus.Running)
+            .OrderBy(p => p.Id)
+            .Select(p => new { p.Id, p.Status, p.HangfireJobId, p.HeartbeatAt })
+            .ToListAsync(cancellationToken);
+        foreach (var p in purges)
+        {
+            var staleRunning = p.Status == PurgeStatus.Running && (p.HeartbeatAt is null || p.HeartbeatAt < stale);
+            if (await AdvisoryLock.IsHeldAsync(sql, RunLeases.Purge(p.Id), cancellationToken) || (!staleRunning && WillRun(p.HangfireJobId)))
+            {
+                continue;
+            }
+
+            var jobId = jobs.Enqueue<PurgeJob>(j => j.RunAsync(p.Id, CancellationToken.None));
+            await db.PurgeRuns.Where(r => r.Id == p.Id && (r.Status == PurgeStatus.Scheduled || r.Status == PurgeStatus.Running))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
+            LogPurgeEnqueued(logger, p.Id, p.Status, p.HangfireJobId, jobId);
+            purgesEnqueued++;
+        }
+
+        // A running scan that was asked to stop and whose process died ends here; nobody else would end it.
+        var scansEnded = await Scans.EndAbandonedAsync(
+            db, connection.ConnectionString, db.ScanRuns.Where(r => r.Status == ScanStatus.Running && r.StopRequestedAt != null), "Stopped on request.", now, cancellationToken);
+
+        var scansEnqueued = 0;
+        var scans = await db.ScanRuns.AsNoTracking()
+            .Where(r => (r.Status == ScanStatus.Queued && r.CreatedAt <= due) || r.Status == ScanStatus.Running)
+            .OrderBy(r => r.Id)
+            .Select(r => new { r.Id, r.Status, r.HangfireJobId, r.HeartbeatAt })
+            .ToListAsync(cancellationToken);
+        foreach (var r in scans)
+        {
+            var staleRunning = r.Status == ScanStatus.Running && (r.HeartbeatAt is null || r.HeartbeatAt < stale);
+            if (await AdvisoryLock.IsHeldAsync(sql, RunLeases.Scan(r.Id), cancellationToken) || (!staleRunning && WillRun(r.HangfireJobId)))
+            {
+                continue;
+            }
+
+            var jobId = jobs.Enqueue<ScanJob>(j => j.RunAsync(r.Id, CancellationToken.None));
+            await db.ScanRuns.Where(x => x.Id == r.Id && (x.Status == ScanStatus.Queued || x.Status == ScanStatus.Running))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.HangfireJobId, jobId), cancellationToken);
+            LogScanEnqueued(logger, r.Id, r.Status, r.HangfireJobId, jobId);
+            scansEnqueued++;
+        }
+
+        return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded);
+    }
+
+    /// <summary>Whether Hangfire has the job and will run it (or runs it, or ran it in a process that died).</summary>
+    private bool WillRun(string? jobId)
+    {
+        if (jobId is null)
+        {
+            return false;
+        }
+
+        using var hangfire = storage.GetConnection();
+        var state = hangfire.GetStateData(jobId)?.Name;
+        return state is not null && LiveStates.Contains(state);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Purge run {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
+    private static partial void LogPurgeEnqueued(ILogger logger, long runId, PurgeStatus status, string? oldJobId, string jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Scan run {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
+    private static partial void LogScanEnqueued(ILogger logger, long runId, ScanStatus status, string? oldJobId, string jobId);
+}
