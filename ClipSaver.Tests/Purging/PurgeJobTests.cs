@@ -42,6 +42,85 @@ public sealed class PurgeJobTests : PurgeFixture
     }
 
     [Fact]
+    public async Task A_channel_purge_covers_its_threads_in_the_preview_the_deletion_the_check_the_report_and_the_cooldown()
+    {
+        long thread;
+        await using (var context = Db.CreateContext())
+        {
+            var t = TestData.Channel(GuildId, name: "a-thread");
+            t.IsThread = true;
+            t.Type = 11;
+            t.ParentId = ChannelA;
+            context.Channels.Add(t);
+            await context.SaveChangesAsync();
+            thread = t.Id;
+            await SeedChannelAsync(context, GuildId, thread, 12);
+        }
+
+        var otherChannel = await ChannelSnapshotAsync(ChannelB);
+        var otherGuild = await SnapshotAsync(OtherGuildId);
+        await using (var context = Db.CreateContext())
+        {
+            var preview = await PurgePreview.CountAsync(context, GuildId, PurgeScope.Channel, ChannelA, CancellationToken.None);
+            Assert.Equal(23 + 12, preview.Clips);
+            Assert.Equal(23 + 12, preview.Files);
+            Assert.Equal(4, preview.ScanRuns);
+            Assert.Equal(2, preview.Channels);
+        }
+
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+        await using (var context = Db.CreateContext())
+        {
+            // The thread shares the channel's cooldown: it cannot be purged on its own right after.
+            var again = await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, thread, "a-thread", Owner, CancellationToken.None);
+            Assert.IsType<PurgeRequestResult.Conflict>(again); // the channel's purge, which covers it, is still to run
+        }
+
+        await RunJobAsync(run);
+
+        await using var after = Db.CreateContext();
+        Assert.Equal(0, await after.Clips.CountAsync(c => c.ChannelId == thread || c.ChannelId == ChannelA));
+        Assert.Equal(0, await after.ScanRuns.CountAsync(r => r.ChannelId == thread));
+        Assert.Empty(await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, thread), CancellationToken.None).ToListAsync());
+        var threadRow = await after.Channels.AsNoTracking().SingleAsync(c => c.Id == thread);
+        Assert.Equal(0, threadRow.ClipCount);
+        Assert.NotNull(threadRow.PurgeCooldownUntil);
+        var report = PurgeReport.Parse((await after.PurgeRuns.AsNoTracking().SingleAsync()).ReportJson);
+        Assert.Equal(35, report.ClipsDeleted);
+        Assert.Equal(35, report.FilesDeleted);
+        Assert.True(report.VerificationOk);
+        Assert.Equal(otherChannel, await ChannelSnapshotAsync(ChannelB));
+        Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+        var cooling = await Requests(after).RequestAsync(GuildId, PurgeScope.Channel, thread, "a-thread", Owner, CancellationToken.None);
+        Assert.IsType<PurgeRequestResult.CoolingDown>(cooling);
+    }
+
+    [Fact]
+    public async Task A_thread_scan_cannot_write_while_its_channel_is_being_purged()
+    {
+        long thread;
+        await using (var context = Db.CreateContext())
+        {
+            var t = TestData.Channel(GuildId, name: "a-thread");
+            (t.IsThread, t.Type, t.ParentId) = (true, 11, ChannelA);
+            context.Channels.Add(t);
+            await context.SaveChangesAsync();
+            thread = t.Id;
+        }
+
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+        await RunJobAsync(run, afterStep: async step =>
+        {
+            if (step == "stopping_scans")
+            {
+                await using var scan = Db.CreateContext();
+                await using var tx = await scan.Database.BeginTransactionAsync();
+                Assert.False(await ScopeLocks.TryEnterForWriteAsync(scan, GuildId, thread, ChannelA, CancellationToken.None));
+            }
+        });
+    }
+
+    [Fact]
     public async Task An_all_channels_purge_empties_every_channel_keeps_the_channels_and_members_and_leaves_other_guilds_alone()
     {
         var otherGuild = await SnapshotAsync(OtherGuildId);
