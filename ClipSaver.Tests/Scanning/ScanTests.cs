@@ -71,10 +71,11 @@ public sealed class ScanTests : AppTestBase
         await using (var db = Db.CreateContext())
         {
             partial = await db.Clips.CountAsync(c => c.ChannelId == channelId);
-            // A killed process leaves its run "running" with an old heartbeat; the retry takes it over.
+            // A killed process leaves its run "running" with a fresh heartbeat but no lease: the next job (the
+            // re-fetched one, or the recovery dispatcher's) takes it over at once, without waiting for it to go stale.
             await db.ScanRuns.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, ScanStatus.Running).SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
-                .SetProperty(r => r.HeartbeatAt, DateTimeOffset.UtcNow.AddHours(-1)));
+                .SetProperty(r => r.HeartbeatAt, DateTimeOffset.UtcNow));
         }
 
         Assert.InRange(partial, 1, ExpectedClips(channelId).Count - 1);
