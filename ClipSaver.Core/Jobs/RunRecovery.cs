@@ -1,6 +1,7 @@
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
+using ClipSaver.Core.Storage;
 using Hangfire;
 using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
@@ -28,10 +29,14 @@ public sealed class RecoveryOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A temporary file of a download that nobody writes any more is deleted once it is this old.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan TemporaryFilesAfter { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>What one pass of the dispatcher did.</summary>
-public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansEnqueued, int ScansEnded);
+public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansEnqueued, int ScansEnded, int TemporaryFilesDeleted = 0);
 
 /// <summary>
 /// The recovery dispatcher (docs/decisions/015-crash-recovery.md): every minute, and once at start-up, it finds the
@@ -45,6 +50,7 @@ public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansE
 public sealed partial class RunRecovery(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
+    IClipStorage clipStorage,
     IBackgroundJobClient jobs,
     JobStorage storage,
     IOptionsMonitor<RecoveryOptions> options,
@@ -119,7 +125,9 @@ public sealed partial class RunRecovery(
             scansEnqueued++;
         }
 
-        return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded);
+        // Half-written files of downloads that died with their process.
+        var temporary = await clipStorage.DeleteAbandonedTemporaryFilesAsync(settings.TemporaryFilesAfter, cancellationToken);
+        return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded, temporary);
     }
 
     /// <summary>Whether Hangfire has the job and will run it (or runs it, or ran it in a process that died).</summary>

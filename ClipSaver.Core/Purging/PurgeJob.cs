@@ -504,15 +504,45 @@ public sealed partial class PurgeJob(
     private static string Prefix(long guildId, long? channelId) =>
         channelId is { } id ? ClipStorageKeys.ChannelPrefix(guildId, id) : ClipStorageKeys.GuildPrefix(guildId);
 
+    /// <summary>
+    /// Deletes the scope's files. What is there is counted and recorded once, before the first file goes: a crash in
+    /// the middle of the deletes loses no count, and the retry reports the same numbers as an uncrashed run (nothing
+    /// new can arrive in the scope meanwhile: scans are fenced out).
+    /// </summary>
     private async Task DeleteFilesAsync(long runId, long guildId, CancellationToken cancellationToken)
     {
+        var found = await db.Database.SqlQuery<string?>($"""SELECT progress ->> 'files_found' AS "Value" FROM purge_runs WHERE id = {runId}""").SingleAsync(cancellationToken);
+        if (found is null)
+        {
+            long files = 0, bytes = 0;
+            foreach (var part in _parts)
+            {
+                await foreach (var file in storage.ListAsync(Prefix(guildId, part), cancellationToken))
+                {
+                    files++;
+                    bytes += file.SizeBytes;
+                }
+            }
+
+            await db.Database.ExecuteSqlAsync(
+                $$"""
+                UPDATE purge_runs SET progress = jsonb_set(coalesce(progress, '{}'::jsonb), '{files_found}', jsonb_build_object('files', {{files}}, 'bytes', {{bytes}}))
+                WHERE id = {{runId}} AND NOT coalesce(progress, '{}'::jsonb) ? 'files_found'
+                """, cancellationToken);
+        }
+
         foreach (var part in _parts)
         {
-            var (files, bytes) = await storage.DeleteByPrefixAsync(Prefix(guildId, part), cancellationToken);
-            await AddAsync(runId, ["files_deleted"], files, cancellationToken);
-            await AddAsync(runId, ["file_bytes_deleted"], bytes, cancellationToken);
+            await storage.DeleteByPrefixAsync(Prefix(guildId, part), cancellationToken);
             await HeartbeatAsync(runId, cancellationToken);
         }
+
+        await db.Database.ExecuteSqlAsync(
+            $$"""
+            UPDATE purge_runs SET progress = progress
+                || jsonb_build_object('files_deleted', progress #> '{files_found,files}', 'file_bytes_deleted', progress #> '{files_found,bytes}')
+            WHERE id = {{runId}}
+            """, cancellationToken);
     }
 
     private async Task RemoveGuildAsync(long runId, long guildId, int batchSize, CancellationToken cancellationToken)

@@ -28,6 +28,12 @@ public interface IClipStorage
     /// <summary>Deletes every file under the prefix and returns how many files and bytes went.</summary>
     Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes temporary files that no writer holds any more (a process died while it wrote them) and that were last
+    /// written before <paramref name="olderThan"/> ago. Returns how many it deleted.
+    /// </summary>
+    Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken);
+
     /// <summary>Checks that the storage accepts writes (health check).</summary>
     Task<bool> IsWritableAsync(CancellationToken cancellationToken);
 }

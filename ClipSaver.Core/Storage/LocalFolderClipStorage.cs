@@ -66,6 +66,47 @@ public sealed class LocalFolderClipStorage : IClipStorage
         }
     }
 
+    /// <summary>
+    /// A writer holds its temporary file open with <see cref="FileShare.None"/> (an exclusive lock), so a file that
+    /// opens exclusively here has no writer: its process died. The age keeps clear of the moment between a writer's
+    /// close and its rename.
+    /// </summary>
+    public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken)
+    {
+        var folder = new DirectoryInfo(Path.Combine(_root, TempFolder));
+        if (!folder.Exists)
+        {
+            return Task.FromResult(0);
+        }
+
+        var cutoff = DateTime.UtcNow - olderThan;
+        var deleted = 0;
+        foreach (var file in folder.EnumerateFiles())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (file.LastWriteTimeUtc > cutoff)
+            {
+                continue;
+            }
+
+            try
+            {
+                using (new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+
+                file.Delete();
+                deleted++;
+            }
+            catch (IOException)
+            {
+                // A writer still holds it, or it was renamed into place meanwhile.
+            }
+        }
+
+        return Task.FromResult(deleted);
+    }
+
     public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);

@@ -96,8 +96,8 @@ public abstract class PurgeFixture : IAsyncLifetime
     protected PurgeRequests Requests(ClipSaverDbContext context) =>
         new(context, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock);
 
-    protected PurgeJob Job(ClipSaverDbContext context) =>
-        new(context, new ClipSaverConnection(Db.ConnectionString), Storage, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock, NullLogger<PurgeJob>.Instance);
+    protected PurgeJob Job(ClipSaverDbContext context, IClipStorage? storage = null) =>
+        new(context, new ClipSaverConnection(Db.ConnectionString), storage ?? Storage, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock, NullLogger<PurgeJob>.Instance);
 
     /// <summary>Requests a purge and moves the clock past its undo window; returns the run.</summary>
     protected async Task<PurgeRun> RequestDueAsync(PurgeScope scope, long? channelId = null, string? phrase = null)
@@ -111,10 +111,11 @@ public abstract class PurgeFixture : IAsyncLifetime
     }
 
     protected async Task RunJobAsync(
-        PurgeRun run, Func<string, Task>? afterStep = null, Func<long, CancellationToken, Task>? leave = null, ClipWalkOrder walk = ClipWalkOrder.Auto, Func<Task>? afterClipBatch = null)
+        PurgeRun run, Func<string, Task>? afterStep = null, Func<long, CancellationToken, Task>? leave = null, ClipWalkOrder walk = ClipWalkOrder.Auto, Func<Task>? afterClipBatch = null,
+        IClipStorage? storage = null)
     {
         await using var context = Db.CreateContext();
-        var job = Job(context);
+        var job = Job(context, storage);
         job.AfterStep = afterStep;
         job.LeaveGuild = leave;
         job.ClipWalk = walk;

@@ -20,7 +20,7 @@ public sealed class RunRecoveryTests : PurgeFixture
     private readonly RecoveryOptions _recovery = new() { Grace = TimeSpan.FromSeconds(30), StaleAfter = TimeSpan.FromMinutes(2) };
 
     private RunRecovery Recovery(ClipSaverDbContext context) =>
-        new(context, new ClipSaverConnection(Db.ConnectionString), TestJobs.Client(JobStorage), JobStorage, new StaticMonitor<RecoveryOptions>(_recovery), Clock, NullLogger<RunRecovery>.Instance);
+        new(context, new ClipSaverConnection(Db.ConnectionString), Storage, TestJobs.Client(JobStorage), JobStorage, new StaticMonitor<RecoveryOptions>(_recovery), Clock, NullLogger<RunRecovery>.Instance);
 
     private async Task<RecoveryResult> RecoverAsync()
     {
@@ -108,6 +108,24 @@ public sealed class RunRecoveryTests : PurgeFixture
         Assert.Equal(234, report.FilesDeleted);
         Assert.True(report.VerificationOk);
         Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
+    }
+
+    [Fact]
+    public async Task A_purge_killed_in_the_middle_of_its_file_deletes_reports_every_file_that_was_there()
+    {
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+        var storage = new KillingStorage(Storage, killAfterDeletes: 10);
+
+        // The kill comes after 10 of the channel's 23 files are gone.
+        await Assert.ThrowsAsync<ProcessKilledException>(() => RunJobAsync(run, storage: storage));
+        Assert.Equal(13, await Storage.ListAsync(Core.Storage.ClipStorageKeys.ChannelPrefix(GuildId, ChannelA), CancellationToken.None).CountAsync());
+
+        await RunJobAsync(run);
+
+        var report = PurgeReport.Parse((await StoredAsync(run.Id)).ReportJson);
+        Assert.Equal(23, report.FilesDeleted);
+        Assert.Equal(Enumerable.Range(0, 23).Sum(i => 100L + i), report.BytesDeleted);
+        Assert.True(report.VerificationOk);
     }
 
     [Fact]
@@ -275,4 +293,37 @@ public sealed class RunRecoveryTests : PurgeFixture
 
     /// <summary>Stands for a kill -9: no catch block of the job handles it.</summary>
     private sealed class ProcessKilledException : OperationCanceledException;
+
+    /// <summary>The clip folder, with the process killed after a number of single-file deletes.</summary>
+    private sealed class KillingStorage(Core.Storage.IClipStorage inner, int killAfterDeletes) : Core.Storage.IClipStorage
+    {
+        private int _deletes;
+
+        public Task<Core.Storage.StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
+
+        public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
+
+        public Task<Core.Storage.StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
+
+        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) =>
+            ++_deletes > killAfterDeletes ? throw new ProcessKilledException() : inner.DeleteAsync(key, cancellationToken);
+
+        public IAsyncEnumerable<Core.Storage.StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public async Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken)
+        {
+            long files = 0, bytes = 0;
+            await foreach (var file in inner.ListAsync(prefix, cancellationToken))
+            {
+                await DeleteAsync(file.Key, cancellationToken);
+                (files, bytes) = (files + 1, bytes + file.SizeBytes);
+            }
+
+            return (files, bytes);
+        }
+
+        public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken) => inner.DeleteAbandonedTemporaryFilesAsync(olderThan, cancellationToken);
+
+        public Task<bool> IsWritableAsync(CancellationToken cancellationToken) => inner.IsWritableAsync(cancellationToken);
+    }
 }

@@ -37,6 +37,34 @@ public sealed class LocalFolderClipStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Temporary_files_of_a_dead_writer_are_deleted_once_old_and_those_of_a_live_writer_or_young_ones_are_kept()
+    {
+        var temp = Directory.CreateDirectory(Path.Combine(_root, ".tmp")).FullName;
+        var abandoned = Path.Combine(temp, "abandoned");
+        var young = Path.Combine(temp, "young");
+        var held = Path.Combine(temp, "held");
+        await File.WriteAllBytesAsync(abandoned, [1, 2, 3]);
+        await File.WriteAllBytesAsync(young, [1, 2, 3]);
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddMinutes(-5));
+
+        // A download in progress: its writer holds the file exclusively, as PutAsync does.
+        await using (var writer = new FileStream(held, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            File.SetLastWriteTimeUtc(held, DateTime.UtcNow.AddMinutes(-5));
+            var deleted = await _storage.DeleteAbandonedTemporaryFilesAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+
+            Assert.Equal(1, deleted);
+            Assert.False(File.Exists(abandoned));
+            Assert.True(File.Exists(young));
+            Assert.True(File.Exists(held));
+        }
+
+        Assert.Equal(1, await _storage.DeleteAbandonedTemporaryFilesAsync(TimeSpan.FromMinutes(1), CancellationToken.None)); // its writer died
+        Assert.False(File.Exists(held));
+        Assert.True(File.Exists(young));
+    }
+
+    [Fact]
     public async Task A_file_over_the_limit_is_refused_and_leaves_nothing_behind()
     {
         var bytes = new byte[5000];
