@@ -40,15 +40,27 @@ public sealed class KilledWorkerTests : AppTestBase
             {
                 db.Clips.Add(new Clip
                 {
-                    GuildId = guild.Id, ChannelId = channel.Id, MessageId = TestData.NewId(), AttachmentId = TestData.NewId(), AuthorId = TestData.NewId(),
-                    FileName = "clip.mp4", SizeBytes = 10, PostedAt = DateTimeOffset.UtcNow, ArchivedAt = DateTimeOffset.UtcNow,
+                    GuildId = guild.Id,
+                    ChannelId = channel.Id,
+                    MessageId = TestData.NewId(),
+                    AttachmentId = TestData.NewId(),
+                    AuthorId = TestData.NewId(),
+                    FileName = "clip.mp4",
+                    SizeBytes = 10,
+                    PostedAt = DateTimeOffset.UtcNow,
+                    ArchivedAt = DateTimeOffset.UtcNow,
                 });
             }
 
             var run = new PurgeRun
             {
-                GuildId = guild.Id, Scope = PurgeScope.Channel, ChannelId = channel.Id, RequestedAt = DateTimeOffset.UtcNow.AddMinutes(-3),
-                NotBefore = DateTimeOffset.UtcNow.AddMinutes(-1), Status = leftAs, Step = leftAs == PurgeStatus.Running ? "deleting_rows" : "scheduled",
+                GuildId = guild.Id,
+                Scope = PurgeScope.Channel,
+                ChannelId = channel.Id,
+                RequestedAt = DateTimeOffset.UtcNow.AddMinutes(-3),
+                NotBefore = DateTimeOffset.UtcNow.AddMinutes(-1),
+                Status = leftAs,
+                Step = leftAs == PurgeStatus.Running ? "deleting_rows" : "scheduled",
                 StartedAt = leftAs == PurgeStatus.Running ? DateTimeOffset.UtcNow.AddSeconds(-30) : null,
                 HeartbeatAt = leftAs == PurgeStatus.Running ? DateTimeOffset.UtcNow.AddSeconds(-1) : null,
             };
