@@ -1,4 +1,5 @@
 using ClipSaver.Core.Guilds;
+using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Scanning;
 using Hangfire;
@@ -19,6 +20,7 @@ public static class MaintenanceJobs
         new(OrphanScan.RecurringJobId, "Orphan scan", "Looks for clips, files and runs that belong nowhere; the dry run reports, the real run fixes.", true),
         new(GuildSync.ReconcileJobId, "Guild reconciliation", "Compares the bot's servers on Discord with the database.", false),
         new(IncrementalScansJob.RecurringJobId, "Incremental scans", "Starts a scan of every archived channel for what is new.", false),
+        new(RunRecovery.RecurringJobId, "Run recovery", "Gives purges and scans that lost their job (a crash) a new one, and deletes temporary files of downloads that died.", false),
     ];
 
     /// <summary>Enqueues a run now; returns the Hangfire job id, or null for an unknown job.</summary>
@@ -31,6 +33,7 @@ public static class MaintenanceJobs
         OrphanScan.RecurringJobId => jobs.Enqueue<OrphanScan>(j => j.RunAsync(!dryRun, false, CancellationToken.None)),
         GuildSync.ReconcileJobId => jobs.Enqueue<GuildSync>(j => j.ReconcileAsync(CancellationToken.None)),
         IncrementalScansJob.RecurringJobId => jobs.Enqueue<IncrementalScansJob>(j => j.RunAsync(CancellationToken.None)),
+        RunRecovery.RecurringJobId => jobs.Enqueue<RunRecovery>(j => j.RunAsync(CancellationToken.None)),
         _ => null,
     };
 }

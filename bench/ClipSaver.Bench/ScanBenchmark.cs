@@ -18,13 +18,11 @@ namespace ClipSaver.Bench;
 /// </summary>
 public static class ScanBenchmark
 {
-    private const string BotToken = "emulator-bot-token";
-
     public static async Task<int> RunAsync(string[] args)
     {
-        var channelCounts = Arg(args, "--channels", "100,1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
-        var messages = int.Parse(Arg(args, "--messages", "10000"), CultureInfo.InvariantCulture);
-        var app = FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
+        var channelCounts = Bench.Arg(args, "--channels", "100,1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
+        var messages = int.Parse(Bench.Arg(args, "--messages", "10000"), CultureInfo.InvariantCulture);
+        var app = Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
         Console.WriteLine($"{Environment.ProcessorCount} cores; app {app}");
         foreach (var channels in channelCounts)
         {
@@ -43,8 +41,8 @@ public static class ScanBenchmark
         {
             cluster.CreateDatabaseIfMissing("clipsaver");
             var cs = cluster.ConnectionString("clipsaver");
-            var emulatorPort = FreePort();
-            var appPort = FreePort();
+            var emulatorPort = Bench.FreePort();
+            var appPort = Bench.FreePort();
             var emulatorBase = $"http://127.0.0.1:{emulatorPort}/";
             using var emulator = ChildProcess.Start(Path.Combine(Path.GetDirectoryName(app)!, "ClipSaver.DiscordEmulator.dll"),
                 [
@@ -53,52 +51,35 @@ public static class ScanBenchmark
                 ],
                 new Dictionary<string, string>(), Path.Combine(root, "emulator.log"));
             using var control = new HttpClient { BaseAddress = new Uri(emulatorBase) };
-            await WaitUntilAsync(async () => (await TryGetAsync(control, "_emulator/world")) == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the emulator to start");
+            await Bench.WaitUntilAsync(async () => (await Bench.TryGetAsync(control, "_emulator/world")) == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the emulator to start");
 
             var owner = DemoUsers.Owner.Id.ToString(CultureInfo.InvariantCulture);
-            var environment = new Dictionary<string, string>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{appPort}",
-                ["ConnectionStrings__ClipSaver"] = cs,
-                ["ClipSaver__Database__MigrateOnStartup"] = "true",
-                ["ClipSaver__Operators__0"] = owner,
-                ["ClipSaver__Jobs__RecurringEnabled"] = "false",
-                ["ClipSaver__Jobs__PollInterval"] = "00:00:01",
-                ["ClipSaver__Storage__Root"] = Path.Combine(root, "clips"),
-                ["ClipSaver__Api__RequestsPerMinute"] = "100000",
-                ["Discord__ClientId"] = "100000000000000001",
-                ["Discord__ClientSecret"] = "emulator-secret",
-                ["Discord__BotToken"] = BotToken,
-                ["Discord__ApiBaseUrl"] = $"{emulatorBase}api/v10/",
-                ["Discord__AuthorizeUrl"] = $"{emulatorBase}oauth2/authorize",
-                ["Discord__TokenUrl"] = $"{emulatorBase}api/oauth2/token",
-                ["Discord__CdnBaseUrl"] = $"{emulatorBase}cdn/",
-            };
+            var environment = Bench.AppEnvironment(cs, appPort, emulatorBase, Path.Combine(root, "clips"), owner);
+            environment["ClipSaver__Jobs__RecurringEnabled"] = "false";
             var tokenOutput = await ChildProcess.RunAsync(app, ["tokens", "create", "--user", owner, "--name", "bench"], environment);
             var token = tokenOutput.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("cs_", StringComparison.Ordinal));
 
             using var server = ChildProcess.Start(app, [], environment, Path.Combine(root, "app.log"));
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{appPort}/") };
             api.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            await WaitUntilAsync(
-                async () => server.HasExited ? throw new InvalidOperationException("The app stopped.") : (await TryGetAsync(api, "health/live")) == HttpStatusCode.OK,
+            await Bench.WaitUntilAsync(
+                async () => server.HasExited ? throw new InvalidOperationException("The app stopped.") : (await Bench.TryGetAsync(api, "health/live")) == HttpStatusCode.OK,
                 TimeSpan.FromSeconds(120), "the app to start");
 
             (await api.PostAsJsonAsync("api/maintenance/jobs/guild-reconciliation/run", new { })).EnsureSuccessStatusCode();
             string? guildId = null;
             List<string> channelIds = [];
-            await WaitUntilAsync(async () =>
+            await Bench.WaitUntilAsync(async () =>
             {
                 var guilds = await api.GetFromJsonAsync<JsonElement>("api/guilds");
-                guildId = Items(guilds).Select(g => g.GetProperty("id").GetString()).FirstOrDefault(g => g is not null);
+                guildId = Bench.Items(guilds).Select(g => g.GetProperty("id").GetString()).FirstOrDefault(g => g is not null);
                 if (guildId is null)
                 {
                     return false;
                 }
 
                 var list = await api.GetFromJsonAsync<JsonElement>($"api/guilds/{guildId}/channels");
-                channelIds = [.. Items(list).Where(c => c.GetProperty("type").GetInt32() == 0).Select(c => c.GetProperty("id").GetString()!)];
+                channelIds = [.. Bench.Items(list).Where(c => c.GetProperty("type").GetInt32() == 0).Select(c => c.GetProperty("id").GetString()!)];
                 return channelIds.Count == channels;
             }, TimeSpan.FromSeconds(120), "the guild and its channels to be synced");
 
@@ -219,69 +200,12 @@ public static class ScanBenchmark
     private static async Task<BotStats> BotStatsAsync(HttpClient control)
     {
         var all = await control.GetFromJsonAsync<JsonElement>("_emulator/stats");
-        if (!all.TryGetProperty(BotToken, out var bot))
+        if (!all.TryGetProperty(Bench.BotToken, out var bot))
         {
             return new BotStats(0, 0, 0, 0, []);
         }
 
         return new BotStats(bot.GetProperty("requests").GetInt64(), bot.GetProperty("rate_limited_user").GetInt64(), bot.GetProperty("rate_limited_global").GetInt64(),
             bot.GetProperty("rate_limited_shared").GetInt64(), bot.GetProperty("requests_by_route").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64()));
-    }
-
-    private static JsonElement.ArrayEnumerator Items(JsonElement list) =>
-        list.ValueKind == JsonValueKind.Array ? list.EnumerateArray() : list.GetProperty("items").EnumerateArray();
-
-    private static async Task<HttpStatusCode?> TryGetAsync(HttpClient client, string path)
-    {
-        try
-        {
-            using var response = await client.GetAsync(path);
-            return response.StatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Waited {timeout.TotalSeconds:0} s for {what}.");
-            }
-
-            await Task.Delay(250);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The release (or debug) build of a project of this repository, next to this benchmark's own build.</summary>
-    private static string FindBuild(string project, string dll)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ClipSaver.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
-        var path = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository."), project, "bin", configuration, "net10.0", dll);
-        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build the solution first.");
-    }
-
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }

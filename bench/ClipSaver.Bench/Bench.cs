@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace ClipSaver.Bench;
+
+/// <summary>What the benchmarks that run the app in a process of its own share: ports, waiting, the app's settings.</summary>
+internal static class Bench
+{
+    public const string BotToken = "emulator-bot-token";
+
+    /// <summary>The app in Production against the emulator, as a real installation runs against Discord.</summary>
+    public static Dictionary<string, string> AppEnvironment(string connectionString, int appPort, string emulatorBase, string clipsFolder, string operatorId) => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{appPort}",
+        ["ConnectionStrings__ClipSaver"] = connectionString,
+        ["ClipSaver__Database__MigrateOnStartup"] = "true",
+        ["ClipSaver__Operators__0"] = operatorId,
+        ["ClipSaver__Jobs__PollInterval"] = "00:00:01",
+        ["ClipSaver__Storage__Root"] = clipsFolder,
+        ["ClipSaver__Api__RequestsPerMinute"] = "100000",
+        ["Discord__ClientId"] = "100000000000000001",
+        ["Discord__ClientSecret"] = "emulator-secret",
+        ["Discord__BotToken"] = BotToken,
+        ["Discord__ApiBaseUrl"] = $"{emulatorBase}api/v10/",
+        ["Discord__AuthorizeUrl"] = $"{emulatorBase}oauth2/authorize",
+        ["Discord__TokenUrl"] = $"{emulatorBase}api/oauth2/token",
+        ["Discord__CdnBaseUrl"] = $"{emulatorBase}cdn/",
+    };
+
+    public static JsonElement.ArrayEnumerator Items(JsonElement list) =>
+        list.ValueKind == JsonValueKind.Array ? list.EnumerateArray() : list.GetProperty("items").EnumerateArray();
+
+    public static async Task<HttpStatusCode?> TryGetAsync(HttpClient client, string path)
+    {
+        try
+        {
+            using var response = await client.GetAsync(path);
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Waited {timeout.TotalSeconds:0} s for {what}.");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The release (or debug) build of a project of this repository, next to this benchmark's own build.</summary>
+    public static string FindBuild(string project, string dll)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ClipSaver.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
+        var path = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository."), project, "bin", configuration, "net10.0", dll);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build the solution first.");
+    }
+
+    public static string Arg(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+}
