@@ -5,8 +5,11 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ClipSaver.sln ./
 COPY ClipSaver.Core/ClipSaver.Core.csproj ClipSaver.Core/
 COPY ClipSaver.Web/ClipSaver.Web.csproj ClipSaver.Web/
+# The web app references the emulator for demo mode (never started in Production): see docs/decisions/013.
+COPY ClipSaver.DiscordEmulator/ClipSaver.DiscordEmulator.csproj ClipSaver.DiscordEmulator/
 RUN dotnet restore ClipSaver.Web/ClipSaver.Web.csproj
 COPY ClipSaver.Core/ ClipSaver.Core/
+COPY ClipSaver.DiscordEmulator/ ClipSaver.DiscordEmulator/
 COPY ClipSaver.Web/ ClipSaver.Web/
 RUN dotnet publish ClipSaver.Web/ClipSaver.Web.csproj -c Release -o /app --no-restore -p:UseAppHost=false
 

@@ -19,7 +19,9 @@ public static class ClipSaverCoreSetup
     /// <summary>Registers the database, Data Protection and the core services. Returns the connection string.</summary>
     public static IHostApplicationBuilder AddClipSaverCore(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ClipSaverOptions>().BindConfiguration(ClipSaverOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<ClipSaverOptions>().BindConfiguration(ClipSaverOptions.Section)
+            .Validate(o => o.HasValidPublicBaseUrl, "ClipSaver:PublicBaseUrl must be an absolute http(s) address without a query, e.g. https://clips.example.org.")
+            .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();

@@ -10,6 +10,16 @@ public sealed class ClipSaverOptions
     /// <summary>Discord user ids of the operators of this installation (Hangfire dashboard, /admin).</summary>
     public List<long> Operators { get; set; } = [];
 
+    /// <summary>
+    /// The address people use to reach ClipSaver (<c>https://clips.example.org</c>). When set, the redirect URIs sent
+    /// to Discord (login, bot install) are built from it, whatever scheme and host a request arrived with.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
+    public bool HasValidPublicBaseUrl => PublicBaseUrl is null
+        || (PublicBaseUrl.IsAbsoluteUri && (PublicBaseUrl.Scheme == Uri.UriSchemeHttps || PublicBaseUrl.Scheme == Uri.UriSchemeHttp)
+            && string.IsNullOrEmpty(PublicBaseUrl.Query) && string.IsNullOrEmpty(PublicBaseUrl.Fragment));
+
     public bool IsOperator(long userId) => Operators.Contains(userId);
 }
 

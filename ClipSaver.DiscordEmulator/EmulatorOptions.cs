@@ -44,7 +44,7 @@ public sealed class WorldShape
     /// <summary>Share of generated messages that carry a video embed (a link to an external host).</summary>
     public double EmbedShare { get; init; } = 0.1;
 
-    /// <summary>Threads, an announcement channel, a voice channel and a forum besides the text channels.</summary>
+    /// <summary>Threads, an announcement channel, a voice channel, a forum and a stage channel besides the text channels.</summary>
     public bool ExtraChannels { get; init; } = true;
 
     public long MinClipBytes { get; init; } = 20_000;

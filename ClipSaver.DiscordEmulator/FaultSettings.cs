@@ -23,9 +23,15 @@ public sealed class FaultSettings
         }
     }
 
+    /// <summary>Adds a rule; a malformed one is refused with an <see cref="ArgumentException"/> saying what is wrong.</summary>
     public void Add(FaultRule rule)
     {
         ArgumentNullException.ThrowIfNull(rule);
+        if (rule.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem);
+        }
+
         lock (_gate)
         {
             _rules.Add(rule);
@@ -76,6 +82,15 @@ public sealed class FaultSettings
 /// </summary>
 public sealed record FaultRule(string RoutePattern, double ErrorShare = 0, int ErrorStatus = 500, TimeSpan Delay = default, double DropShare = 0)
 {
+    /// <summary>What is wrong with the rule, or null. A rule is checked once, when added, so that matching never fails.</summary>
+    public string? Problem() =>
+        string.IsNullOrWhiteSpace(RoutePattern) ? "route_pattern is required: '*', a route such as 'GET /channels/{channel_id}/messages', or a prefix ending in '*'."
+        : !(ErrorShare is >= 0 and <= 1) ? "error_share must be between 0 and 1."
+        : !(DropShare is >= 0 and <= 1) ? "drop_share must be between 0 and 1."
+        : ErrorStatus is < 400 or > 599 ? "error_status must be an HTTP error status (400 to 599)."
+        : Delay < TimeSpan.Zero || Delay > TimeSpan.FromMinutes(5) ? "delay must be between 00:00:00 and 00:05:00."
+        : null;
+
     internal bool Matches(string route)
     {
         var path = route[(route.IndexOf(' ', StringComparison.Ordinal) + 1)..];

@@ -20,7 +20,11 @@ public static class WebSetup
         {
             o.HeaderName = Htmx.AntiforgeryHeader;
             o.Cookie.Name = "clipsaver.af";
+            // Secure on https. Not 'Always' as the session cookie: antiforgery refuses to issue an 'Always' token on a
+            // plain-http request, which is what a proxied request looks like without forwarded headers.
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
+        builder.AddClipSaverReverseProxy();
         builder.Services.AddProblemDetails();
         builder.Services.AddScoped<Pages.Guilds.GuildContext>();
         builder.AddClipSaverAuth();
@@ -47,6 +51,7 @@ public static class WebSetup
 
     public static WebApplication UseClipSaverWeb(this WebApplication app)
     {
+        app.UseClipSaverForwardedHeaders();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         if (app.Environment.IsProduction())

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every ClipSaver test: build (warnings are errors), formatting check, then the whole test suite against a
-# PostgreSQL cluster the tests start themselves and the system's Chromium. Installs what is missing where it can.
+# Runs every ClipSaver test: build (warnings are errors), formatting check, the Dockerfile's build stage replayed
+# without Docker (eng/check-dockerfile.sh), then the whole test suite against a PostgreSQL cluster the tests start
+# themselves and the system's Chromium. Installs what is missing where it can.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore >/dev/null
 dotnet build ClipSaver.sln -c Release -nologo -clp:ErrorsOnly
 dotnet format ClipSaver.sln --verify-no-changes --no-restore --severity warn
+# The production image's build stage, replayed without Docker (restore and publish from exactly what it copies).
+bash eng/check-dockerfile.sh >/dev/null || { echo "The Dockerfile's build stage fails: run bash eng/check-dockerfile.sh to see why." >&2; exit 1; }
 
 results="artifacts/test-results"
 rm -rf "$results"

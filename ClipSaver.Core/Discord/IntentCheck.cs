@@ -11,11 +11,14 @@ public static class IntentCheck
             missing.Add("Message Content is off, so ClipSaver sees no attachments and archives nothing. Switch it on in the Discord developer portal under Bot → Privileged Gateway Intents.");
         }
 
-        if ((flags & (DiscordApplicationFeatures.GatewayGuildMembers | DiscordApplicationFeatures.GatewayGuildMembersLimited)) == 0)
+        if (!HasServerMembers(flags))
         {
             missing.Add("Server Members is off, so the cleanup of members who left cannot run. Switch it on in the same place.");
         }
 
         return missing;
     }
+
+    public static bool HasServerMembers(DiscordApplicationFeatures flags) =>
+        (flags & (DiscordApplicationFeatures.GatewayGuildMembers | DiscordApplicationFeatures.GatewayGuildMembersLimited)) != 0;
 }

@@ -36,10 +36,14 @@ public sealed partial class GuildSync(
 {
     public const string ReconcileJobId = "guild-reconciliation";
 
-    /// <summary>Channel types whose messages can hold clips (forum and media hold them in threads).</summary>
+    /// <summary>
+    /// Channel types whose messages can hold clips (forum and media hold them in threads; voice and stage channels
+    /// have a text chat of their own, read with the same route). Every guild channel type with messages; see decision 008.
+    /// </summary>
     private static readonly HashSet<int> ArchivableTypes =
     [
         DiscordChannelTypes.GuildText, DiscordChannelTypes.GuildAnnouncement, DiscordChannelTypes.GuildForum, DiscordChannelTypes.GuildMedia,
+        DiscordChannelTypes.GuildVoice, DiscordChannelTypes.GuildStageVoice,
         DiscordChannelTypes.AnnouncementThread, DiscordChannelTypes.PublicThread, DiscordChannelTypes.PrivateThread,
     ];
 

@@ -48,6 +48,9 @@ public sealed partial class MemberCleanupJob(
     public const string MissingIntentMessage =
         "ClipSaver cannot read the member list: the bot's Server Members intent is off. Switch it on in the Discord developer portal (Bot → Privileged Gateway Intents).";
 
+    public const string BotNotInGuildMessage =
+        "ClipSaver is no longer in this server (Discord refused access to it), so its member list cannot be read. Nothing was changed; invite the bot again to resume.";
+
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 1)]
     [JobDisplayName("Member cleanup (guild {0}, dry run {1})")]
@@ -72,7 +75,7 @@ public sealed partial class MemberCleanupJob(
             }
             catch (Exception e) when (e is DiscordApiException or HttpRequestException or TimeoutException)
             {
-                var message = e is DiscordApiException { Status: System.Net.HttpStatusCode.Forbidden } ? MissingIntentMessage : e.Message;
+                var message = e is DiscordApiException refused ? await ExplainAsync(id, refused, cancellationToken) : e.Message;
                 result = new MemberCleanupGuildResult(id, dryRun, 0, 0, 0, 0, message, []);
                 LogGuildFailed(logger, e, id);
             }
@@ -131,6 +134,46 @@ public sealed partial class MemberCleanupJob(
         }
 
         return new MemberCleanupGuildResult(guildId, false, departed.Count, removed, clips, files, null, examples);
+    }
+
+    /// <summary>
+    /// Discord answers the member list with 403 Missing Access both when the bot is no longer in the guild and when the
+    /// Server Members intent is off, and 404 Unknown Guild when the guild is gone: asks Discord which it is, so that the
+    /// report names the real cause. Anything else keeps Discord's own answer.
+    /// </summary>
+    private async Task<string> ExplainAsync(long guildId, DiscordApiException refused, CancellationToken cancellationToken)
+    {
+        if (refused.Status is not (System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.NotFound))
+        {
+            return refused.Message;
+        }
+
+        try
+        {
+            bool present;
+            try
+            {
+                present = refused.Status != System.Net.HttpStatusCode.NotFound
+                    && await discord.TryGetGuildAsync(Snowflake.FromInt64(guildId), cancellationToken) is not null;
+            }
+            catch (DiscordApiException e) when (e.IsAccessLost)
+            {
+                present = false;
+            }
+
+            if (!present)
+            {
+                return BotNotInGuildMessage;
+            }
+
+            var application = await discord.GetCurrentApplicationAsync(cancellationToken);
+            return IntentCheck.HasServerMembers(application.Flags) ? refused.Message : MissingIntentMessage;
+        }
+        catch (Exception e) when (e is DiscordApiException or HttpRequestException or TimeoutException)
+        {
+            // Discord cannot be asked right now: its first answer is the best account there is.
+            return refused.Message;
+        }
     }
 
     /// <summary>Deletes the departed members' clips: rows and counters in one transaction, files after it.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ClipSaver.DiscordEmulator.Control;
 
 /// <summary>
@@ -47,8 +49,26 @@ internal static class ControlApi
         control.MapPut("/intents", (EmulatorWorld world, IntentsBody body) => world.SetIntents(body.Members, body.MessageContent));
         control.MapGet("/stats", (EmulatorStats stats) => stats.Clients.ToDictionary(c => c, stats.For));
         control.MapGet("/faults", (FaultSettings faults) => faults.Rules);
-        control.MapPost("/faults", (FaultSettings faults, FaultRule rule) => faults.Add(rule));
+        control.MapPost("/faults", AddFaultAsync);
         control.MapDelete("/faults", (FaultSettings faults) => faults.Clear());
+    }
+
+    /// <summary>A rule is read by hand, so that a body of the wrong shape gets a 400 that says why, as a bad value does.</summary>
+    private static async Task<IResult> AddFaultAsync(FaultSettings faults, HttpRequest request)
+    {
+        FaultRule? rule;
+        try
+        {
+            rule = request.HasJsonContentType() ? await request.ReadFromJsonAsync<FaultRule>(request.HttpContext.RequestAborted) : null;
+        }
+        catch (JsonException e)
+        {
+            return Results.BadRequest(new { message = $"The fault rule is not valid: {e.Message}" });
+        }
+
+        return rule is null
+            ? Results.BadRequest(new { message = "A fault rule is required as a JSON object: {\"route_pattern\": \"*\", \"error_share\": 0.5}." })
+            : Run(() => faults.Add(rule));
     }
 
     private static IResult Run(Action action) => Run(() =>

@@ -77,6 +77,18 @@ internal sealed class WorldGenerator(EmulatorOptions options)
 
             AddChannels(guild, channels);
         }
+
+        // A stage channel per guild, made after everything else so that every id above stays what it was before stage
+        // channels existed. Like voice channels, stage channels have a text chat of their own.
+        if (_shape.ExtraChannels)
+        {
+            foreach (var guild in guilds)
+            {
+                var stage = NewChannel(guild, 13, "Stage", null, 14, false, 0);
+                guild.Channels.Add(stage);
+                channels[stage.Info.Id] = stage;
+            }
+        }
     }
 
     public ChannelState NewChannel(GuildState guild, int type, string name, ulong? parentId, int position, bool nsfw, long messageCount, ulong? ownerId = null, bool archived = false, DateTimeOffset? archivedAt = null)

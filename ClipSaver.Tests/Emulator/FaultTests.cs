@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using ClipSaver.DiscordEmulator;
 
 namespace ClipSaver.Tests.Emulator;
@@ -42,6 +43,50 @@ public sealed class FaultTests
         emulator.Host.Faults.Clear();
         emulator.Host.Faults.Add(new FaultRule("GET /guilds/*", DropShare: 1));
         await Assert.ThrowsAsync<HttpRequestException>(() => emulator.Bot.GetAsync($"guilds/{emulator.ClipClub.Id}"));
+        Assert.Equal(HttpStatusCode.OK, (await emulator.Bot.GetAsync("users/@me")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{}", "route_pattern is required")]
+    [InlineData("{\"route_pattern\": null, \"error_share\": 1}", "route_pattern is required")]
+    [InlineData("{\"route_pattern\": \"  \"}", "route_pattern is required")]
+    [InlineData("{\"route_pattern\": 5}", "not valid")]
+    [InlineData("{\"route_pattern\": \"*\", \"error_share\": \"half\"}", "not valid")]
+    [InlineData("{\"route_pattern\": \"*\", \"error_share\": null}", "not valid")]
+    [InlineData("{\"route_pattern\": \"*\", \"error_share\": 1.5}", "error_share must be between 0 and 1")]
+    [InlineData("{\"route_pattern\": \"*\", \"drop_share\": -0.1}", "drop_share must be between 0 and 1")]
+    [InlineData("{\"route_pattern\": \"*\", \"error_share\": 1, \"error_status\": 200}", "error_status must be an HTTP error status")]
+    [InlineData("{\"route_pattern\": \"*\", \"delay\": \"-00:00:01\"}", "delay must be between")]
+    [InlineData("{\"route_pattern\": \"*\", \"delay\": \"soon\"}", "not valid")]
+    [InlineData("null", "A fault rule is required")]
+    [InlineData("[1, 2]", "not valid")]
+    [InlineData("{\"route_pattern\": ", "not valid")]
+    public async Task A_malformed_fault_rule_is_refused_with_400_and_the_emulator_keeps_answering(string body, string message)
+    {
+        await using var emulator = await EmulatorTestHost.StartAsync();
+        using var control = new HttpClient { BaseAddress = new Uri(emulator.Host.BaseAddress, "_emulator/") };
+
+        using var posted = await control.PostAsync("faults", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        var answer = await EmulatorTestHost.JsonAsync(posted);
+        Assert.Contains(message, answer.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(emulator.Host.Faults.Rules);
+        Assert.Equal(HttpStatusCode.OK, (await emulator.Bot.GetAsync("users/@me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await emulator.Bot.GetAsync($"guilds/{emulator.ClipClub.Id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_well_formed_fault_rule_posted_over_http_takes_effect()
+    {
+        await using var emulator = await EmulatorTestHost.StartAsync();
+        using var control = new HttpClient { BaseAddress = new Uri(emulator.Host.BaseAddress, "_emulator/") };
+
+        using var posted = await control.PostAsync("faults", new StringContent(
+            "{\"route_pattern\": \"GET /guilds/*\", \"error_share\": 1, \"error_status\": 503}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.NoContent, posted.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await emulator.Bot.GetAsync($"guilds/{emulator.ClipClub.Id}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await emulator.Bot.GetAsync("users/@me")).StatusCode);
     }
 }

@@ -118,12 +118,29 @@ public sealed class MemberCleanupTests : AppTestBase
 
         var result = await RunAsync(dryRun: false);
 
-        Assert.NotNull(result.Guilds.Single(g => g.GuildId == 111111111111111111).Error);
+        Assert.Equal(MemberCleanupJob.BotNotInGuildMessage, result.Guilds.Single(g => g.GuildId == 111111111111111111).Error);
         Assert.Equal(1, result.Guilds.Single(g => g.GuildId == guild).MembersRemoved);
         Assert.Null(result.Guilds.Single(g => g.GuildId == (long)other.Id).Error);
 
         Discord.World.SetIntents(membersIntent: false, messageContentIntent: true);
         var blind = await RunAsync(dryRun: true, guild);
         Assert.Equal(MemberCleanupJob.MissingIntentMessage, blind.Guilds.Single().Error);
+    }
+
+    [Fact]
+    public async Task When_the_bot_was_removed_from_a_guild_the_report_says_so_and_not_that_the_intent_is_off()
+    {
+        var (guild, _, members) = await KnownMembersAsync();
+        Discord.World.RemoveBotFromGuild((ulong)guild);
+
+        var result = await RunAsync(dryRun: false, guild);
+
+        Assert.True(Discord.World.MembersIntent);
+        Assert.Equal(MemberCleanupJob.BotNotInGuildMessage, result.Guilds.Single().Error);
+        await using var db = Db.CreateContext();
+        Assert.Equal(members.Count, await db.GuildMembers.CountAsync(m => m.GuildId == guild));
+        var audit = await db.AuditEvents.Where(a => a.GuildId == guild && a.Action == MemberCleanupJob.AuditAction).Select(a => a.Summary).SingleAsync();
+        Assert.Contains("no longer in this server", audit, StringComparison.Ordinal);
+        Assert.DoesNotContain("intent", audit, StringComparison.OrdinalIgnoreCase);
     }
 }

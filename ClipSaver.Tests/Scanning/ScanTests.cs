@@ -194,6 +194,51 @@ public sealed class ScanTests : AppTestBase
         Assert.Equal(0, await db.Clips.CountAsync(c => c.ChannelId == channelId));
     }
 
+    [Fact]
+    public async Task Voice_and_stage_channels_are_listed_with_their_kind_and_the_clips_in_their_text_chat_are_archived()
+    {
+        await ReconcileAsync();
+        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var voice = Discord.World.Channels(guild.Id).Single(c => c.Type == 2);
+        var stage = Discord.World.Channels(guild.Id).Single(c => c.Type == 13);
+        var author = Discord.World.Members(guild.Id).First(m => !m.User.Bot).User.Id;
+        Discord.World.PostMessage(voice.Id, author, "from the voice chat", new NewAttachment("voice-clip.mp4", 4_000, "video/mp4"));
+        Discord.World.PostMessage(stage.Id, author, "from the stage chat", new NewAttachment("stage-clip.webm", 5_000, "video/webm"));
+
+        // Stored as Discord has them, and listed with their kind and the archive switch.
+        await using (var db = Db.CreateContext())
+        {
+            Assert.Equal(2, await db.Channels.Where(c => c.Id == (long)voice.Id).Select(c => c.Type).SingleAsync());
+            Assert.Equal(13, await db.Channels.Where(c => c.Id == (long)stage.Id).Select(c => c.Type).SingleAsync());
+        }
+
+        using var owner = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
+        var page = await owner.GetStringAsync($"/guilds/{guild.Id}/channels");
+        foreach (var (channel, kind) in new[] { (voice, "voice"), (stage, "stage") })
+        {
+            var row = page[page.IndexOf($"id=\"channel-{channel.Id}\"", StringComparison.Ordinal)..];
+            row = row[..row.IndexOf("</tr>", StringComparison.Ordinal)];
+            Assert.Contains($"<span class=\"badge\">{kind}</span>", row, StringComparison.Ordinal);
+            Assert.Contains("data-testid=\"archive-switch\"", row, StringComparison.Ordinal);
+        }
+
+        // The switch starts a backfill like any text channel's, and the clip in the chat is archived with its file.
+        foreach (var (channel, file) in new[] { (voice, "voice-clip.mp4"), (stage, "stage-clip.webm") })
+        {
+            var result = ArchiveSwitchResult.UnknownChannel;
+            await RunAsync<ChannelArchiving>(async a => result = await a.SetAsync((long)guild.Id, (long)channel.Id, true, TestDiscord.Id(DemoUsers.Owner.Id), CancellationToken.None));
+            Assert.Equal(ArchiveSwitchResult.Done, result);
+            await using var db = Db.CreateContext();
+            var runId = await db.ScanRuns.Where(r => r.ChannelId == (long)channel.Id).Select(r => r.Id).SingleAsync();
+            await RunScanAsync(runId);
+
+            Assert.Equal(ScanStatus.Completed, await db.ScanRuns.Where(r => r.Id == runId).Select(r => r.Status).SingleAsync());
+            var clip = await db.Clips.AsNoTracking().SingleAsync(c => c.ChannelId == (long)channel.Id);
+            Assert.Equal(file, clip.FileName);
+            Assert.NotNull(clip.StorageKey);
+        }
+    }
+
     private async Task<(long GuildId, long ChannelId)> ArchivedChannelAsync()
     {
         await ReconcileAsync();

@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using System.Security.Claims;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using ClipSaver.Core.Discord;
+using ClipSaver.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.Extensions.Options;
@@ -22,7 +24,7 @@ public static class DiscordLogin
 
     public static AuthenticationBuilder AddDiscordLogin(this AuthenticationBuilder builder, bool secureCookies)
     {
-        builder.AddOAuth(Scheme, "Discord", _ => { });
+        builder.AddOAuth<OAuthOptions, DiscordOAuthHandler>(Scheme, "Discord", _ => { });
         builder.Services.AddOptions<OAuthOptions>(Scheme).Configure<IOptions<DiscordOptions>>((o, discord) =>
         {
             var d = discord.Value;
@@ -89,4 +91,21 @@ public static class DiscordLogin
         response.EnsureSuccessStatusCode();
         return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
     }
+}
+
+/// <summary>
+/// ASP.NET Core's OAuth handler, with the redirect URI built by <see cref="ReverseProxy.PublicUrl"/>: from
+/// <c>ClipSaver:PublicBaseUrl</c> when it is set. Discord compares the one in the authorization request and the one in
+/// the code exchange with the registered URI exactly, so both are overridden together.
+/// </summary>
+internal sealed class DiscordOAuthHandler(IOptionsMonitor<OAuthOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : OAuthHandler<OAuthOptions>(options, logger, encoder)
+{
+    private string RedirectUri => Request.PublicUrl(Options.CallbackPath);
+
+    protected override string BuildChallengeUrl(AuthenticationProperties properties, string redirectUri) =>
+        base.BuildChallengeUrl(properties, RedirectUri);
+
+    protected override Task<OAuthTokenResponse> ExchangeCodeAsync(OAuthCodeExchangeContext context) =>
+        base.ExchangeCodeAsync(new OAuthCodeExchangeContext(context.Properties, context.Code, RedirectUri));
 }

@@ -18,7 +18,12 @@ public static class RecurringJobs
             return new RecurringJobDefinition(
                 RetentionPurgeJob.RecurringJobId,
                 $"0 */{retention.IntervalHours} * * *",
-                (manager, id, cron) => manager.AddOrUpdate<RetentionPurgeJob>(id, j => j.RunAsync(null, CancellationToken.None), cron));
+                (manager, id, cron) => manager.AddOrUpdate<RetentionPurgeJob>(id, j => j.RunAsync(null, CancellationToken.None), cron))
+            {
+                // Logged at start-up with the schedule: how long records are kept matters as much as how often.
+                Keeps = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"finished job records {retention.JobRecordHours} h, audit events {retention.AuditEventDays} days"),
+            };
         });
         services.AddSingleton(sp => new RecurringJobDefinition(
             GuildSync.ReconcileJobId,

@@ -19,7 +19,14 @@ public sealed partial class RecurringJobsRegistrar(
         foreach (var job in definitions)
         {
             job.Register(manager);
-            LogRegistered(logger, job.Id, job.Cron);
+            if (job.Keeps is { } keeps)
+            {
+                LogRegisteredKeeping(logger, job.Id, job.Cron, keeps);
+            }
+            else
+            {
+                LogRegistered(logger, job.Id, job.Cron);
+            }
         }
 
         // A backlog of job records (after a long stop) is cleared soon after start-up, not hours later. Several
@@ -39,10 +46,16 @@ public sealed partial class RecurringJobsRegistrar(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recurring job {JobId} registered with schedule {Cron}")]
     private static partial void LogRegistered(ILogger logger, string jobId, string cron);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recurring job {JobId} registered with schedule {Cron}; it keeps {Keeps}")]
+    private static partial void LogRegisteredKeeping(ILogger logger, string jobId, string cron, string keeps);
 }
 
 /// <summary>One recurring job: a stable id, a cron expression from options, and how to register it.</summary>
 public sealed record RecurringJobDefinition(string Id, string Cron, Action<IRecurringJobManager, string, string> Registration)
 {
+    /// <summary>For a job that deletes by age: what it keeps and for how long, logged with the schedule.</summary>
+    public string? Keeps { get; init; }
+
     public void Register(IRecurringJobManager manager) => Registration(manager, Id, Cron);
 }

@@ -26,6 +26,8 @@ public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, C
             DiscordChannelTypes.GuildAnnouncement => "announcements",
             DiscordChannelTypes.GuildForum => "forum",
             DiscordChannelTypes.GuildMedia => "media",
+            DiscordChannelTypes.GuildVoice => "voice",
+            DiscordChannelTypes.GuildStageVoice => "stage",
             DiscordChannelTypes.PublicThread or DiscordChannelTypes.AnnouncementThread or DiscordChannelTypes.PrivateThread => "thread",
             _ => "text",
         };

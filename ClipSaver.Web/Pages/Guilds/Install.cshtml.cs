@@ -4,6 +4,7 @@ using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Web.Auth;
+using ClipSaver.Web.Infrastructure;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -57,7 +58,7 @@ public sealed class InstallCallbackModel(InstallIntents intents, DiscordRestClie
 
     public string Problem { get; private set; } = "";
 
-    public static string RedirectUri(HttpRequest request) => $"{request.Scheme}://{request.Host}{Path}";
+    public static string RedirectUri(HttpRequest request) => request.PublicUrl(Path);
 
     public async Task<IActionResult> OnGetAsync(string? state, [FromQuery(Name = "guild_id")] string? discordGuildId, string? error, CancellationToken cancellationToken)
     {

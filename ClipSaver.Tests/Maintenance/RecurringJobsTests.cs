@@ -1,0 +1,29 @@
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ClipSaver.Tests.Maintenance;
+
+public sealed class RecurringJobsTests : AppTestBase
+{
+    [Fact]
+    public async Task At_start_up_the_retention_job_logs_its_schedule_and_how_long_it_keeps_records()
+    {
+        var sink = new LogSink();
+        await using var app = App.WithWebHostBuilder(b => b
+            .UseSetting("ClipSaver:Jobs:RecurringEnabled", "true")
+            .UseSetting("Retention:IntervalHours", "4")
+            .UseSetting("Retention:JobRecordHours", "72")
+            .UseSetting("Retention:AuditEventDays", "200")
+            .UseSetting("Retention:StartupDelay", "00:00:00")
+            .UseSetting("Logging:LogLevel:Default", "Information")
+            .ConfigureServices(s => s.AddLogging(l => l.AddProvider(sink))));
+
+        _ = app.Server;
+
+        Assert.Contains(sink.Lines, l => l.StartsWith(
+            "Recurring job retention-purge registered with schedule 0 */4 * * *; it keeps finished job records 72 h, audit events 200 days", StringComparison.Ordinal));
+        Assert.Contains(sink.Lines, l => l.StartsWith("Recurring job guild-reconciliation registered with schedule", StringComparison.Ordinal));
+    }
+}
