@@ -26,4 +26,15 @@ public sealed class RecurringJobsTests : AppTestBase
             "Recurring job retention-purge registered with schedule 0 */4 * * *; it keeps finished job records 72 h, audit events 200 days", StringComparison.Ordinal));
         Assert.Contains(sink.Lines, l => l.StartsWith("Recurring job guild-reconciliation registered with schedule", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(1, "* * * * *")]
+    [InlineData(10, "*/10 * * * *")]
+    [InlineData(360, "0 */6 * * *")]
+    [InlineData(1439, "0 */23 * * *")]
+    [InlineData(1440, "0 0 * * *")] // the longest interval the options allow: once a day, not "*/24" (which Hangfire refuses)
+    public void Every_allowed_interval_becomes_a_valid_cron_expression(int minutes, string cron)
+    {
+        Assert.Equal(cron, ClipSaver.Web.Jobs.RecurringJobs.EveryMinutes(minutes));
+    }
 }

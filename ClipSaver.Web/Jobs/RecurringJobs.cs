@@ -47,11 +47,12 @@ public static class RecurringJobs
         return services;
     }
 
-    /// <summary>A cron expression for "every n minutes" (n up to a day; beyond an hour it rounds to whole hours).</summary>
+    /// <summary>A cron expression for "every n minutes" (n up to a day; beyond an hour it rounds to whole hours, a day or more is daily).</summary>
     public static string EveryMinutes(int minutes) => minutes switch
     {
         <= 1 => "* * * * *",
         < 60 => $"*/{minutes} * * * *",
-        _ => $"0 */{Math.Max(1, minutes / 60)} * * *",
+        < 24 * 60 => $"0 */{Math.Max(1, minutes / 60)} * * *",
+        _ => "0 0 * * *",
     };
 }
