@@ -6,12 +6,15 @@ namespace ClipSaver.Core.Purging;
 /// <summary>What a purge would delete, counted when asked (never on an ordinary page view).</summary>
 public sealed record PurgePreview(long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels)
 {
-    public static async Task<PurgePreview> CountAsync(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
-    {
-        var clips = scope == PurgeScope.Channel
+    /// <summary>The clips a purge of this scope deletes: the one query the preview counts and the clip list (CSV) lists.</summary>
+    public static IQueryable<Clip> ClipsOf(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId) =>
+        scope == PurgeScope.Channel
             ? db.Clips.Where(c => c.ChannelId == channelId && c.GuildId == guildId)
             : db.Clips.Where(c => c.GuildId == guildId);
-        var totals = await clips
+
+    public static async Task<PurgePreview> CountAsync(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    {
+        var totals = await ClipsOf(db, guildId, scope, channelId)
             .GroupBy(_ => 1)
             .Select(g => new { Count = g.LongCount(), Files = g.LongCount(c => c.StorageKey != null), Bytes = g.Sum(c => c.StorageKey != null ? c.SizeBytes : 0) })
             .FirstOrDefaultAsync(cancellationToken);

@@ -9,7 +9,7 @@ namespace ClipSaver.Tests.Purging;
 
 /// <summary>
 /// The danger zone's pages under bad input: forms that are missing fields, garbled, or posted where no form belongs
-/// answer 400 with a sentence and delete nothing; ids out of range are 404.
+/// answer 400 with a sentence and delete nothing; ids out of range are 404; the clip list downloads as CSV.
 /// </summary>
 public sealed partial class DangerZoneFormTests : AppTestBase
 {
@@ -104,6 +104,7 @@ public sealed partial class DangerZoneFormTests : AppTestBase
     [InlineData("/guilds/{0}/install")]
     [InlineData("/guilds/{0}/danger-zone")]
     [InlineData("/guilds/{0}/danger-zone/preview?scope=AllChannels")]
+    [InlineData("/guilds/{0}/danger-zone/cliplist?scope=AllChannels")]
     public async Task A_guild_id_past_the_stored_range_is_a_404_on_every_guild_page(string path)
     {
         var client = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
@@ -129,6 +130,55 @@ public sealed partial class DangerZoneFormTests : AppTestBase
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Fact]
+    public async Task The_clip_list_downloads_as_csv_for_the_owner_with_one_row_per_clip_of_the_scope()
+    {
+        long otherChannel;
+        await using (var db = Db.CreateContext())
+        {
+            otherChannel = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && c.Id != _channelId).Select(c => c.Id).FirstAsync();
+            var author = TestDiscord.Id(DemoUsers.Owner.Id);
+            db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
+            db.Clips.AddRange(Clip(_channelId, author, "a.mp4"), Clip(_channelId, author, "b, \"quoted\".mp4"), Clip(otherChannel, author, "c.mp4"));
+            await db.SaveChangesAsync();
+        }
+
+        var (client, _) = await OwnerAsync();
+        var response = await client.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=Channel&channelId={_channelId}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"clips-{_guildId}-{_channelId}.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith($"{_channelName},https://discord.com/channels/{_guildId}/{_channelId}/", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",owner,a.mp4,", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",\"b, \"\"quoted\"\".mp4\",", lines[2], StringComparison.Ordinal);
+
+        var all = await client.GetStringAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels");
+        Assert.Equal(4, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        // Like the preview it is linked from: the owner's alone, and only for a well-formed scope.
+        var manager = App.CreateClientAs(TestDiscord.Id(DemoUsers.Manager.Id));
+        Assert.Equal(HttpStatusCode.NotFound, (await manager.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=Channel")).StatusCode);
+    }
+
+    private Clip Clip(long channelId, long authorId, string fileName) => new()
+    {
+        GuildId = _guildId,
+        ChannelId = channelId,
+        MessageId = TestData.NewId(),
+        AttachmentId = TestData.NewId(),
+        AuthorId = authorId,
+        FileName = fileName,
+        SizeBytes = 1000,
+        PostedAt = DateTimeOffset.UtcNow.AddMinutes(fileName[0] - 200),
+        ArchivedAt = DateTimeOffset.UtcNow,
+    };
 
     [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
     private static partial Regex CsrfToken();

@@ -176,4 +176,62 @@ public sealed class PurgeApiTests : AppTestBase
         await using var db = Db.CreateContext();
         Assert.False(await db.PurgeRuns.AnyAsync());
     }
+
+    /// <summary>Two clips in the channel (one stored, 3,000 bytes) and one stored in another (700 bytes), one scan run in each.</summary>
+    private async Task<long> SeedClipsAsync()
+    {
+        await using var db = Db.CreateContext();
+        var other = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && c.Id != _channelId).Select(c => c.Id).FirstAsync();
+        var author = ClipSaver.Tests.Infrastructure.TestDiscord.Id(DemoUsers.Owner.Id);
+        if (!await db.Users.AnyAsync(u => u.Id == author))
+        {
+            db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
+        }
+
+        Clip Clip(long channelId, string name, long size, bool stored) => new()
+        {
+            GuildId = _guildId,
+            ChannelId = channelId,
+            MessageId = TestData.NewId(),
+            AttachmentId = TestData.NewId(),
+            AuthorId = author,
+            FileName = name,
+            SizeBytes = size,
+            StorageKey = stored ? $"test/{name}" : null,
+            PostedAt = DateTimeOffset.UtcNow.AddHours(-1),
+            ArchivedAt = DateTimeOffset.UtcNow,
+        };
+        db.Clips.AddRange(Clip(_channelId, "a.mp4", 3000, stored: true), Clip(_channelId, "b.mp4", 500, stored: false), Clip(other, "c.mp4", 700, stored: true));
+        db.ScanRuns.AddRange(TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, DateTimeOffset.UtcNow), TestData.ScanRun(_guildId, other, ScanStatus.Completed, DateTimeOffset.UtcNow));
+        await db.SaveChangesAsync();
+        return other;
+    }
+
+    [Fact]
+    public async Task The_clip_list_of_a_preview_downloads_as_csv_for_the_owner_only()
+    {
+        var other = await SeedClipsAsync();
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var url = $"/api/guilds/{_guildId}/purges/preview/clips.csv";
+
+        var response = await owner.GetAsync($"{url}?scope=channel&channelId={_channelId}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"clips-{_guildId}-{_channelId}.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
+        Assert.Equal(["a.mp4", "b.mp4"], lines.Skip(1).Select(l => l.Split(',')[3]).Order());
+        Assert.All(lines.Skip(1), l => Assert.StartsWith($"{_channelName},https://discord.com/channels/{_guildId}/{_channelId}/", l, StringComparison.Ordinal));
+
+        var all = (await owner.GetStringAsync($"{url}?scope=all")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, all.Length);
+        Assert.Contains(all, l => l.Contains($"/{_guildId}/{other}/", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await ApiClientAsync(DemoUsers.Manager.Id)).GetAsync($"{url}?scope=all")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await (await ApiClientAsync(DemoUsers.Member.Id)).GetAsync($"{url}?scope=all")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"{url}?scope=channel")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"{url}?scope=channel&channelId=12345")).StatusCode);
+    }
 }

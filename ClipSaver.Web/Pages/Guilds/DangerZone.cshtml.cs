@@ -169,26 +169,30 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return view is null ? NotFound() : Partial("_PurgeProgress", view);
     }
 
-    /// <summary>The clip list of a scope as CSV, so nobody purges blind.</summary>
-    public async Task<IActionResult> OnGetClipListAsync(long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The clip list of a scope as CSV, so nobody purges blind; for the owner, like the preview it is linked from.
+    /// Reached at <c>danger-zone/cliplist</c>: the page's <c>{handler?}</c> segment names the handler.
+    /// </summary>
+    public async Task<IActionResult> OnGetClipListAsync(long guildId, PurgeScope? scope, long? channelId, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is null)
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { IsOwner: true })
         {
             return NotFound();
         }
 
-        var clips = db.Clips.AsNoTracking().Where(c => c.GuildId == guildId && (scope != PurgeScope.Channel || c.ChannelId == channelId))
-            .OrderBy(c => c.ChannelId).ThenBy(c => c.PostedAt)
-            .Select(c => new ClipCsv.Row(
-                db.Channels.Where(ch => ch.Id == c.ChannelId).Select(ch => ch.Name).FirstOrDefault() ?? "",
-                c.GuildId, c.ChannelId, c.MessageId,
-                db.Users.Where(u => u.Id == c.AuthorId).Select(u => u.Username).FirstOrDefault() ?? "",
-                c.FileName, c.SizeBytes, c.PostedAt, c.Sha256))
-            .AsAsyncEnumerable();
-        var fileName = scope == PurgeScope.Channel ? $"clips-{guildId}-{channelId}.csv" : $"clips-{guildId}.csv";
-        Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-        Response.ContentType = "text/csv; charset=utf-8";
-        await ClipCsv.WriteAsync(Response.Body, clips, cancellationToken);
+        if (!IsScope(scope, channelId, channelOptional: false))
+        {
+            return BadRequest();
+        }
+
+        if (scope == PurgeScope.Channel && !await db.Channels.AnyAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        Response.Headers.ContentDisposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment") { FileName = ClipCsv.FileName(guildId, scope!.Value, channelId) }.ToString();
+        Response.ContentType = ClipCsv.ContentType;
+        await ClipCsv.WriteAsync(Response.Body, ClipCsv.ForPurgeScope(db, guildId, scope.Value, channelId), cancellationToken);
         return new EmptyResult();
     }
 
