@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ClipSaver.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,6 +12,10 @@ public sealed record PurgePreview(long Clips, long Files, long Bytes, long ScanR
         scope == PurgeScope.Channel
             ? db.Clips.Where(c => c.ChannelId == channelId && c.GuildId == guildId)
             : db.Clips.Where(c => c.GuildId == guildId);
+
+    /// <summary>The counts stored with a purge run when it was requested (<c>PreviewJson</c>); null for a run without them.</summary>
+    public static PurgePreview? Parse(string? json) =>
+        string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<PurgePreview>(json, JsonSerializerOptions.Web);
 
     public static async Task<PurgePreview> CountAsync(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
     {

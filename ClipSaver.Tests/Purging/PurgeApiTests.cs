@@ -207,6 +207,52 @@ public sealed class PurgeApiTests : AppTestBase
         return other;
     }
 
+    [Theory]
+    [InlineData("channel", 2, 1, 3000, 1)]
+    [InlineData("all", 3, 2, 3700, 2)]
+    [InlineData("guild", 3, 2, 3700, 2)]
+    public async Task The_202_of_a_purge_carries_what_it_is_about_to_delete_as_the_preview_counted_it(string scope, long clips, long files, long bytes, long scanRuns)
+    {
+        await SeedClipsAsync();
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var (url, phrase, query) = scope switch
+        {
+            "channel" => ($"/api/guilds/{_guildId}/channels/{_channelId}/purge", _channelName, $"scope=channel&channelId={_channelId}"),
+            "all" => ($"/api/guilds/{_guildId}/channels/purge", "DELETE ALL CHANNELS", "scope=all"),
+            _ => ($"/api/guilds/{_guildId}/purge", "DELETE GUILD", "scope=guild"),
+        };
+        var preview = await owner.GetFromJsonAsync<JsonElement>($"/api/guilds/{_guildId}/purges/preview?{query}");
+
+        var accepted = await owner.PostAsync(url, Confirm(phrase));
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var toDelete = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("toDelete");
+        Assert.Equal(clips, toDelete.GetProperty("clips").GetInt64());
+        Assert.Equal(files, toDelete.GetProperty("files").GetInt64());
+        Assert.Equal(bytes, toDelete.GetProperty("bytes").GetInt64());
+        Assert.Equal(scanRuns, toDelete.GetProperty("scanRuns").GetInt64());
+        foreach (var count in new[] { "clips", "files", "bytes", "scanRuns", "members", "channels" })
+        {
+            Assert.Equal(preview.GetProperty(count).GetInt64(), toDelete.GetProperty(count).GetInt64());
+        }
+
+        // The OpenAPI document describes it on the 202 answer.
+        var document = await App.CreateClientAs(null).GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var path = url.Replace(_guildId.ToString(System.Globalization.CultureInfo.InvariantCulture), "{guildId}", StringComparison.Ordinal)
+            .Replace(_channelId.ToString(System.Globalization.CultureInfo.InvariantCulture), "{channelId}", StringComparison.Ordinal);
+        var schemaRef = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("responses").GetProperty("202")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!;
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var toDeleteSchema = schemas.GetProperty(schemaRef.Split('/')[^1]).GetProperty("properties").GetProperty("toDelete").ToString();
+        var previewSchema = System.Text.RegularExpressions.Regex.Match(toDeleteSchema, "#/components/schemas/([A-Za-z]+)").Groups[1].Value;
+        Assert.True(previewSchema.Length > 0, toDeleteSchema);
+        Assert.Equal(["bytes", "channels", "clips", "files", "members", "scanRuns"], schemas.GetProperty(previewSchema).GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+
+        // The run keeps saying it while it waits.
+        var status = await owner.GetFromJsonAsync<JsonElement>(accepted.Headers.Location!.OriginalString);
+        Assert.Equal(clips, status.GetProperty("toDelete").GetProperty("clips").GetInt64());
+    }
+
     [Fact]
     public async Task The_clip_list_of_a_preview_downloads_as_csv_for_the_owner_only()
     {

@@ -15,6 +15,7 @@ public static class PurgesApi
 {
     public sealed record PurgeBody(string? Confirm);
 
+    /// <summary>A purge run. <see cref="ToDelete"/> holds what it deletes, counted when it was requested: clips, files, bytes, scan runs (and members and channels).</summary>
     public sealed record PurgeStatusDto(
         string Id,
         string GuildId,
@@ -28,7 +29,8 @@ public static class PurgesApi
         DateTimeOffset? FinishedAt,
         PurgeReport Progress,
         PurgeReport? Report,
-        string? Error);
+        string? Error,
+        PurgePreview? ToDelete);
 
     public sealed record PreviewDto(string Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
 
@@ -207,7 +209,7 @@ public static class PurgesApi
     private static PurgeStatusDto ToDto(PurgeRun r) => new(
         ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope switch { PurgeScope.Channel => "channel", PurgeScope.AllChannels => "all", _ => "guild" }, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
         SnakeCase(r.Status.ToString()), r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
-        PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error);
+        PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error, PurgePreview.Parse(r.PreviewJson));
 
     private static string SnakeCase(string name) => name.ToLowerInvariant();
 }
