@@ -70,8 +70,13 @@ public static class WebSetup
             c => !c.Request.Path.StartsWithSegments("/api") && !c.Request.Path.StartsWithSegments("/hangfire"),
             b => b.UseStatusCodePagesWithReExecute("/status/{0}"));
 
-        // The API's bodiless errors (a failed binding, 401, 405) get a ProblemDetails body.
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), b => b.UseStatusCodePages());
+        // The API's bodiless errors (401, 405) get a ProblemDetails body; its exceptions, a bad request included, a
+        // plain ProblemDetails without details in every environment (the developer exception page is for pages).
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), b =>
+        {
+            b.UseStatusCodePages();
+            b.UseMiddleware<ApiErrorsMiddleware>();
+        });
 
         app.UseStaticFiles();
         app.UseRouting();

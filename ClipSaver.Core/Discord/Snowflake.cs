@@ -4,7 +4,11 @@ using System.Text.Json.Serialization;
 
 namespace ClipSaver.Core.Discord;
 
-/// <summary>A Discord id: 64 bits, the upper 42 a time in milliseconds since 2015. Strings in JSON, bigint in PostgreSQL.</summary>
+/// <summary>
+/// A Discord id: 64 bits, the upper 42 a time in milliseconds since 2015. Strings in JSON, bigint in PostgreSQL.
+/// Parsing accepts 0 to 2^63−1 only: larger numbers cannot be stored, and Discord's ids stay below 2^63 for decades.
+/// Minimal APIs bind route and query ids with <see cref="TryParse"/>, so such a number is a 400 like any malformed id.
+/// </summary>
 [JsonConverter(typeof(SnowflakeJsonConverter))]
 public readonly record struct Snowflake(ulong Value) : IComparable<Snowflake>
 {
@@ -18,13 +22,16 @@ public readonly record struct Snowflake(ulong Value) : IComparable<Snowflake>
     public static Snowflake FromTime(DateTimeOffset time) =>
         new((ulong)Math.Max(0, time.ToUnixTimeMilliseconds() - DiscordEpochMs) << 22);
 
+    /// <summary>The largest id that fits PostgreSQL's <c>bigint</c>.</summary>
+    public const ulong MaxValue = long.MaxValue;
+
     public static Snowflake Parse(string text) =>
-        TryParse(text, out var id) ? id : throw new FormatException($"'{text}' is not a Discord id (a number of up to 20 digits).");
+        TryParse(text, out var id) ? id : throw new FormatException($"'{text}' is not a Discord id (a number from 0 to {MaxValue}).");
 
     public static bool TryParse(string? text, out Snowflake id)
     {
-        var ok = ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value);
-        id = new Snowflake(value);
+        var ok = ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value <= MaxValue;
+        id = ok ? new Snowflake(value) : default;
         return ok;
     }
 
@@ -51,9 +58,9 @@ internal sealed class SnowflakeJsonConverter : JsonConverter<Snowflake>
     public override Snowflake Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType switch
         {
-            JsonTokenType.String => Snowflake.Parse(reader.GetString()!),
-            JsonTokenType.Number => new Snowflake(reader.GetUInt64()),
-            _ => throw new JsonException("A Discord id must be a string or a number."),
+            JsonTokenType.String when Snowflake.TryParse(reader.GetString(), out var id) => id,
+            JsonTokenType.Number when reader.TryGetUInt64(out var value) && value <= Snowflake.MaxValue => new Snowflake(value),
+            _ => throw new JsonException($"A Discord id must be a string of digits, from 0 to {Snowflake.MaxValue}."),
         };
 
     public override void Write(Utf8JsonWriter writer, Snowflake value, JsonSerializerOptions options) =>

@@ -35,7 +35,7 @@ public sealed record GuildSettings
     public bool KeepVideoEmbeds { get; init; } = true;
 
     /// <summary>What happens to the clips of members who leave the guild.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<DepartedMemberClips>))]
+    [JsonConverter(typeof(EnumNamesOnlyConverter<DepartedMemberClips>))]
     public DepartedMemberClips DepartedMemberClips { get; init; } = DepartedMemberClips.Keep;
 
     /// <summary>A backfill stops at this date; null reads the whole history.</summary>
@@ -125,3 +125,7 @@ public sealed record GuildSettings
         return ext.Length > 0 && ClipExtensions.Any(e => string.Equals(e, ext, StringComparison.OrdinalIgnoreCase));
     }
 }
+
+/// <summary>An enum read and written by name only: a number, which could be a value the enum does not define, is refused.</summary>
+public sealed class EnumNamesOnlyConverter<T>() : JsonStringEnumConverter<T>(namingPolicy: null, allowIntegerValues: false)
+    where T : struct, Enum;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ClipSaver.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,14 +7,24 @@ namespace ClipSaver.Core.Purging;
 /// <summary>What a purge would delete, counted when asked (never on an ordinary page view).</summary>
 public sealed record PurgePreview(long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels)
 {
+    /// <summary>
+    /// The clips a purge of this scope deletes: the one query the preview counts and the clip list (CSV) lists. A
+    /// channel's threads are part of its purge (<see cref="PurgeScopes"/>).
+    /// </summary>
+    public static IQueryable<Clip> ClipsOf(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId) =>
+        scope == PurgeScope.Channel
+            ? db.Clips.Where(c => c.GuildId == guildId
+                && (c.ChannelId == channelId || db.Channels.Any(t => t.Id == c.ChannelId && t.GuildId == guildId && t.IsThread && t.ParentId == channelId)))
+            : db.Clips.Where(c => c.GuildId == guildId);
+
+    /// <summary>The counts stored with a purge run when it was requested (<c>PreviewJson</c>); null for a run without them.</summary>
+    public static PurgePreview? Parse(string? json) =>
+        string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<PurgePreview>(json, JsonSerializerOptions.Web);
+
     public static async Task<PurgePreview> CountAsync(ClipSaverDbContext db, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
     {
-        // A channel's threads are part of its purge (PurgeScopes).
         var channelIds = scope == PurgeScope.Channel ? await PurgeScopes.ChannelIdsAsync(db, guildId, channelId!.Value, cancellationToken) : [];
-        var clips = scope == PurgeScope.Channel
-            ? db.Clips.Where(c => channelIds.Contains(c.ChannelId) && c.GuildId == guildId)
-            : db.Clips.Where(c => c.GuildId == guildId);
-        var totals = await clips
+        var totals = await ClipsOf(db, guildId, scope, channelId)
             .GroupBy(_ => 1)
             .Select(g => new { Count = g.LongCount(), Files = g.LongCount(c => c.StorageKey != null), Bytes = g.Sum(c => c.StorageKey != null ? c.SizeBytes : 0) })
             .FirstOrDefaultAsync(cancellationToken);

@@ -51,7 +51,9 @@ public sealed class ApiWalkTests : AppTestBase
                 var schema = content.Value.TryGetProperty("schema", out var found) ? found : default;
                 var named = schema.ValueKind == JsonValueKind.Object
                     && (schema.TryGetProperty("$ref", out _) || (schema.TryGetProperty("items", out var items) && items.TryGetProperty("$ref", out _)));
-                if (status.StartsWith('2') && !named)
+                // A CSV download is documented as text: a string, named by its media type.
+                var csv = content.Name == "text/csv" && schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("type", out var type) && type.ToString().Contains("string", StringComparison.Ordinal);
+                if (status.StartsWith('2') && !named && !csv)
                 {
                     failures.Add($"{o.Method} {o.Path}: {status} {content.Name} names no schema");
                 }
@@ -124,6 +126,7 @@ public sealed class ApiWalkTests : AppTestBase
         Assert.DoesNotMatch("<script[^>]+src=\"https?://", docs);
         Assert.Matches("<script[^>]+src=", docs);
 
+        var document = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement;
         var operations = await OperationsAsync(anonymous);
         Assert.True(operations.Count >= 20, $"Only {operations.Count} operations are documented.");
         Assert.All(operations, o => Assert.True(o.Spec.TryGetProperty("summary", out _), $"{o.Method} {o.Path} has no summary."));
@@ -134,10 +137,10 @@ public sealed class ApiWalkTests : AppTestBase
             .Replace("{clipId}", clipId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{jobId}", "expired-install-intents", StringComparison.Ordinal)
             .Replace("{id}", purgeId, StringComparison.Ordinal)
-            + (o.Path.EndsWith("/preview", StringComparison.Ordinal) ? "?scope=all" : "");
+            + (o.Path.Contains("/purges/preview", StringComparison.Ordinal) ? "?scope=all" : "");
 
         var failures = new List<string>();
-        async Task ExpectAsync(HttpClient client, Operation o, string url, Func<HttpStatusCode, bool> ok, string what, HttpContent? body = null, string? range = null)
+        async Task ExpectAsync(HttpClient client, Operation o, string url, Func<HttpStatusCode, bool> ok, string what, HttpContent? body = null, string? range = null, string? mentions = null)
         {
             using var request = new HttpRequestMessage(new HttpMethod(o.Method), url) { Content = body ?? BodyFor(o) };
             if (range is not null)
@@ -155,6 +158,27 @@ public sealed class ApiWalkTests : AppTestBase
             if (!o.Responses.TryGetProperty(status, out _))
             {
                 failures.Add($"{o.Method} {o.Path} ({what}): answered {status}, which its responses in /openapi/v1.json do not list");
+            }
+
+            // Errors are plain ProblemDetails in every environment: the factory runs the app as Development, where
+            // the developer exception page would show a stack trace.
+            if ((int)response.StatusCode >= 400)
+            {
+                var text = await response.Content.ReadAsStringAsync();
+                if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                {
+                    failures.Add($"{o.Method} {o.Path} ({what}): {status} answered {response.Content.Headers.ContentType}, not a ProblemDetails");
+                }
+
+                if (ExceptionMarkers.FirstOrDefault(m => text.Contains(m, StringComparison.Ordinal)) is { } marker)
+                {
+                    failures.Add($"{o.Method} {o.Path} ({what}): {status} carries exception details ('{marker}'): {text}");
+                }
+
+                if (mentions is not null && !text.Contains(mentions, StringComparison.Ordinal))
+                {
+                    failures.Add($"{o.Method} {o.Path} ({what}): {status} does not say what was wrong ({mentions}): {text}");
+                }
             }
         }
 
@@ -180,10 +204,27 @@ public sealed class ApiWalkTests : AppTestBase
                 await ExpectAsync(owner, o, Url(o, guild: "not-a-snowflake"), s => s == HttpStatusCode.BadRequest, "bad snowflake");
             }
 
+            // Ids past the range of a stored id (2^63 and 2^64-1) are malformed ids: 400, in the path and in the query.
+            foreach (var name in IdParameters(o, "path").Concat(IdParameters(o, "query")))
+            {
+                foreach (var big in BigIds)
+                {
+                    var url = o.Path.Contains($"{{{name}}}", StringComparison.Ordinal)
+                        ? Url(o with { Path = o.Path.Replace($"{{{name}}}", big, StringComparison.Ordinal) })
+                        : Url(o) + (Url(o).Contains('?', StringComparison.Ordinal) ? "&" : "?") + $"{name}={big}";
+                    await ExpectAsync(maintenance ? op : owner, o, url, s => s == HttpStatusCode.BadRequest, $"{name} = {big}", mentions: $"'{name}'");
+                }
+            }
+
             if (o.HasBody)
             {
                 await ExpectAsync(maintenance ? op : owner, o, Url(o), s => s == HttpStatusCode.BadRequest, "malformed body", new StringContent("{not json", Encoding.UTF8, "application/json"));
                 await ExpectAsync(maintenance ? op : owner, o, Url(o), s => s == HttpStatusCode.UnsupportedMediaType, "body not JSON", new StringContent("enabled=true", Encoding.UTF8, "text/plain"));
+                await ExpectAsync(maintenance ? op : owner, o, Url(o), s => s == HttpStatusCode.BadRequest, "body an array", new StringContent("[1]", Encoding.UTF8, "application/json"));
+                foreach (var (field, wrong) in WrongTypes(document, o))
+                {
+                    await ExpectAsync(maintenance ? op : owner, o, Url(o), s => s == HttpStatusCode.BadRequest, $"{field} = {wrong}", new StringContent($"{{\"{field}\":{wrong}}}", Encoding.UTF8, "application/json"), mentions: $"'{field}'");
+                }
             }
 
             if (o.Path.EndsWith("/file", StringComparison.Ordinal))
@@ -228,6 +269,61 @@ public sealed class ApiWalkTests : AppTestBase
         ("POST", var p) when p.EndsWith("/run", StringComparison.Ordinal) => Json(new { dryRun = true }),
         _ => null,
     };
+
+    /// <summary>What a stack trace, an exception or a source path would leave in an answer.</summary>
+    private static readonly string[] ExceptionMarkers = ["   at ", "Exception", ".cs:line", "System.", "Microsoft."];
+
+    /// <summary>2^63, the first number past PostgreSQL's bigint, and 2^64-1, the largest 64-bit number.</summary>
+    private static readonly string[] BigIds = ["9223372036854775808", "18446744073709551615"];
+
+    /// <summary>The operation's parameters in the path or query that hold an id.</summary>
+    private static IEnumerable<string> IdParameters(Operation o, string where) =>
+        o.Spec.TryGetProperty("parameters", out var parameters)
+            ? parameters.EnumerateArray()
+                .Where(p => p.GetProperty("in").GetString() == where)
+                .Select(p => p.GetProperty("name").GetString()!)
+                // jobId names a recurring job: a word, not a number.
+                .Where(n => n == "id" || (n.EndsWith("Id", StringComparison.Ordinal) && n != "jobId"))
+            : [];
+
+    /// <summary>
+    /// For every field of the operation's JSON body (from its schema in the document), values of a wrong JSON type:
+    /// a number or an object for a string, a string or an object for a number, and so on.
+    /// </summary>
+    private static IEnumerable<(string Field, string Wrong)> WrongTypes(JsonElement document, Operation o)
+    {
+        var schema = o.Spec.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        if (schema.TryGetProperty("oneOf", out var oneOf))
+        {
+            schema = oneOf.EnumerateArray().Single(x => x.TryGetProperty("$ref", out _));
+        }
+
+        if (schema.TryGetProperty("$ref", out var reference))
+        {
+            schema = document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1]);
+        }
+
+        Assert.True(schema.TryGetProperty("properties", out var properties), $"{o.Method} {o.Path}: the body's schema lists no fields: {schema}");
+        foreach (var field in properties.EnumerateObject())
+        {
+            var type = field.Value.TryGetProperty("type", out var t) ? t.ToString() : "object";
+            string[] wrong = type switch
+            {
+                // Numbers may also come as strings of digits: the type then says both.
+                _ when type.Contains("integer", StringComparison.Ordinal) || type.Contains("number", StringComparison.Ordinal) => ["\"twelve\"", "{\"a\":1}", "true"],
+                // An enum's names are strings; its numbers are not accepted.
+                _ when field.Value.TryGetProperty("enum", out _) => ["12", "\"no-such-value\"", "{\"a\":1}"],
+                _ when type.Contains("string", StringComparison.Ordinal) => ["12", "{\"a\":1}"],
+                _ when type.Contains("boolean", StringComparison.Ordinal) => ["\"yes\"", "12", "{\"a\":1}"],
+                _ when type.Contains("array", StringComparison.Ordinal) => ["12", "\"x\"", "{\"a\":1}"],
+                _ => ["12", "\"x\""],
+            };
+            foreach (var value in wrong)
+            {
+                yield return (field.Name, value);
+            }
+        }
+    }
 
     /// <summary>Lists every failure, not the first few that xunit shows of a collection.</summary>
     private static void AssertNone(List<string> failures)

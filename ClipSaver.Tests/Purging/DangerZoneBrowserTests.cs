@@ -122,6 +122,34 @@ public sealed class DangerZoneBrowserTests : AppTestBase
     }
 
     [Fact]
+    public async Task The_clip_list_link_downloads_a_csv_with_one_row_per_clip_of_the_channel()
+    {
+        var channel = Discord.World.Channels(_guild.Id).First(c => c.Type == 0 && !c.Nsfw);
+        List<long> messages;
+        await using (var db = Db.CreateContext())
+        {
+            messages = await db.Clips.Where(c => c.ChannelId == (long)channel.Id).Select(c => c.MessageId).ToListAsync();
+        }
+
+        Assert.NotEmpty(messages);
+        await using var context = await Browser.NewContextAsync(_baseUrl);
+        var page = await SignedInPageAsync(context);
+        await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("preview").WaitForAsync();
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("clip-list").ClickAsync());
+
+        Assert.Equal($"clips-{_guild.Id}-{channel.Id}.csv", download.SuggestedFilename);
+        var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
+        var linked = lines.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"https://discord\.com/channels/{_guild.Id}/{channel.Id}/(\d+)")).ToList();
+        Assert.All(linked, m => Assert.True(m.Success));
+        Assert.Equal(messages.Order(), linked.Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Order());
+        // The page is still the danger zone: the download did not navigate away.
+        Assert.True(await page.GetByTestId("preview").IsVisibleAsync());
+    }
+
+    [Fact]
     public async Task An_all_channels_purge_can_be_cancelled_inside_the_undo_window()
     {
         long clipsBefore;

@@ -176,4 +176,108 @@ public sealed class PurgeApiTests : AppTestBase
         await using var db = Db.CreateContext();
         Assert.False(await db.PurgeRuns.AnyAsync());
     }
+
+    /// <summary>Two clips in the channel (one stored, 3,000 bytes) and one stored in another (700 bytes), one scan run in each.</summary>
+    private async Task<long> SeedClipsAsync()
+    {
+        await using var db = Db.CreateContext();
+        var other = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && c.Id != _channelId).Select(c => c.Id).FirstAsync();
+        var author = ClipSaver.Tests.Infrastructure.TestDiscord.Id(DemoUsers.Owner.Id);
+        if (!await db.Users.AnyAsync(u => u.Id == author))
+        {
+            db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
+        }
+
+        Clip Clip(long channelId, string name, long size, bool stored) => new()
+        {
+            GuildId = _guildId,
+            ChannelId = channelId,
+            MessageId = TestData.NewId(),
+            AttachmentId = TestData.NewId(),
+            AuthorId = author,
+            FileName = name,
+            SizeBytes = size,
+            StorageKey = stored ? $"test/{name}" : null,
+            PostedAt = DateTimeOffset.UtcNow.AddHours(-1),
+            ArchivedAt = DateTimeOffset.UtcNow,
+        };
+        db.Clips.AddRange(Clip(_channelId, "a.mp4", 3000, stored: true), Clip(_channelId, "b.mp4", 500, stored: false), Clip(other, "c.mp4", 700, stored: true));
+        db.ScanRuns.AddRange(TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, DateTimeOffset.UtcNow), TestData.ScanRun(_guildId, other, ScanStatus.Completed, DateTimeOffset.UtcNow));
+        await db.SaveChangesAsync();
+        return other;
+    }
+
+    [Theory]
+    [InlineData("channel", 2, 1, 3000, 1)]
+    [InlineData("all", 3, 2, 3700, 2)]
+    [InlineData("guild", 3, 2, 3700, 2)]
+    public async Task The_202_of_a_purge_carries_what_it_is_about_to_delete_as_the_preview_counted_it(string scope, long clips, long files, long bytes, long scanRuns)
+    {
+        await SeedClipsAsync();
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var (url, phrase, query) = scope switch
+        {
+            "channel" => ($"/api/guilds/{_guildId}/channels/{_channelId}/purge", _channelName, $"scope=channel&channelId={_channelId}"),
+            "all" => ($"/api/guilds/{_guildId}/channels/purge", "DELETE ALL CHANNELS", "scope=all"),
+            _ => ($"/api/guilds/{_guildId}/purge", "DELETE GUILD", "scope=guild"),
+        };
+        var preview = await owner.GetFromJsonAsync<JsonElement>($"/api/guilds/{_guildId}/purges/preview?{query}");
+
+        var accepted = await owner.PostAsync(url, Confirm(phrase));
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var toDelete = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("toDelete");
+        Assert.Equal(clips, toDelete.GetProperty("clips").GetInt64());
+        Assert.Equal(files, toDelete.GetProperty("files").GetInt64());
+        Assert.Equal(bytes, toDelete.GetProperty("bytes").GetInt64());
+        Assert.Equal(scanRuns, toDelete.GetProperty("scanRuns").GetInt64());
+        foreach (var count in new[] { "clips", "files", "bytes", "scanRuns", "members", "channels" })
+        {
+            Assert.Equal(preview.GetProperty(count).GetInt64(), toDelete.GetProperty(count).GetInt64());
+        }
+
+        // The OpenAPI document describes it on the 202 answer.
+        var document = await App.CreateClientAs(null).GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var path = url.Replace(_guildId.ToString(System.Globalization.CultureInfo.InvariantCulture), "{guildId}", StringComparison.Ordinal)
+            .Replace(_channelId.ToString(System.Globalization.CultureInfo.InvariantCulture), "{channelId}", StringComparison.Ordinal);
+        var schemaRef = document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("responses").GetProperty("202")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString()!;
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var toDeleteSchema = schemas.GetProperty(schemaRef.Split('/')[^1]).GetProperty("properties").GetProperty("toDelete").ToString();
+        var previewSchema = System.Text.RegularExpressions.Regex.Match(toDeleteSchema, "#/components/schemas/([A-Za-z]+)").Groups[1].Value;
+        Assert.True(previewSchema.Length > 0, toDeleteSchema);
+        Assert.Equal(["bytes", "channels", "clips", "files", "members", "scanRuns"], schemas.GetProperty(previewSchema).GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+
+        // The run keeps saying it while it waits.
+        var status = await owner.GetFromJsonAsync<JsonElement>(accepted.Headers.Location!.OriginalString);
+        Assert.Equal(clips, status.GetProperty("toDelete").GetProperty("clips").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_clip_list_of_a_preview_downloads_as_csv_for_the_owner_only()
+    {
+        var other = await SeedClipsAsync();
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var url = $"/api/guilds/{_guildId}/purges/preview/clips.csv";
+
+        var response = await owner.GetAsync($"{url}?scope=channel&channelId={_channelId}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"clips-{_guildId}-{_channelId}.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
+        Assert.Equal(["a.mp4", "b.mp4"], lines.Skip(1).Select(l => l.Split(',')[3]).Order());
+        Assert.All(lines.Skip(1), l => Assert.StartsWith($"{_channelName},https://discord.com/channels/{_guildId}/{_channelId}/", l, StringComparison.Ordinal));
+
+        var all = (await owner.GetStringAsync($"{url}?scope=all")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, all.Length);
+        Assert.Contains(all, l => l.Contains($"/{_guildId}/{other}/", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await ApiClientAsync(DemoUsers.Manager.Id)).GetAsync($"{url}?scope=all")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await (await ApiClientAsync(DemoUsers.Member.Id)).GetAsync($"{url}?scope=all")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"{url}?scope=channel")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"{url}?scope=channel&channelId=12345")).StatusCode);
+    }
 }

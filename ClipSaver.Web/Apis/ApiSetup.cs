@@ -49,7 +49,10 @@ public static class ApiSetup
             document.Info.Description = "Everything the dashboard does, under the same rules. Authenticate with `Authorization: Bearer cs_…` (create a token at /account/tokens).";
             return Task.CompletedTask;
         }));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
+        // A request the framework cannot bind throws in every environment (the default is Development only), so that
+        // ApiErrorsMiddleware can say what was wrong; without it the answer is a bare 400.
+        builder.Services.PostConfigure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false)));
         return builder;
     }
 

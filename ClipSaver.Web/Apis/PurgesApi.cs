@@ -4,6 +4,7 @@ using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
 using ClipSaver.Web.Auth;
+using ClipSaver.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,6 +15,7 @@ public static class PurgesApi
 {
     public sealed record PurgeBody(string? Confirm);
 
+    /// <summary>A purge run. <see cref="ToDelete"/> holds what it deletes, counted when it was requested: clips, files, bytes, scan runs (and members and channels).</summary>
     public sealed record PurgeStatusDto(
         string Id,
         string GuildId,
@@ -27,7 +29,8 @@ public static class PurgesApi
         DateTimeOffset? FinishedAt,
         PurgeReport Progress,
         PurgeReport? Report,
-        string? Error);
+        string? Error,
+        PurgePreview? ToDelete);
 
     public sealed record PreviewDto(string Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
 
@@ -49,6 +52,12 @@ public static class PurgesApi
         api.MapGet("/guilds/{guildId}/purges/preview", (Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct) =>
             PreviewAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, clock, ct))
             .WithSummary("What a purge would delete, and whether its cooldown allows it now").ProducesProblems(400, 403, 404);
+        api.MapGet("/guilds/{guildId}/purges/preview/clips.csv", (Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) =>
+            ClipListAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, ct))
+            .WithSummary("The clips a purge would delete, as CSV (the danger zone's clip list)")
+            .WithDescription("The same scope parameters and rights as the preview. Columns: channel, message_link, author, file_name, size_bytes, posted_at, sha256.")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .ProducesProblems(400, 403, 404);
         api.MapGet("/guilds/{guildId}/purges", (Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) => ListAsync(guildId.ToInt64(), http, access, db, ct))
             .WithSummary("The guild's purges, newest first").ProducesProblems(400, 404);
         api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report").ProducesProblems(400, 404);
@@ -92,46 +101,67 @@ public static class PurgesApi
         }
     }
 
-    private static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewAsync(
-        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
+    private sealed record PreviewScope(PurgeScope Scope, string? ChannelName, DateTimeOffset? CooldownUntil);
+
+    /// <summary>The owner's check and the scope parameters of the preview and the clip list: a problem, or the scope.</summary>
+    private static async Task<(ProblemHttpResult? Problem, PreviewScope? Scope)> PreviewScopeAsync(
+        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var role = await access.GetRoleAsync(guildId, http.User.DiscordUserId()!.Value, ct);
         if (role == GuildRole.None)
         {
-            return ApiSetup.Unknown("guild");
+            return (ApiSetup.Unknown("guild"), null);
         }
 
         if (role != GuildRole.Owner)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can purge.");
+            return (TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can purge."), null);
         }
 
         PurgeScope? parsed = scope switch { "channel" => PurgeScope.Channel, "all" => PurgeScope.AllChannels, "guild" => PurgeScope.Guild, _ => null };
         if (parsed is not { } s || (s == PurgeScope.Channel) != channelId.HasValue)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad preview request.", detail: "Use scope=channel with channelId, or scope=all or scope=guild without it.");
+            return (TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad preview request.", detail: "Use scope=channel with channelId, or scope=all or scope=guild without it."), null);
         }
 
-        string? channelName = null;
-        DateTimeOffset? cooldown = null;
         if (s == PurgeScope.Channel)
         {
             var channel = await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => new { c.Name, c.PurgeCooldownUntil }).FirstOrDefaultAsync(ct);
-            if (channel is null)
-            {
-                return ApiSetup.Unknown("channel");
-            }
-
-            (channelName, cooldown) = (channel.Name, channel.PurgeCooldownUntil);
+            return channel is null ? (ApiSetup.Unknown("channel"), null) : (null, new PreviewScope(s, channel.Name, channel.PurgeCooldownUntil));
         }
-        else if (s == PurgeScope.AllChannels)
+
+        var cooldown = s == PurgeScope.AllChannels ? await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(ct) : null;
+        return (null, new PreviewScope(s, null, cooldown));
+    }
+
+    private static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewAsync(
+        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var (problem, s) = await PreviewScopeAsync(guildId, scope, channelId, http, access, db, ct);
+        if (problem is not null)
         {
-            cooldown = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(ct);
+            return problem;
         }
 
-        var p = await PurgePreview.CountAsync(db, guildId, s, channelId, ct);
+        var p = await PurgePreview.CountAsync(db, guildId, s!.Scope, channelId, ct);
         var now = clock.GetUtcNow();
-        return TypedResults.Ok(new PreviewDto(scope!, channelId is { } cid ? ApiSetup.Id(cid) : null, p.Clips, p.Files, p.Bytes, p.ScanRuns, p.Members, p.Channels, cooldown > now ? cooldown : null, PurgePhrases.For(s, channelName)));
+        return TypedResults.Ok(new PreviewDto(scope!, channelId is { } cid ? ApiSetup.Id(cid) : null, p.Clips, p.Files, p.Bytes, p.ScanRuns, p.Members, p.Channels,
+            s.CooldownUntil > now ? s.CooldownUntil : null, PurgePhrases.For(s.Scope, s.ChannelName)));
+    }
+
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ClipListAsync(
+        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    {
+        var (problem, s) = await PreviewScopeAsync(guildId, scope, channelId, http, access, db, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return TypedResults.Stream(
+            body => ClipCsv.WriteAsync(body, ClipCsv.ForPurgeScope(db, guildId, s!.Scope, channelId), ct),
+            ClipCsv.ContentType,
+            ClipCsv.FileName(guildId, s!.Scope, channelId));
     }
 
     private static async Task<Results<Ok<PurgeStatusDto>, ProblemHttpResult>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
@@ -179,7 +209,7 @@ public static class PurgesApi
     private static PurgeStatusDto ToDto(PurgeRun r) => new(
         ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope switch { PurgeScope.Channel => "channel", PurgeScope.AllChannels => "all", _ => "guild" }, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
         SnakeCase(r.Status.ToString()), r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
-        PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error);
+        PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error, PurgePreview.Parse(r.PreviewJson));
 
     private static string SnakeCase(string name) => name.ToLowerInvariant();
 }

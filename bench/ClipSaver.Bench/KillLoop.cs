@@ -208,7 +208,7 @@ public static class KillLoop
             var others = await SnapshotAsync(except: PurgeChannel);
             using var response = await _api.PostAsJsonAsync($"api/guilds/{GuildId}/channels/{PurgeChannel}/purge", new { confirm = PurgeChannelName });
             response.EnsureSuccessStatusCode();
-            var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            var runId = long.Parse((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, CultureInfo.InvariantCulture);
             var requested = Stopwatch.StartNew();
 
             // Somewhere in the undo window, the pick-up or the deletes (which come after the 2 s window).
@@ -417,7 +417,7 @@ public static class KillLoop
                 var messages = page.EnumerateArray().ToList();
                 foreach (var m in messages)
                 {
-                    count += m.GetProperty("attachments").EnumerateArray().Count(a => a.GetProperty("contentType").GetString()!.StartsWith("video/", StringComparison.Ordinal));
+                    count += m.GetProperty("attachments").EnumerateArray().Count(a => a.GetProperty("content_type").GetString()!.StartsWith("video/", StringComparison.Ordinal));
                 }
 
                 if (messages.Count < 100)

@@ -52,11 +52,16 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return Zone();
     }
 
-    public async Task<IActionResult> OnGetPreviewAsync(long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetPreviewAsync(long guildId, PurgeScope? scope, long? channelId, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { IsOwner: true })
         {
             return NotFound();
+        }
+
+        if (!IsScope(scope, channelId, channelOptional: true))
+        {
+            return BadRequest();
         }
 
         string? name = null;
@@ -77,17 +82,23 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             cooldown = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken);
         }
 
-        var counts = await PurgePreview.CountAsync(db, guildId, scope, channelId, cancellationToken);
+        var counts = await PurgePreview.CountAsync(db, guildId, scope.Value, channelId, cancellationToken);
         var now = clock.GetUtcNow();
         Response.VaryOnHtmx();
-        return Partial("_PurgePreview", new PreviewView(scope, channelId, name, counts, cooldown > now ? cooldown : null, PurgePhrases.For(scope, name), guildId));
+        return Partial("_PurgePreview", new PreviewView(scope.Value, channelId, name, counts, cooldown > now ? cooldown : null, PurgePhrases.For(scope.Value, name), guildId));
     }
 
-    public async Task<IActionResult> OnPostPurgeAsync(long guildId, PurgeScope scope, long? channelId, string? confirm, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostPurgeAsync(long guildId, PurgeScope? scope, long? channelId, string? confirm, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
             return NotFound();
+        }
+
+        // A form that is not one the danger zone sends (a field missing or garbled) changes nothing.
+        if (!IsScope(scope, channelId, channelOptional: false))
+        {
+            return await RefuseAsync(guild, cancellationToken);
         }
 
         // Purges are the owner's alone, checked live with Discord, whatever the cache says.
@@ -97,11 +108,11 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return StatusCode(StatusCodes.Status403Forbidden);
         }
 
-        var result = await purges.RequestAsync(guildId, scope, channelId, confirm, userId, cancellationToken);
+        var result = await purges.RequestAsync(guildId, scope.Value, channelId, confirm, userId, cancellationToken);
         var channelName = scope == PurgeScope.Channel ? await db.Channels.Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => c.Name).FirstOrDefaultAsync(cancellationToken) : null;
         (Message, MessageIsError, var status) = result switch
         {
-            PurgeRequestResult.Accepted a => ($"{PurgeRequests.Describe(scope, channelName)} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.", false, StatusCodes.Status200OK),
+            PurgeRequestResult.Accepted a => ($"{PurgeRequests.Describe(scope.Value, channelName)} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.", false, StatusCodes.Status200OK),
             PurgeRequestResult.WrongPhrase w => ($"Nothing was deleted: type exactly “{w.Expected}” to confirm.", true, StatusCodes.Status400BadRequest),
             PurgeRequestResult.CoolingDown c => ($"Nothing was deleted: this was purged less than 24 hours ago. The next purge is allowed at {c.AllowedAt:d MMM yyyy HH:mm} UTC.", true, StatusCodes.Status429TooManyRequests),
             PurgeRequestResult.Conflict c => ($"Nothing was deleted: {c.Reason}", true, StatusCodes.Status409Conflict),
@@ -118,11 +129,16 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return Zone();
     }
 
-    public async Task<IActionResult> OnPostCancelAsync(long guildId, long runId, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostCancelAsync(long guildId, long? runId, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
             return NotFound();
+        }
+
+        if (!ModelState.IsValid || runId is null)
+        {
+            return await RefuseAsync(guild, cancellationToken);
         }
 
         var userId = User.DiscordUserId()!.Value;
@@ -131,7 +147,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return StatusCode(StatusCodes.Status403Forbidden);
         }
 
-        var cancelled = await purges.CancelAsync(guildId, runId, userId, cancellationToken);
+        var cancelled = await purges.CancelAsync(guildId, runId.Value, userId, cancellationToken);
         (Message, MessageIsError) = cancelled
             ? ("Purge cancelled. Nothing was deleted, and its cooldown was given back.", false)
             : ("This purge has already started or ended; it can no longer be cancelled.", true);
@@ -153,28 +169,49 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return view is null ? NotFound() : Partial("_PurgeProgress", view);
     }
 
-    /// <summary>The clip list of a scope as CSV, so nobody purges blind.</summary>
-    public async Task<IActionResult> OnGetClipListAsync(long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The clip list of a scope as CSV, so nobody purges blind; for the owner, like the preview it is linked from.
+    /// Reached at <c>danger-zone/cliplist</c>: the page's <c>{handler?}</c> segment names the handler.
+    /// </summary>
+    public async Task<IActionResult> OnGetClipListAsync(long guildId, PurgeScope? scope, long? channelId, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is null)
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { IsOwner: true })
         {
             return NotFound();
         }
 
-        var clips = db.Clips.AsNoTracking().Where(c => c.GuildId == guildId && (scope != PurgeScope.Channel || c.ChannelId == channelId))
-            .OrderBy(c => c.ChannelId).ThenBy(c => c.PostedAt)
-            .Select(c => new ClipCsv.Row(
-                db.Channels.Where(ch => ch.Id == c.ChannelId).Select(ch => ch.Name).FirstOrDefault() ?? "",
-                c.GuildId, c.ChannelId, c.MessageId,
-                db.Users.Where(u => u.Id == c.AuthorId).Select(u => u.Username).FirstOrDefault() ?? "",
-                c.FileName, c.SizeBytes, c.PostedAt, c.Sha256))
-            .AsAsyncEnumerable();
-        var fileName = scope == PurgeScope.Channel ? $"clips-{guildId}-{channelId}.csv" : $"clips-{guildId}.csv";
-        Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-        Response.ContentType = "text/csv; charset=utf-8";
-        await ClipCsv.WriteAsync(Response.Body, clips, cancellationToken);
+        if (!IsScope(scope, channelId, channelOptional: false))
+        {
+            return BadRequest();
+        }
+
+        if (scope == PurgeScope.Channel && !await db.Channels.AnyAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        Response.Headers.ContentDisposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment") { FileName = ClipCsv.FileName(guildId, scope!.Value, channelId) }.ToString();
+        Response.ContentType = ClipCsv.ContentType;
+        await ClipCsv.WriteAsync(Response.Body, ClipCsv.ForPurgeScope(db, guildId, scope.Value, channelId), cancellationToken);
         return new EmptyResult();
     }
+
+    /// <summary>Any other form posted here: a 400 that names the problem, and nothing changed.</summary>
+    public async Task<IActionResult> OnPostAsync(long guildId, CancellationToken cancellationToken) =>
+        await context.LoadAsync(guildId, User, cancellationToken) is { } guild ? await RefuseAsync(guild, cancellationToken) : NotFound();
+
+    /// <summary>The danger zone again, with a 400 and a sentence saying that nothing was deleted.</summary>
+    private async Task<IActionResult> RefuseAsync(GuildHeader guild, CancellationToken cancellationToken)
+    {
+        (Message, MessageIsError) = ("Nothing was deleted: the form was incomplete or not understood. Reload the page and try again.", true);
+        await LoadAsync(guild, cancellationToken);
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Zone();
+    }
+
+    /// <summary>A scope from a well-formed request: a known scope, and a channel exactly when the scope is a channel.</summary>
+    private bool IsScope([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] PurgeScope? scope, long? channelId, bool channelOptional) =>
+        ModelState.IsValid && scope is { } s && Enum.IsDefined(s) && (s == PurgeScope.Channel ? channelId.HasValue || channelOptional : channelId is null);
 
     private IActionResult Zone()
     {

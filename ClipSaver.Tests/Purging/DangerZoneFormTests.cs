@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ClipSaver.Core.Data;
+using ClipSaver.DiscordEmulator;
+using ClipSaver.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Tests.Purging;
+
+/// <summary>
+/// The danger zone's pages under bad input: forms that are missing fields, garbled, or posted where no form belongs
+/// answer 400 with a sentence and delete nothing; ids out of range are 404; the clip list downloads as CSV.
+/// </summary>
+public sealed partial class DangerZoneFormTests : AppTestBase
+{
+    private const string Refused = "Nothing was deleted: the form was incomplete or not understood.";
+    private static readonly string[] ExceptionMarkers = ["   at ", "Exception", ".cs:line"];
+
+    private long _guildId;
+    private long _channelId;
+    private string _channelName = "";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await ReconcileAsync();
+        _guildId = (long)DemoGuild("Clip Club").Id;
+        await using var db = Db.CreateContext();
+        var channel = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).FirstAsync();
+        (_channelId, _channelName) = (channel.Id, channel.Name);
+    }
+
+    /// <summary>A signed-in owner's client with the antiforgery cookie, and the token its forms carry.</summary>
+    private async Task<(HttpClient Client, string Token)> OwnerAsync(ulong user = 0)
+    {
+        var client = App.CreateClientAs(TestDiscord.Id(user == 0 ? DemoUsers.Owner.Id : user));
+        var page = await client.GetStringAsync($"/guilds/{_guildId}/danger-zone");
+        return (client, CsrfToken().Match(page).Groups[1].Value);
+    }
+
+    private static FormUrlEncodedContent Form(string token, params (string Name, string Value)[] fields) =>
+        new([new("__RequestVerificationToken", token), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
+
+    public static TheoryData<string, string[]> BadForms => new()
+    {
+        // Posted where no form belongs: the page itself, and the preview (a GET).
+        { "", ["confirm=DELETE ALL CHANNELS"] },
+        { "", ["scope=AllChannels", "confirm=DELETE ALL CHANNELS"] },
+        { "/preview", ["scope=AllChannels", "confirm=DELETE ALL CHANNELS"] },
+        { "/preview", [] },
+        // Purge forms with a field missing, garbled, or of the wrong type.
+        { "/purge", [] },
+        { "/purge", ["confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=Everything", "confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=17", "confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=Channel", "confirm=CHANNEL"] },
+        { "/purge", ["scope=Channel", "channelId=abc", "confirm=CHANNEL"] },
+        { "/purge", ["scope=Channel", "channelId=9223372036854775808", "confirm=CHANNEL"] },
+        { "/purge", ["scope=AllChannels", "channelId=CHANNEL", "confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=Guild", "channelId=12", "confirm=DELETE GUILD"] },
+        // Cancel forms without a usable run id.
+        { "/cancel", [] },
+        { "/cancel", ["runId=abc"] },
+        { "/cancel", ["runId=18446744073709551615"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadForms))]
+    public async Task A_bad_form_is_a_400_that_says_nothing_was_deleted_and_changes_nothing(string handler, string[] fields)
+    {
+        var (client, token) = await OwnerAsync();
+        // "CHANNEL" stands for the channel's real name, so that only the malformed field is wrong.
+        var pairs = fields.Select(f => f.Split('=', 2)).Select(p => (p[0], p[1] == "CHANNEL" ? (p[0] == "channelId" ? _channelId.ToString(System.Globalization.CultureInfo.InvariantCulture) : _channelName) : p[1])).ToArray();
+
+        var response = await client.PostAsync($"/guilds/{_guildId}/danger-zone{handler}", Form(token, pairs));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text[..Math.Min(text.Length, 2000)]}");
+        Assert.Contains(Refused, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ExceptionMarkers, m => text.Contains(m, StringComparison.Ordinal));
+        await using var db = Db.CreateContext();
+        Assert.False(await db.PurgeRuns.AnyAsync());
+        Assert.Null(await db.Guilds.Where(g => g.Id == _guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
+        Assert.False(await db.Channels.AnyAsync(c => c.PurgeCooldownUntil != null));
+    }
+
+    [Fact]
+    public async Task The_well_formed_purge_form_still_schedules_a_purge()
+    {
+        var (client, token) = await OwnerAsync();
+
+        var response = await client.PostAsync($"/guilds/{_guildId}/danger-zone/purge", Form(token, ("scope", "Channel"), ("channelId", _channelId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("confirm", _channelName)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await using var db = Db.CreateContext();
+        Assert.Equal(_channelId, (await db.PurgeRuns.SingleAsync()).ChannelId);
+    }
+
+    [Theory]
+    [InlineData("/guilds/{0}")]
+    [InlineData("/guilds/{0}/settings")]
+    [InlineData("/guilds/{0}/channels")]
+    [InlineData("/guilds/{0}/clips")]
+    [InlineData("/guilds/{0}/install")]
+    [InlineData("/guilds/{0}/danger-zone")]
+    [InlineData("/guilds/{0}/danger-zone/preview?scope=AllChannels")]
+    [InlineData("/guilds/{0}/danger-zone/cliplist?scope=AllChannels")]
+    public async Task A_guild_id_past_the_stored_range_is_a_404_on_every_guild_page(string path)
+    {
+        var client = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
+        foreach (var id in new[] { "9223372036854775808", "18446744073709551615" })
+        {
+            var response = await client.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, id));
+
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path} with {id}: {(int)response.StatusCode}");
+            Assert.DoesNotContain(ExceptionMarkers, m => text.Contains(m, StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData("scope=Everything")]
+    [InlineData("scope=Channel&channelId=9223372036854775808")]
+    [InlineData("scope=AllChannels&channelId=abc")]
+    public async Task A_preview_with_a_garbled_query_is_a_400(string query)
+    {
+        var (client, _) = await OwnerAsync();
+
+        var response = await client.GetAsync($"/guilds/{_guildId}/danger-zone/preview?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_clip_list_downloads_as_csv_for_the_owner_with_one_row_per_clip_of_the_scope()
+    {
+        long otherChannel;
+        await using (var db = Db.CreateContext())
+        {
+            otherChannel = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && c.Id != _channelId).Select(c => c.Id).FirstAsync();
+            var author = TestDiscord.Id(DemoUsers.Owner.Id);
+            db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
+            db.Clips.AddRange(Clip(_channelId, author, "a.mp4"), Clip(_channelId, author, "b, \"quoted\".mp4"), Clip(otherChannel, author, "c.mp4"));
+            await db.SaveChangesAsync();
+        }
+
+        var (client, _) = await OwnerAsync();
+        var response = await client.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=Channel&channelId={_channelId}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"clips-{_guildId}-{_channelId}.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith($"{_channelName},https://discord.com/channels/{_guildId}/{_channelId}/", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",owner,a.mp4,", lines[1], StringComparison.Ordinal);
+        Assert.Contains(",\"b, \"\"quoted\"\".mp4\",", lines[2], StringComparison.Ordinal);
+
+        var all = await client.GetStringAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels");
+        Assert.Equal(4, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        // Like the preview it is linked from: the owner's alone, and only for a well-formed scope.
+        var manager = App.CreateClientAs(TestDiscord.Id(DemoUsers.Manager.Id));
+        Assert.Equal(HttpStatusCode.NotFound, (await manager.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=Channel")).StatusCode);
+    }
+
+    private Clip Clip(long channelId, long authorId, string fileName) => new()
+    {
+        GuildId = _guildId,
+        ChannelId = channelId,
+        MessageId = TestData.NewId(),
+        AttachmentId = TestData.NewId(),
+        AuthorId = authorId,
+        FileName = fileName,
+        SizeBytes = 1000,
+        PostedAt = DateTimeOffset.UtcNow.AddMinutes(fileName[0] - 200),
+        ArchivedAt = DateTimeOffset.UtcNow,
+    };
+
+    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfToken();
+}
