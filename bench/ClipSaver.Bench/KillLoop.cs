@@ -153,7 +153,7 @@ public static class KillLoop
             var emulatorBase = $"http://127.0.0.1:{emulatorPort}/";
             var emulator = ChildProcess.Start(Path.Combine(Path.GetDirectoryName(app)!, "ClipSaver.DiscordEmulator.dll"),
                 [
-                    "--Port", $"{emulatorPort}", "--Guilds", "1", "--Channels", $"{channels}", "--Messages", "3000", "--Members", "50",
+                    "--Port", $"{emulatorPort}", "--Guilds", "1", "--Channels", $"{channels}", "--Messages", "30000", "--Members", "50",
                     "--VideoShare", "0.1", "--EmbedShare", "0", "--ExtraChannels", "false", "--MinClipBytes", "1000", "--MaxClipBytes", "16000",
                 ],
                 new Dictionary<string, string>(), Path.Combine(root, "emulator.log"));
