@@ -27,6 +27,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section);
         builder.Services.AddScoped<ExpiredIntentsJob>();
         builder.Services.AddScoped<GracePeriodJob>();
+        builder.Services.AddOptions<OrphanScanOptions>().BindConfiguration(OrphanScanOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<OrphanScan>();
         builder.Services.AddOptions<MemberCleanupOptions>().BindConfiguration(MemberCleanupOptions.Section).ValidateDataAnnotations();
         builder.Services.AddScoped<MemberCleanupJob>();
