@@ -35,5 +35,12 @@ public sealed class DiscordOptions
     [Range(1, 10_000)]
     public int GlobalRequestsPerSecond { get; set; } = 50;
 
+    /// <summary>
+    /// The readiness probe's time limit for Discord: one attempt, no retries. Discord being slow or down makes the
+    /// instance Degraded, never unready (docs/decisions/011-discord-client.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret) && !string.IsNullOrWhiteSpace(BotToken);
 }

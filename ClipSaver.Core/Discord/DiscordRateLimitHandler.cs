@@ -269,9 +269,19 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
 {
     private const int Max429Retries = 10;
 
+    /// <summary>
+    /// Set on a request that must be tried once, within the given time: no retries, and a 429 is returned rather than
+    /// waited out (the readiness probe).
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> SingleAttempt = new("ClipSaver.Discord.SingleAttempt");
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
+        var single = request.Options.TryGetValue(SingleAttempt, out var singleTimeout);
+        var attemptTimeout = single ? singleTimeout : settings.RequestTimeout;
+        var maxRetries = single ? 0 : settings.MaxRetries;
+        var max429Retries = single ? 0 : Max429Retries;
         var (routeKey, major) = DiscordRateLimitState.Describe(request.Method, request.RequestUri!);
         var failures = 0;
         var limited = 0;
@@ -296,14 +306,14 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
                     }
 
                     using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    attempt.CancelAfter(settings.RequestTimeout);
+                    attempt.CancelAfter(attemptTimeout);
                     try
                     {
                         response = await base.SendAsync(Clone(request), attempt.Token);
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
-                        error = new TimeoutException($"Discord did not answer within {settings.RequestTimeout.TotalSeconds:0} seconds.");
+                        error = new TimeoutException($"Discord did not answer within {attemptTimeout.TotalSeconds:0.#} seconds.");
                     }
                     catch (HttpRequestException e)
                     {
@@ -349,7 +359,7 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
                     state.PauseAll(wait);
                 }
 
-                if (++limited > Max429Retries)
+                if (++limited > max429Retries)
                 {
                     return response;
                 }
@@ -372,14 +382,15 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
                 return response!;
             }
 
-            if (++failures > settings.MaxRetries)
+            if (++failures > maxRetries)
             {
                 if (response is not null)
                 {
                     return response;
                 }
 
-                throw error is TimeoutException ? error : new HttpRequestException($"Discord could not be reached after {settings.MaxRetries} retries.", error);
+                throw error is TimeoutException ? error
+                    : new HttpRequestException(maxRetries == 0 ? "Discord could not be reached." : $"Discord could not be reached after {maxRetries} retries.", error);
             }
 
             response?.Dispose();
