@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using ClipSaver.Core;
 using ClipSaver.Core.Access;
 using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Antiforgery;
@@ -26,7 +27,7 @@ public static class ApiSetup
 
     public static WebApplicationBuilder AddClipSaverApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateSection(ApiOptions.Section);
         var perMinute = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.RequestsPerMinute ?? new ApiOptions().RequestsPerMinute;
         builder.Services.AddRateLimiter(o =>
         {
