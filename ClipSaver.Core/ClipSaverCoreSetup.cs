@@ -21,26 +21,32 @@ public static class ClipSaverCoreSetup
     {
         builder.Services.AddOptions<ClipSaverOptions>().BindConfiguration(ClipSaverOptions.Section)
             .Validate(o => o.HasValidPublicBaseUrl, "ClipSaver:PublicBaseUrl must be an absolute http(s) address without a query, e.g. https://clips.example.org.")
-            .ValidateOnStart();
+            .ValidateSection(ClipSaverOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateSection(StorageOptions.Section);
         builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();
-        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateSection(RetentionOptions.Section);
         builder.Services.AddScoped<RetentionPurgeJob>();
-        builder.Services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section);
+        builder.Services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section).ValidateSection(HousekeepingOptions.Section);
         builder.Services.AddScoped<ExpiredIntentsJob>();
         builder.Services.AddScoped<GracePeriodJob>();
+        builder.Services.AddOptions<OrphanScanOptions>().BindConfiguration(OrphanScanOptions.Section).ValidateSection(OrphanScanOptions.Section);
         builder.Services.AddScoped<OrphanScan>();
-        builder.Services.AddOptions<MemberCleanupOptions>().BindConfiguration(MemberCleanupOptions.Section).ValidateDataAnnotations();
+        builder.Services.AddOptions<MemberCleanupOptions>().BindConfiguration(MemberCleanupOptions.Section).ValidateSection(MemberCleanupOptions.Section);
         builder.Services.AddScoped<MemberCleanupJob>();
         builder.Services.AddOptions<GuildSettings>().BindConfiguration("ClipSaver:GuildDefaults")
             .Validate(s => s.Validate().Count == 0, "ClipSaver:GuildDefaults holds an invalid value.").ValidateOnStart();
         builder.Services.AddScoped<GuildSettingsStore>();
-        builder.Services.AddOptions<InstallOptions>().BindConfiguration(InstallOptions.Section);
+        builder.Services.AddOptions<InstallOptions>().BindConfiguration(InstallOptions.Section).ValidateSection(InstallOptions.Section);
         builder.Services.AddScoped<InstallIntents>();
-        builder.Services.AddOptions<PurgeOptions>().BindConfiguration(PurgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PurgeOptions>().BindConfiguration(PurgeOptions.Section).ValidateSection(PurgeOptions.Section);
         builder.Services.AddScoped<PurgeRequests>();
         builder.Services.AddDiscordClients();
+        if (builder.Environment.IsProduction())
+        {
+            builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<DiscordOptions>, DiscordCredentialsRequired>();
+        }
+
         builder.Services.AddScoped<DiscordIntents>();
         builder.Services.AddScoped(sp => new PurgeJob(
             sp.GetRequiredService<ClipSaverDbContext>(),
@@ -54,12 +60,12 @@ public static class ClipSaverCoreSetup
             LeaveGuild = async (guildId, ct) => await sp.GetRequiredService<DiscordRestClient>().LeaveGuildAsync(Snowflake.FromInt64(guildId), ct),
         });
         builder.Services.AddMemoryCache();
-        builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section);
+        builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateSection(AccessOptions.Section);
         builder.Services.AddScoped<GuildAccess>();
         builder.Services.AddScoped<ApiTokens>();
-        builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateSection(SyncOptions.Section);
         builder.Services.AddScoped<GuildSync>();
-        builder.Services.AddOptions<ScanOptions>().BindConfiguration(ScanOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ScanOptions>().BindConfiguration(ScanOptions.Section).ValidateSection(ScanOptions.Section);
         builder.Services.AddScoped<Scans>();
         builder.Services.AddScoped<ScanJob>();
         builder.Services.AddScoped<IncrementalScansJob>();

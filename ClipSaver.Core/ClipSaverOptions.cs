@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ClipSaver.Core;
 
 /// <summary>The <c>ClipSaver</c> configuration section. Every key is listed in README.md.</summary>
-public sealed class ClipSaverOptions
+public sealed class ClipSaverOptions : IValidatableObject
 {
     public const string Section = "ClipSaver";
 
@@ -21,10 +21,18 @@ public sealed class ClipSaverOptions
             && string.IsNullOrEmpty(PublicBaseUrl.Query) && string.IsNullOrEmpty(PublicBaseUrl.Fragment));
 
     public bool IsOperator(long userId) => Operators.Contains(userId);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Operators.Any(id => id <= 0))
+        {
+            yield return new ValidationResult("Operators are Discord user ids (positive numbers).", [nameof(Operators)]);
+        }
+    }
 }
 
 /// <summary>The <c>ClipSaver:Jobs</c> section: the Hangfire server inside the web app.</summary>
-public sealed class JobsOptions
+public sealed class JobsOptions : IValidatableObject
 {
     public const string Section = "ClipSaver:Jobs";
 
@@ -52,6 +60,16 @@ public sealed class JobsOptions
     public List<string> Queues { get; set; } = [];
 
     public IReadOnlyList<string> EffectiveQueues => Queues.Count > 0 ? Queues : JobQueues.All;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var unknown = Queues.Where(q => !JobQueues.All.Contains(q)).ToList();
+        if (unknown.Count > 0)
+        {
+            yield return new ValidationResult(
+                $"Unknown queue(s) {string.Join(", ", unknown)}; the queues are {string.Join(", ", JobQueues.All)}.", [nameof(Queues)]);
+        }
+    }
 
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);

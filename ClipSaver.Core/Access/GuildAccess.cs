@@ -26,6 +26,7 @@ public sealed class AccessOptions
     public const string Section = "ClipSaver:Access";
 
     /// <summary>How long a user's rights in a guild, read from Discord, are trusted before being read again.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(60);
 }
 

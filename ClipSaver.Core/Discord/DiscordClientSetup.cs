@@ -14,7 +14,7 @@ public static class DiscordClientSetup
     /// </summary>
     public static IServiceCollection AddDiscordClients(this IServiceCollection services)
     {
-        services.AddOptions<DiscordOptions>().BindConfiguration(DiscordOptions.Section).ValidateDataAnnotations();
+        services.AddOptions<DiscordOptions>().BindConfiguration(DiscordOptions.Section).ValidateSection(DiscordOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DiscordRateLimitState>();
         services.AddHttpClient<DiscordRestClient>((sp, http) =>

@@ -13,10 +13,22 @@ namespace ClipSaver.Core.Discord;
 /// belongs to, each bucket's remaining requests and reset time (per major parameter), the global pause, and the
 /// invalid-request count.
 /// </summary>
-public sealed partial class DiscordRateLimitState(TimeProvider clock)
+/// <param name="clock">The clock of every wait and window.</param>
+/// <param name="idleBucketLifetime">
+/// A bucket nobody has used for this long, that no request holds and whose reset time has passed, is dropped
+/// (<see cref="DefaultIdleBucketLifetime"/> when null): there is one per route and channel, and a long-running
+/// process reads many channels once. A dropped bucket knows nothing Discord would hold against the next request:
+/// its window is over, and a new bucket sends one request and learns the limits from the answer.
+/// </param>
+public sealed partial class DiscordRateLimitState(TimeProvider clock, TimeSpan? idleBucketLifetime = null)
 {
-    private readonly ConcurrentDictionary<string, string> _bucketOfRoute = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    public static readonly TimeSpan DefaultIdleBucketLifetime = TimeSpan.FromMinutes(10);
+
+    private readonly TimeSpan _idleLifetime = idleBucketLifetime ?? DefaultIdleBucketLifetime;
+    private readonly Lock _bucketsLock = new();
+    private readonly Dictionary<string, string> _bucketOfRoute = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private DateTimeOffset _lastSweep;
     private readonly ConcurrentQueue<DateTimeOffset> _invalid = new();
     private readonly Lock _globalLock = new();
     private readonly Queue<DateTimeOffset> _recent = new();
@@ -55,25 +67,107 @@ public sealed partial class DiscordRateLimitState(TimeProvider clock)
 
     internal void CountRetry() => Interlocked.Increment(ref _totalRetries);
 
-    /// <summary>The bucket for a request: learned from headers, or one per route until Discord names it.</summary>
-    internal Bucket BucketFor(string routeKey, string majorParameter)
+    /// <summary>Buckets kept (entries by route or by Discord's hash, per major parameter).</summary>
+    public int BucketCount
     {
-        var byRoute = "route:" + routeKey + "|" + majorParameter;
-        if (!_bucketOfRoute.TryGetValue(routeKey, out var hash))
+        get
         {
-            return _buckets.GetOrAdd(byRoute, _ => new Bucket());
+            lock (_bucketsLock)
+            {
+                return _buckets.Count;
+            }
         }
+    }
 
-        // A request of this route and major parameter may already be under way in the per-route bucket from before
-        // the hash was known: keep using that one, so that the two never run side by side.
-        return _buckets.GetOrAdd(hash + "|" + majorParameter, _ => _buckets.TryGetValue(byRoute, out var existing) ? existing : new Bucket());
+    /// <summary>
+    /// The bucket for a request, held until <see cref="Return"/> (a held bucket is never dropped): learned from
+    /// headers, or one per route until Discord names it.
+    /// </summary>
+    internal Bucket Rent(string routeKey, string majorParameter)
+    {
+        lock (_bucketsLock)
+        {
+            var now = clock.GetUtcNow();
+            SweepIdle(now);
+            var byRoute = "route:" + routeKey + "|" + majorParameter;
+            Bucket? bucket;
+            if (!_bucketOfRoute.TryGetValue(routeKey, out var hash))
+            {
+                bucket = GetOrAdd(byRoute, null);
+            }
+            else
+            {
+                // A request of this route and major parameter may already be under way in the per-route bucket from
+                // before the hash was known: keep using that one, so that the two never run side by side.
+                bucket = GetOrAdd(hash + "|" + majorParameter, _buckets.GetValueOrDefault(byRoute));
+            }
+
+            bucket.Users++;
+            bucket.LastUsed = now;
+            return bucket;
+        }
+    }
+
+    /// <summary>The request is done with its bucket (answered, failed or cancelled).</summary>
+    internal void Return(Bucket bucket)
+    {
+        lock (_bucketsLock)
+        {
+            bucket.Users--;
+            bucket.LastUsed = clock.GetUtcNow();
+        }
     }
 
     /// <summary>Records the bucket hash Discord named for a route; later requests of the route use that bucket.</summary>
     internal Bucket Learn(string routeKey, string majorParameter, string hash, Bucket current)
     {
-        _bucketOfRoute[routeKey] = hash;
-        return _buckets.GetOrAdd(hash + "|" + majorParameter, _ => current);
+        lock (_bucketsLock)
+        {
+            _bucketOfRoute[routeKey] = hash;
+            var bucket = GetOrAdd(hash + "|" + majorParameter, current);
+            bucket.LastUsed = clock.GetUtcNow();
+            return bucket;
+        }
+    }
+
+    private Bucket GetOrAdd(string key, Bucket? ifMissing)
+    {
+        if (!_buckets.TryGetValue(key, out var bucket))
+        {
+            bucket = ifMissing ?? new Bucket();
+            _buckets[key] = bucket;
+        }
+
+        return bucket;
+    }
+
+    /// <summary>
+    /// Drops buckets that no request holds, nobody used for the idle lifetime, and whose reset time has passed (a
+    /// bucket still limiting stays, however long ago it was used). At most once per idle lifetime's tenth, so the
+    /// walk costs little; the map holds the buckets of the last idle lifetime and no more.
+    /// </summary>
+    private void SweepIdle(DateTimeOffset now)
+    {
+        if (now - _lastSweep < _idleLifetime / 10)
+        {
+            return;
+        }
+
+        _lastSweep = now;
+        var idleSince = now - _idleLifetime;
+        List<string>? idle = null;
+        foreach (var (key, bucket) in _buckets)
+        {
+            if (bucket.Users == 0 && bucket.LastUsed <= idleSince && bucket.ResetAt <= now)
+            {
+                (idle ??= []).Add(key);
+            }
+        }
+
+        foreach (var key in idle ?? [])
+        {
+            _buckets.Remove(key);
+        }
     }
 
     internal void PauseAll(TimeSpan wait)
@@ -154,6 +248,11 @@ public sealed partial class DiscordRateLimitState(TimeProvider clock)
     {
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
+        /// <summary>Requests holding the bucket (guarded by the state's lock).</summary>
+        public int Users { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
+
         public int? Remaining { get; set; }
 
         public DateTimeOffset ResetAt { get; set; }
@@ -170,61 +269,79 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
 {
     private const int Max429Retries = 10;
 
+    /// <summary>
+    /// Set on a request that must be tried once, within the given time: no retries, and a 429 is returned rather than
+    /// waited out (the readiness probe).
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> SingleAttempt = new("ClipSaver.Discord.SingleAttempt");
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
+        var single = request.Options.TryGetValue(SingleAttempt, out var singleTimeout);
+        var attemptTimeout = single ? singleTimeout : settings.RequestTimeout;
+        var maxRetries = single ? 0 : settings.MaxRetries;
+        var max429Retries = single ? 0 : Max429Retries;
         var (routeKey, major) = DiscordRateLimitState.Describe(request.Method, request.RequestUri!);
         var failures = 0;
         var limited = 0;
         while (true)
         {
-            var bucket = state.BucketFor(routeKey, major);
+            // The CDN client (no rate limits) keeps no buckets: its routes hold file names, one per download.
+            var bucket = applyRateLimits ? state.Rent(routeKey, major) : null;
             HttpResponseMessage? response = null;
             Exception? error = null;
-            if (applyRateLimits)
-            {
-                await bucket.Gate.WaitAsync(cancellationToken);
-            }
-
             try
             {
-                if (applyRateLimits)
+                if (bucket is not null)
                 {
-                    await WaitForCapacityAsync(bucket, settings, cancellationToken);
+                    await bucket.Gate.WaitAsync(cancellationToken);
                 }
 
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                attempt.CancelAfter(settings.RequestTimeout);
                 try
                 {
-                    response = await base.SendAsync(Clone(request), attempt.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    error = new TimeoutException($"Discord did not answer within {settings.RequestTimeout.TotalSeconds:0} seconds.");
-                }
-                catch (HttpRequestException e)
-                {
-                    error = e;
+                    if (bucket is not null)
+                    {
+                        await WaitForCapacityAsync(bucket, settings, cancellationToken);
+                    }
+
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    attempt.CancelAfter(attemptTimeout);
+                    try
+                    {
+                        response = await base.SendAsync(Clone(request), attempt.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        error = new TimeoutException($"Discord did not answer within {attemptTimeout.TotalSeconds:0.#} seconds.");
+                    }
+                    catch (HttpRequestException e)
+                    {
+                        error = e;
+                    }
+                    finally
+                    {
+                        if (bucket is not null)
+                        {
+                            state.ReleaseGlobal();
+                        }
+                    }
+
+                    if (response is not null && bucket is not null)
+                    {
+                        Learn(routeKey, major, bucket, response);
+                    }
                 }
                 finally
                 {
-                    if (applyRateLimits)
-                    {
-                        state.ReleaseGlobal();
-                    }
-                }
-
-                if (response is not null && applyRateLimits)
-                {
-                    Learn(routeKey, major, bucket, response);
+                    bucket?.Gate.Release();
                 }
             }
             finally
             {
-                if (applyRateLimits)
+                if (bucket is not null)
                 {
-                    bucket.Gate.Release();
+                    state.Return(bucket);
                 }
             }
 
@@ -242,7 +359,7 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
                     state.PauseAll(wait);
                 }
 
-                if (++limited > Max429Retries)
+                if (++limited > max429Retries)
                 {
                     return response;
                 }
@@ -265,14 +382,15 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
                 return response!;
             }
 
-            if (++failures > settings.MaxRetries)
+            if (++failures > maxRetries)
             {
                 if (response is not null)
                 {
                     return response;
                 }
 
-                throw error is TimeoutException ? error : new HttpRequestException($"Discord could not be reached after {settings.MaxRetries} retries.", error);
+                throw error is TimeoutException ? error
+                    : new HttpRequestException(maxRetries == 0 ? "Discord could not be reached." : $"Discord could not be reached after {maxRetries} retries.", error);
             }
 
             response?.Dispose();

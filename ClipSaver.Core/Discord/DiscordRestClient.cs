@@ -21,6 +21,21 @@ public sealed class DiscordRestClient(HttpClient http)
     public Task<DiscordApplication> GetCurrentApplicationAsync(CancellationToken cancellationToken) =>
         GetAsync<DiscordApplication>("applications/@me", cancellationToken);
 
+    /// <summary>
+    /// The bot's application, asked once: no retry, no waiting out a 429, one attempt of at most
+    /// <paramref name="timeout"/>. For the readiness probe, which must answer within seconds when Discord is slow or down.
+    /// </summary>
+    public async Task<DiscordApplication> ProbeCurrentApplicationAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        const string route = "applications/@me";
+        using var request = new HttpRequestMessage(HttpMethod.Get, route);
+        request.Options.Set(DiscordRateLimitHandler.SingleAttempt, timeout);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await EnsureSuccessAsync(response, route, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<DiscordApplication>(Json, cancellationToken)
+            ?? throw new DiscordApiException(response.StatusCode, null, "Discord sent an empty answer.", route);
+    }
+
     public Task<DiscordUser> GetUserAsync(Snowflake userId, CancellationToken cancellationToken) =>
         GetAsync<DiscordUser>($"users/{userId}", cancellationToken);
 

@@ -18,6 +18,7 @@ public sealed class SyncOptions
     public int ReconcileIntervalMinutes { get; set; } = 5;
 
     /// <summary>Channels of a guild are re-read by reconciliation when their last sync is older than this.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan ChannelSyncAge { get; set; } = TimeSpan.FromMinutes(30);
 }
 

@@ -10,12 +10,14 @@ public sealed class InstallOptions
     public const string Section = "ClipSaver:Install";
 
     /// <summary>How long an "add the bot" link stays valid.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan IntentLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Permissions asked for when adding the bot: VIEW_CHANNEL (1&lt;&lt;10) to see the channels and READ_MESSAGE_HISTORY
     /// (1&lt;&lt;16) to read past messages. Nothing that writes. See docs/decisions/005-bot-permissions.md.
     /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(long), "0", "9223372036854775807")]
     public long BotPermissions { get; set; } = (1L << 10) | (1L << 16);
 }
 

@@ -14,6 +14,7 @@ public sealed class HousekeepingOptions
     public const string Section = "ClipSaver:Housekeeping";
 
     /// <summary>Install intents are deleted this long after they expired.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan IntentGrace { get; set; } = TimeSpan.FromHours(1);
 }
 

@@ -19,6 +19,7 @@ public sealed class MemberCleanupOptions
     [System.ComponentModel.DataAnnotations.Range(1, 10_000)]
     public int BatchSize { get; set; } = 50;
 
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan DelayBetweenBatches { get; set; } = TimeSpan.FromSeconds(1);
 }
 

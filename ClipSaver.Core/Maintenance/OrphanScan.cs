@@ -11,6 +11,20 @@ using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Maintenance;
 
+/// <summary>Section <c>ClipSaver:OrphanScan</c>.</summary>
+public sealed class OrphanScanOptions
+{
+    public const string Section = "ClipSaver:OrphanScan";
+
+    /// <summary>
+    /// A file without a clip counts as an orphan only once it was last written longer ago than this. A scan writes a
+    /// file first and attaches it to its clip row afterwards (a page's files at once), so a young file without a clip
+    /// may be one a running scan is about to attach (docs/decisions/012-maintenance.md).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:10:00", "30.00:00:00")]
+    public TimeSpan FileGrace { get; set; } = TimeSpan.FromHours(24);
+}
+
 /// <summary>One kind of orphan: how many, and a few examples an operator can look up.</summary>
 public sealed record OrphanKind(string Kind, string Description, long Count, IReadOnlyList<string> Examples);
 
@@ -31,6 +45,7 @@ public sealed partial class OrphanScan(
     IClipStorage storage,
     IBackgroundJobClient jobs,
     IOptionsMonitor<ScanOptions> scanOptions,
+    IOptionsMonitor<OrphanScanOptions> options,
     TimeProvider clock,
     ILogger<OrphanScan> logger)
 {
@@ -57,7 +72,7 @@ public sealed partial class OrphanScan(
         var kinds = new List<OrphanKind>
         {
             await ClipsOfPurgedGuildsAsync(fix, cancellationToken),
-            await FilesWithoutClipAsync(fix, cancellationToken),
+            await FilesWithoutClipAsync(fix, now - options.CurrentValue.FileGrace, cancellationToken),
             await ClipsWithBadFileAsync(fix, verifyChecksums, cancellationToken),
             await StuckScansAsync(fix, now, cancellationToken),
             await StuckPurgesAsync(fix, now, cancellationToken),
@@ -94,7 +109,8 @@ public sealed partial class OrphanScan(
         return new OrphanKind("clips_of_purged_guilds", "Clips of a guild that was purged.", count, examples);
     }
 
-    private async Task<OrphanKind> FilesWithoutClipAsync(bool fix, CancellationToken cancellationToken)
+    /// <summary>Files no clip refers to, last written before <paramref name="writtenBefore"/> (younger ones may be a scan's, not yet attached).</summary>
+    private async Task<OrphanKind> FilesWithoutClipAsync(bool fix, DateTimeOffset writtenBefore, CancellationToken cancellationToken)
     {
         long count = 0;
         var examples = new List<string>();
@@ -113,7 +129,7 @@ public sealed partial class OrphanScan(
 
                 if (fix)
                 {
-                    await storage.DeleteAsync(file.Key, cancellationToken);
+                    await DeleteIfStillOrphanAsync(file.Key, writtenBefore, cancellationToken);
                 }
             }
 
@@ -122,6 +138,11 @@ public sealed partial class OrphanScan(
 
         await foreach (var file in storage.ListAsync("", cancellationToken))
         {
+            if (file.LastModified >= writtenBefore)
+            {
+                continue;
+            }
+
             batch.Add(file);
             if (batch.Count == 1000)
             {
@@ -130,7 +151,22 @@ public sealed partial class OrphanScan(
         }
 
         await CheckAsync();
-        return new OrphanKind("files_without_clip", "Files in clip storage that no clip refers to.", count, examples);
+        return new OrphanKind("files_without_clip", $"Files in clip storage that no clip refers to, written over {options.CurrentValue.FileGrace.TotalHours:0.#} hours ago.", count, examples);
+    }
+
+    /// <summary>
+    /// Looks again just before deleting: the listing may be minutes old, and a scan that re-downloads a pending clip
+    /// rewrites its file (a fresh modification time) and attaches it.
+    /// </summary>
+    private async Task DeleteIfStillOrphanAsync(string key, DateTimeOffset writtenBefore, CancellationToken cancellationToken)
+    {
+        var info = await storage.GetInfoAsync(key, cancellationToken);
+        if (info is null || info.LastModified >= writtenBefore || await db.Clips.AnyAsync(c => c.StorageKey == key, cancellationToken))
+        {
+            return;
+        }
+
+        await storage.DeleteAsync(key, cancellationToken);
     }
 
     private async Task<OrphanKind> ClipsWithBadFileAsync(bool fix, bool verifyChecksums, CancellationToken cancellationToken)

@@ -24,6 +24,7 @@ public sealed class RetentionOptions
     public int AuditEventDays { get; set; } = 365;
 
     /// <summary>The retention purge also runs once this long after start-up, to clear a backlog (0 seconds: not at start-up).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan StartupDelay { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>A guild whose bot was removed is purged after this many days unless re-invited.</summary>

@@ -317,6 +317,16 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ix_clips_attachment_id")
                         .HasFilter("attachment_id IS NOT NULL");
 
+                    b.HasIndex("AuthorId")
+                        .HasDatabaseName("ix_clips_author_id");
+
+                    b.HasIndex("ChannelId")
+                        .HasDatabaseName("ix_clips_pending_files")
+                        .HasFilter("source = 'attachment' AND storage_key IS NULL AND skip_reason IS NULL");
+
+                    b.HasIndex("StorageKey")
+                        .HasDatabaseName("ix_clips_storage_key");
+
                     b.HasIndex("GuildId", "AuthorId")
                         .HasDatabaseName("ix_clips_guild_id_author_id");
 

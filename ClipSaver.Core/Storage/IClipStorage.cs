@@ -40,7 +40,8 @@ public interface IClipStorage
 
 public sealed record StoredFile(string Key, long SizeBytes, string Sha256);
 
-public sealed record StoredObject(string Key, long SizeBytes);
+/// <summary>A stored file: its key, size, and when it was last written (an object store's Last-Modified).</summary>
+public sealed record StoredObject(string Key, long SizeBytes, DateTimeOffset LastModified);
 
 public sealed class ClipTooLargeException(long maxBytes)
     : Exception($"The file is larger than the limit of {maxBytes} bytes.")

@@ -119,7 +119,7 @@ public sealed class LocalFolderClipStorage : IClipStorage
     public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken)
     {
         var info = new FileInfo(PathFor(key));
-        return Task.FromResult(info.Exists ? new StoredObject(key, info.Length) : null);
+        return Task.FromResult(info.Exists ? new StoredObject(key, info.Length, info.LastWriteTimeUtc) : null);
     }
 
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
@@ -153,16 +153,18 @@ public sealed class LocalFolderClipStorage : IClipStorage
             }
 
             long length;
+            DateTime written;
             try
             {
                 length = file.Length;
+                written = file.LastWriteTimeUtc;
             }
             catch (FileNotFoundException)
             {
                 continue; // deleted while listing (a second purge copy, for example)
             }
 
-            yield return new StoredObject(key, length);
+            yield return new StoredObject(key, length, new DateTimeOffset(written, TimeSpan.Zero));
         }
 
         await Task.CompletedTask;

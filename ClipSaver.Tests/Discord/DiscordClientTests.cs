@@ -24,7 +24,8 @@ public sealed class DiscordClientTests : IAsyncLifetime
         }
     }
 
-    private async Task<(EmulatorHost Emulator, ServiceProvider Services)> StartAsync(Action<EmulatorOptions>? emulator = null, Dictionary<string, string?>? settings = null)
+    private async Task<(EmulatorHost Emulator, ServiceProvider Services)> StartAsync(
+        Action<EmulatorOptions>? emulator = null, Dictionary<string, string?>? settings = null, DiscordRateLimitState? state = null)
     {
         var options = new EmulatorOptions { World = WorldShape.Small };
         emulator?.Invoke(options);
@@ -36,7 +37,13 @@ public sealed class DiscordClientTests : IAsyncLifetime
             config[key] = value;
         }
 
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection();
+        if (state is not null)
+        {
+            collection.AddSingleton(state);
+        }
+
+        var services = collection
             .AddLogging()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(config).Build())
             .AddDiscordClients()
@@ -217,6 +224,91 @@ public sealed class DiscordClientTests : IAsyncLifetime
 
         Assert.Equal(key, routeKey);
         Assert.Equal(major, majorParameter);
+    }
+
+    [Fact]
+    public void Idle_buckets_are_dropped_while_held_and_still_limiting_ones_stay()
+    {
+        const string Messages = "GET channels/{id}/messages";
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var state = new DiscordRateLimitState(clock, TimeSpan.FromMinutes(10));
+        for (var channel = 0; channel < 100; channel++)
+        {
+            state.Return(state.Rent(Messages, $"{100_000 + channel}"));
+        }
+
+        var held = state.Rent(Messages, "held");
+        var limiting = state.Rent(Messages, "limiting");
+        limiting.Remaining = 0;
+        limiting.ResetAt = clock.GetUtcNow() + TimeSpan.FromHours(1);
+        state.Return(limiting);
+        Assert.Equal(102, state.BucketCount);
+
+        // Used five minutes ago is not idle yet.
+        clock.Advance(TimeSpan.FromMinutes(5));
+        var guild = state.Rent("GET guilds/{id}", "1");
+        state.Return(guild);
+        Assert.Equal(103, state.BucketCount);
+
+        // Eleven minutes on: the hundred idle buckets go; the held one, the one still limiting and the recent one stay.
+        clock.Advance(TimeSpan.FromMinutes(6));
+        var again = state.Rent("GET guilds/{id}", "1");
+        state.Return(again);
+        Assert.Equal(3, state.BucketCount);
+        Assert.Same(guild, again);
+        var stillLimiting = state.Rent(Messages, "limiting");
+        Assert.Same(limiting, stillLimiting);
+        Assert.Equal(0, stillLimiting.Remaining);
+        state.Return(stillLimiting);
+
+        // Once its window is over and it is idle, the limiting bucket goes too; the held one never while held.
+        clock.Advance(TimeSpan.FromHours(1));
+        state.Return(state.Rent("GET guilds/{id}", "2"));
+        Assert.Equal(2, state.BucketCount);
+        state.Return(held);
+        clock.Advance(TimeSpan.FromMinutes(11));
+        state.Return(state.Rent("GET guilds/{id}", "2"));
+        Assert.Equal(1, state.BucketCount);
+    }
+
+    [Fact]
+    public async Task Dropping_idle_buckets_keeps_the_limits_a_bucket_still_limiting_is_waited_out_with_no_429()
+    {
+        // Idle after 200 ms: the buckets of channels read once go quickly, but not the one whose window is still on.
+        var state = new DiscordRateLimitState(TimeProvider.System, TimeSpan.FromMilliseconds(200));
+        var window = TimeSpan.FromSeconds(3);
+        var (emulator, services) = await StartAsync(o =>
+        {
+            o.RateLimits.Buckets["messages"] = new BucketLimit(2, window);
+            o.World = new WorldShape { Guilds = 2, TextChannelsPerGuild = 8, MessagesPerChannel = 5 };
+        }, state: state);
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var channels = emulator.World.Guilds.Where(g => g.BotPresent).SelectMany(g => emulator.World.Channels(g.Id))
+            .Where(c => c.Type == 0).Select(c => new Snowflake(c.Id)).Take(7).ToList();
+        Assert.Equal(7, channels.Count);
+        var (limited, once, trigger) = (channels[0], channels[1..6], channels[6]);
+
+        foreach (var channel in once)
+        {
+            await discord.GetMessagesAsync(channel, null, null, 1, CancellationToken.None);
+        }
+
+        var withIdle = state.BucketCount;
+        await Task.Delay(window + TimeSpan.FromMilliseconds(300));
+        // Two requests use up the limited channel's bucket for three seconds.
+        await discord.GetMessagesAsync(limited, null, null, 1, CancellationToken.None);
+        await discord.GetMessagesAsync(limited, null, null, 1, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+
+        // Any request sweeps: the channels read once are dropped, the limited one is kept.
+        await discord.GetMessagesAsync(trigger, null, null, 1, CancellationToken.None);
+        Assert.True(state.BucketCount < withIdle, $"{state.BucketCount} buckets after the sweep, {withIdle} before");
+        var watch = Stopwatch.StartNew();
+        await discord.GetMessagesAsync(limited, null, null, 1, CancellationToken.None);
+
+        Assert.True(watch.Elapsed > TimeSpan.FromSeconds(1.5), $"the third request went after {watch.Elapsed.TotalMilliseconds:0} ms");
+        var stats = emulator.Stats.For(new EmulatorOptions().BotToken);
+        Assert.Equal((0L, 0L), (stats.RateLimitedUser, stats.RateLimitedGlobal));
     }
 
     [Fact]

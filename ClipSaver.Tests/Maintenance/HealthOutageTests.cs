@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using ClipSaver.DiscordEmulator;
 using ClipSaver.Tests.Infrastructure;
 using Npgsql;
 
@@ -120,6 +121,37 @@ public sealed class HealthOutageTests : AppTestBase
 
         var back = await WaitForReadyAsync(AllHealthy);
         Assert.Equal(("Healthy", "The database answers."), back.Checks["database"]);
+    }
+
+    [Theory]
+    [InlineData("down")]
+    [InlineData("slow")]
+    public async Task Ready_stays_200_and_answers_within_seconds_while_discord_is_down_or_slow_with_discord_degraded_and_the_reason(string outage)
+    {
+        // Before the first probe, so the health check's cache is cold: the case that used to sit through every retry.
+        Discord.Faults.Add(outage == "down"
+            ? new FaultRule("*", DropShare: 1)
+            : new FaultRule("*", Delay: TimeSpan.FromSeconds(60)));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var ready = await ReadyAsync();
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"/health/ready took {watch.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(HttpStatusCode.OK, ready.Code);
+        Assert.Equal("Degraded", ready.Status);
+        var (status, description) = ready.Checks["discord"];
+        Assert.Equal("Degraded", status);
+        if (outage == "down")
+        {
+            Assert.StartsWith("Discord cannot be reached", description, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal("Discord did not answer within 3 seconds.", description);
+        }
+
+        // Nothing of this instance's own is down.
+        Assert.All(["database", "hangfire", "storage"], name => Assert.Equal("Healthy", ready.Checks[name].Status));
     }
 
     [Fact]

@@ -47,7 +47,13 @@ public sealed class OrphanScanTests : IAsyncLifetime
 
     private OrphanScan NewScan(ClipSaverDbContext context) => new(
         context, new ClipSaverConnection(_db.ConnectionString), _storage, TestJobs.Client(_jobs),
-        new StaticMonitor<ScanOptions>(new ScanOptions()), _clock, NullLogger<OrphanScan>.Instance);
+        new StaticMonitor<ScanOptions>(new ScanOptions()), new StaticMonitor<OrphanScanOptions>(new OrphanScanOptions { FileGrace = Grace }), _clock,
+        NullLogger<OrphanScan>.Instance);
+
+    private static readonly TimeSpan Grace = TimeSpan.FromHours(6);
+
+    /// <summary>Sets a stored file's modification time, as if it had been written at <paramref name="at"/>.</summary>
+    private void WrittenAt(string key, DateTimeOffset at) => File.SetLastWriteTimeUtc(Path.Combine(_root, key), at.UtcDateTime);
 
     [Fact]
     public async Task A_healthy_installation_has_no_orphans()
@@ -80,6 +86,7 @@ public sealed class OrphanScanTests : IAsyncLifetime
             await _storage.DeleteAsync(missing, CancellationToken.None);
             await context.Clips.Where(c => c.Id == wrongSizeClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.SizeBytes, 1));
             await _storage.PutAsync($"{_guild}/{_channel}/999.mp4", new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
+            WrittenAt($"{_guild}/{_channel}/999.mp4", _clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
 
             var scan = TestData.ScanRun(_guild, _channel, ScanStatus.Running, null);
             scan.HeartbeatAt = _clock.GetUtcNow().AddHours(-2);
@@ -122,6 +129,75 @@ public sealed class OrphanScanTests : IAsyncLifetime
 
         // The healthy clips and their files were not touched.
         Assert.Equal(before, await HealthySnapshotAsync());
+    }
+
+    [Fact]
+    public async Task A_file_a_scan_has_written_but_not_yet_attached_survives_the_fix_while_an_old_orphan_is_deleted()
+    {
+        // A scan downloads a page's files first and attaches them to their rows afterwards: in between, the newest
+        // file has no clip. It was written a moment ago; the other orphan a little longer ago than the grace age.
+        long pendingClip;
+        string pendingKey;
+        await using (var context = _db.CreateContext())
+        {
+            pendingClip = await AddClipAsync(context, _guild, _channel, withFile: false);
+            var attachment = await context.Clips.Where(c => c.Id == pendingClip).Select(c => c.AttachmentId!.Value).FirstAsync();
+            pendingKey = ClipStorageKeys.ForAttachment(_guild, _channel, attachment, "clip.mp4");
+        }
+
+        var stored = await _storage.PutAsync(pendingKey, new MemoryStream([1, 2, 3, 4]), 100, CancellationToken.None);
+        WrittenAt(pendingKey, _clock.GetUtcNow() - TimeSpan.FromMinutes(1));
+        var oldKey = $"{_guild}/{_channel}/777.mp4";
+        await _storage.PutAsync(oldKey, new MemoryStream([5, 6]), 100, CancellationToken.None);
+        WrittenAt(oldKey, _clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
+
+        OrphanReport report;
+        await using (var context = _db.CreateContext())
+        {
+            report = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
+        }
+
+        var orphans = report.Kinds.Single(k => k.Kind == "files_without_clip");
+        Assert.Equal(1, orphans.Count);
+        Assert.Equal([oldKey], orphans.Examples);
+        Assert.Null(await _storage.GetInfoAsync(oldKey, CancellationToken.None));
+        Assert.NotNull(await _storage.GetInfoAsync(pendingKey, CancellationToken.None));
+
+        // The scan attaches its file afterwards, and the clip is whole.
+        await using (var context = _db.CreateContext())
+        {
+            await context.Clips.Where(c => c.Id == pendingClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, pendingKey).SetProperty(c => c.Sha256, stored.Sha256).SetProperty(c => c.SizeBytes, stored.SizeBytes));
+        }
+
+        await using (var context = _db.CreateContext())
+        {
+            var after = await NewScan(context).RunAsync(fix: false, verifyChecksums: true, CancellationToken.None);
+            Assert.Equal(0, after.Total);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_without_a_clip_becomes_an_orphan_once_it_is_older_than_the_grace_age()
+    {
+        var key = $"{_guild}/{_channel}/888.mp4";
+        await _storage.PutAsync(key, new MemoryStream([1]), 100, CancellationToken.None);
+        WrittenAt(key, _clock.GetUtcNow() - TimeSpan.FromMinutes(5));
+
+        await using (var context = _db.CreateContext())
+        {
+            var young = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
+            Assert.Equal(0, Count(young, "files_without_clip"));
+        }
+
+        Assert.NotNull(await _storage.GetInfoAsync(key, CancellationToken.None));
+        _clock.Advance(Grace);
+        await using (var context = _db.CreateContext())
+        {
+            var old = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
+            Assert.Equal(1, Count(old, "files_without_clip"));
+        }
+
+        Assert.Null(await _storage.GetInfoAsync(key, CancellationToken.None));
     }
 
     private static long Count(OrphanReport report, string kind) => report.Kinds.Single(k => k.Kind == kind).Count;

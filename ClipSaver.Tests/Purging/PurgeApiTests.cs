@@ -279,5 +279,19 @@ public sealed class PurgeApiTests : AppTestBase
         Assert.Equal(HttpStatusCode.NotFound, (await (await ApiClientAsync(DemoUsers.Member.Id)).GetAsync($"{url}?scope=all")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"{url}?scope=channel")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"{url}?scope=channel&channelId=12345")).StatusCode);
+    [Fact]
+    public async Task A_junk_bearer_header_next_to_the_browser_cookie_does_not_skip_the_antiforgery_check()
+    {
+        // The browser's cookie plus an Authorization header the token scheme rejects: the cookie still signs it in.
+        var browser = await RealLogin.SignInAsync(_baseUrl, DemoUsers.Owner.Id);
+        browser.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "garbage");
+
+        var refused = await browser.PostAsync($"/api/guilds/{_guildId}/channels/purge", Confirm("DELETE ALL CHANNELS"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("antiforgery", await refused.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        await using var db = Db.CreateContext();
+        Assert.False(await db.PurgeRuns.AnyAsync());
+        Assert.Null(await db.Guilds.Where(g => g.Id == _guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using ClipSaver.Core;
 using ClipSaver.Core.Access;
 using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Antiforgery;
@@ -26,7 +27,7 @@ public static class ApiSetup
 
     public static WebApplicationBuilder AddClipSaverApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateSection(ApiOptions.Section);
         var perMinute = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.RequestsPerMinute ?? new ApiOptions().RequestsPerMinute;
         builder.Services.AddRateLimiter(o =>
         {
@@ -89,12 +90,17 @@ public static class ApiSetup
         return app;
     }
 
-    /// <summary>A signed-in browser may call the API with its cookie, but an unsafe method then needs the antiforgery header.</summary>
+    /// <summary>
+    /// A signed-in browser may call the API with its cookie, but an unsafe method then needs the antiforgery header.
+    /// Only a caller the API token scheme authenticated is exempt: what counts is the identity that scheme produced,
+    /// never the mere presence of an <c>Authorization</c> header. A junk token fails that scheme while the cookie
+    /// still signs the request in, and such a request must prove it comes from our own page like any other.
+    /// </summary>
     private static async ValueTask<object?> RequireAntiforgeryForCookies(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var unsafeMethod = !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) || HttpMethods.IsOptions(http.Request.Method));
-        var byToken = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        var byToken = http.User.Identities.Any(i => i.IsAuthenticated && i.AuthenticationType == ApiTokenAuthenticationHandler.SchemeName);
         if (unsafeMethod && !byToken)
         {
             var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();

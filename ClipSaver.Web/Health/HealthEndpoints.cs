@@ -19,7 +19,8 @@ public static class HealthEndpoints
             .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
             .AddCheck<HangfireStorageHealthCheck>("hangfire", tags: [Ready])
             .AddCheck<ClipStorageHealthCheck>("storage", tags: [Ready])
-            .AddCheck<DiscordHealthCheck>("discord", tags: [Ready]);
+            // At most Degraded: a Discord outage must not take every instance out of the load balancer.
+            .AddCheck<DiscordHealthCheck>("discord", failureStatus: HealthStatus.Degraded, tags: [Ready]);
         return services;
     }
 
@@ -92,32 +93,61 @@ public sealed class ClipStorageHealthCheck(ClipSaver.Core.Storage.IClipStorage s
 }
 
 /// <summary>
-/// Discord answers with a valid bot token, and the intents ClipSaver needs are on. The answer is cached for five
-/// minutes so that health probes do not spend Discord's rate limit.
+/// Discord answers with a valid bot token, and the intents ClipSaver needs are on. Discord is not this instance's
+/// to fix: when it is slow, down or refuses the token, the check is Degraded (readiness stays 200), so that a Discord
+/// outage does not take every instance out of the load balancer. One attempt, no retries, at most
+/// <c>Discord:HealthCheckTimeout</c>. A good answer is cached for five minutes and a bad one for thirty seconds, so
+/// that health probes spend little of Discord's rate limit and a recovery shows soon.
 /// </summary>
-public sealed class DiscordHealthCheck(IServiceScopeFactory scopes, Microsoft.Extensions.Caching.Memory.IMemoryCache cache) : IHealthCheck
+public sealed class DiscordHealthCheck(IServiceScopeFactory scopes, IMemoryCache cache, Microsoft.Extensions.Options.IOptionsMonitor<ClipSaver.Core.Discord.DiscordOptions> options)
+    : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await cache.GetOrCreateAsync(nameof(DiscordHealthCheck), async entry =>
+    public static readonly TimeSpan HealthyFor = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DegradedFor = TimeSpan.FromSeconds(30);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (cache.TryGetValue(nameof(DiscordHealthCheck), out HealthCheckResult cached))
         {
-            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5);
-            using var scope = scopes.CreateScope();
-            var discord = scope.ServiceProvider.GetRequiredService<ClipSaver.Core.Discord.DiscordRestClient>();
-            try
-            {
-                var app = await discord.GetCurrentApplicationAsync(cancellationToken);
-                var missing = ClipSaver.Core.Discord.IntentCheck.Missing(app.Flags);
-                return missing.Count == 0
-                    ? HealthCheckResult.Healthy($"Discord answers; application {app.Name} has the intents ClipSaver needs.")
-                    : HealthCheckResult.Degraded($"Discord answers, but intents are off: {string.Join(" ", missing)}");
-            }
-            catch (ClipSaver.Core.Discord.DiscordApiException e)
-            {
-                return HealthCheckResult.Unhealthy($"Discord refused the bot token ({(int)e.Status}).");
-            }
-            catch (Exception e) when (e is HttpRequestException or TimeoutException or TaskCanceledException)
-            {
-                return HealthCheckResult.Unhealthy("Discord cannot be reached.");
-            }
-        });
+            return cached;
+        }
+
+        var result = await ProbeAsync(cancellationToken);
+        cache.Set(nameof(DiscordHealthCheck), result, result.Status == HealthStatus.Healthy ? HealthyFor : DegradedFor);
+        return result;
+    }
+
+    private async Task<HealthCheckResult> ProbeAsync(CancellationToken cancellationToken)
+    {
+        var timeout = options.CurrentValue.HealthCheckTimeout;
+        using var scope = scopes.CreateScope();
+        var discord = scope.ServiceProvider.GetRequiredService<ClipSaver.Core.Discord.DiscordRestClient>();
+        // Also bounds any wait for a rate-limit slot before the one attempt.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            var app = await discord.ProbeCurrentApplicationAsync(timeout, limit.Token);
+            var missing = ClipSaver.Core.Discord.IntentCheck.Missing(app.Flags);
+            return missing.Count == 0
+                ? HealthCheckResult.Healthy($"Discord answers; application {app.Name} has the intents ClipSaver needs.")
+                : HealthCheckResult.Degraded($"Discord answers, but intents are off: {string.Join(" ", missing)}");
+        }
+        catch (ClipSaver.Core.Discord.DiscordApiException e) when (e.Status is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+        {
+            return HealthCheckResult.Degraded($"Discord refused the bot token ({(int)e.Status}).");
+        }
+        catch (ClipSaver.Core.Discord.DiscordApiException e)
+        {
+            return HealthCheckResult.Degraded($"Discord answered {(int)e.Status}: {e.DiscordMessage}.");
+        }
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return HealthCheckResult.Degraded($"Discord did not answer within {timeout.TotalSeconds:0.#} seconds.");
+        }
+        catch (HttpRequestException e)
+        {
+            return HealthCheckResult.Degraded($"Discord cannot be reached: {e.InnerException?.Message ?? e.Message}");
+        }
+    }
 }

@@ -14,7 +14,7 @@ public static class HangfireSetup
 {
     public static WebApplicationBuilder AddClipSaverHangfire(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateSection(JobsOptions.Section);
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         var prepareSchema = builder.Configuration.GetValue("ClipSaver:Database:MigrateOnStartup", !builder.Environment.IsProduction());
 

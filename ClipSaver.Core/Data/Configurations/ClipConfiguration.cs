@@ -25,5 +25,13 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         builder.HasIndex(x => new { x.GuildId, x.PostedAt, x.Id }).IsDescending(false, true, true);
         builder.HasIndex(x => new { x.ChannelId, x.PostedAt, x.Id }).IsDescending(false, true, true);
         builder.HasIndex(x => new { x.GuildId, x.AuthorId });
+        // Indexes for the jobs (docs/decisions/014-job-indexes.md). A scan's files still to download: few rows of a
+        // channel that may hold hundreds of thousands, so a partial index that holds only those.
+        builder.HasIndex(x => x.ChannelId).HasFilter("source = 'attachment' AND storage_key IS NULL AND skip_reason IS NULL")
+            .HasDatabaseName("ix_clips_pending_files");
+        // The orphan scan looks up the stored files' keys, a thousand at a time.
+        builder.HasIndex(x => x.StorageKey);
+        // The member cleanup looks for clips by author across guilds (users left with no clip are removed).
+        builder.HasIndex(x => x.AuthorId);
     }
 }
