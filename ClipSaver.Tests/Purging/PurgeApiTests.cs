@@ -279,6 +279,8 @@ public sealed class PurgeApiTests : AppTestBase
         Assert.Equal(HttpStatusCode.NotFound, (await (await ApiClientAsync(DemoUsers.Member.Id)).GetAsync($"{url}?scope=all")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"{url}?scope=channel")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync($"{url}?scope=channel&channelId=12345")).StatusCode);
+    }
+
     [Fact]
     public async Task A_junk_bearer_header_next_to_the_browser_cookie_does_not_skip_the_antiforgery_check()
     {
