@@ -9,6 +9,9 @@ namespace ClipSaver.DiscordEmulator;
 public sealed class EmulatorWorld
 {
     private readonly Lock _gate = new();
+
+    /// <summary>The newest id posted in any channel: the next one is above it and its attachments.</summary>
+    private ulong _lastPostedId;
     private readonly EmulatorOptions _options;
     private readonly WorldGenerator _generator;
     private readonly Dictionary<ulong, EmulatedUser> _users = [];
@@ -200,7 +203,7 @@ public sealed class EmulatorWorld
         {
             var channel = GetChannel(channelId);
             var author = _users.GetValueOrDefault(authorId) ?? throw new KeyNotFoundException($"Unknown user {authorId}.");
-            return channel.Timeline.Post(_options.Clock.GetUtcNow(), id => new EmulatedMessage(
+            var message = channel.Timeline.Post(_options.Clock.GetUtcNow(), _lastPostedId + MessageTimeline.MaxAttachments + 1, id => new EmulatedMessage(
                 id,
                 channelId,
                 author,
@@ -208,6 +211,8 @@ public sealed class EmulatorWorld
                 Snowflakes.Time(id),
                 [.. attachments.Select((a, k) => new EmulatedAttachment(id + 1 + (ulong)k, a.Filename, a.Size, a.ContentType, Flags: a.Flags))],
                 []));
+            _lastPostedId = message.Id;
+            return message;
         }
     }
 

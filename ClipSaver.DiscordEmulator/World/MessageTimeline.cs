@@ -28,10 +28,12 @@ internal sealed class MessageTimeline(ulong first, ulong step, long count, Func<
         return index >= 0 && !_deleted.Contains(id) ? generate(index, id) : null;
     }
 
-    public EmulatedMessage Post(DateTimeOffset now, Func<ulong, EmulatedMessage> create)
+    public EmulatedMessage Post(DateTimeOffset now, ulong floor, Func<ulong, EmulatedMessage> create)
     {
-        // Posted ids follow the clock but never fall behind the channel's newest id (a fake clock may be in the past).
-        var id = Math.Max(Snowflakes.At(now), LastId + MaxAttachments + 1);
+        // Posted ids follow the clock but never fall behind the channel's newest id (a fake clock may be in the past),
+        // nor behind the world's last posted id: like Discord's, ids (and the attachment ids after them) are unique
+        // across channels, also for two messages posted in the same millisecond.
+        var id = Math.Max(Math.Max(Snowflakes.At(now), LastId + MaxAttachments + 1), floor);
         var message = create(id);
         _posted.Add(id, message);
         return message;

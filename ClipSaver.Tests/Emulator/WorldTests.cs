@@ -25,6 +25,22 @@ public sealed class WorldTests
     }
 
     [Fact]
+    public async Task Messages_posted_in_two_channels_in_the_same_millisecond_get_different_ids_and_attachment_ids()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+        await using var emulator = await EmulatorTestHost.StartAsync(o => o.Clock = clock);
+        var guild = emulator.ClipClub;
+        var channels = emulator.World.Channels(guild.Id).Where(c => c.Type == 0).Take(2).ToList();
+        var author = emulator.World.Members(guild.Id).First(m => !m.User.Bot).User.Id;
+
+        var first = emulator.World.PostMessage(channels[0].Id, author, "one", new NewAttachment("a.mp4", 1_000, "video/mp4"));
+        var second = emulator.World.PostMessage(channels[1].Id, author, "two", new NewAttachment("b.mp4", 1_000, "video/mp4"));
+
+        Assert.True(second.Id > first.Attachments[0].Id, $"{second.Id} should come after {first.Attachments[0].Id}");
+        Assert.NotEqual(first.Attachments[0].Id, second.Attachments[0].Id);
+    }
+
+    [Fact]
     public async Task The_demo_world_has_the_guilds_and_rights_the_demo_needs()
     {
         await using var emulator = await EmulatorTestHost.StartAsync(o => o.World = WorldShape.Demo);
