@@ -15,7 +15,7 @@ public static class WebSetup
     {
         // First: demo mode changes the Discord settings everything else reads.
         builder.AddClipSaverDemo();
-        builder.Services.AddRazorPages();
+        builder.Services.AddRazorPages().AddMvcOptions(o => o.Filters.Add(new Infrastructure.UnknownHandlerFilter()));
         builder.Services.AddAntiforgery(o =>
         {
             o.HeaderName = Htmx.AntiforgeryHeader;

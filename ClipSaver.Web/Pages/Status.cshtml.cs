@@ -1,10 +1,18 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ClipSaver.Web.Pages;
 
-/// <summary>The page shown for 4xx answers of pages (re-executed by the status-code middleware).</summary>
+/// <summary>
+/// The page shown for 4xx answers of pages (re-executed by the status-code middleware). A refused form post is
+/// re-executed here as a POST, so it answers posts too, without an antiforgery check (it changes nothing, and a post
+/// refused for its token must still get this page).
+/// </summary>
+[IgnoreAntiforgeryToken]
 public sealed class StatusModel : PageModel
 {
+    public void OnPost(int code) => OnGet(code);
+
     public string Title { get; private set; } = "";
     public string Explanation { get; private set; } = "";
 
