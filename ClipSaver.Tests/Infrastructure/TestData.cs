@@ -5,7 +5,9 @@ namespace ClipSaver.Tests.Infrastructure;
 /// <summary>Small builders for rows that tests put straight into the database.</summary>
 public static class TestData
 {
-    private static long _next = 100_000_000_000_000_000;
+    // Far from the emulator's ids (its application and bot user is 100000000000000001), so rows made here never
+    // stand for someone the emulator knows.
+    private static long _next = 190_000_000_000_000_000;
 
     public static long NewId() => Interlocked.Increment(ref _next);
 
