@@ -40,7 +40,10 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<InstallOptions>().BindConfiguration(InstallOptions.Section).ValidateSection(InstallOptions.Section);
         builder.Services.AddScoped<InstallIntents>();
         builder.Services.AddOptions<PurgeOptions>().BindConfiguration(PurgeOptions.Section).ValidateSection(PurgeOptions.Section);
-        builder.Services.AddScoped<PurgeRequests>();
+        builder.Services.AddScoped<RequestPurge>();
+        builder.Services.AddScoped<PreviewPurge>();
+        builder.Services.AddScoped<CancelPurge>();
+        builder.Services.AddScoped<ListPurgeClips>();
         builder.Services.AddDiscordClients();
         if (builder.Environment.IsProduction())
         {

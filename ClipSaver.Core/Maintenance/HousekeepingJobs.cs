@@ -1,3 +1,4 @@
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
@@ -59,7 +60,7 @@ public sealed partial class ExpiredIntentsJob(ClipSaverDbContext db, ClipSaverCo
 public sealed partial class GracePeriodJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
-    PurgeRequests purges,
+    RequestPurge requestPurge,
     IOptionsMonitor<RetentionOptions> options,
     TimeProvider clock,
     ILogger<GracePeriodJob> logger)
@@ -86,8 +87,9 @@ public sealed partial class GracePeriodJob(
         var purged = new List<long>();
         foreach (var guildId in due)
         {
-            var result = await purges.RequestAsync(guildId, PurgeScope.Guild, null, PurgePhrases.Guild, requestedBy: null, cancellationToken);
-            if (result is PurgeRequestResult.Accepted)
+            // ClipSaver itself asks, with the phrase an owner would type: the same rules, run, report and audit event.
+            var result = await requestPurge.RunAsync(Actor.System, guildId, PurgeScope.Guild, null, PurgePhrases.Guild, cancellationToken);
+            if (result is PurgeResult.Accepted)
             {
                 purged.Add(guildId);
                 LogPurging(logger, guildId);

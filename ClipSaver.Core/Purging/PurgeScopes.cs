@@ -18,4 +18,25 @@ public static class PurgeScopes
             .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(cancellationToken);
         return [channelId, .. threads];
     }
+
+    /// <summary>A known scope, with a channel exactly when the scope is a channel.</summary>
+    public static bool IsWellFormed(PurgeScope scope, long? channelId) =>
+        Enum.IsDefined(scope) && (scope == PurgeScope.Channel) == channelId.HasValue;
+
+    /// <summary>For use cases: their callers bind and check the input, so a malformed scope here is a bug.</summary>
+    public static void EnsureWellFormed(PurgeScope scope, long? channelId)
+    {
+        if (!IsWellFormed(scope, channelId))
+        {
+            throw new ArgumentException("A channel purge needs a channel, and only a channel purge takes one.", nameof(channelId));
+        }
+    }
+
+    /// <summary>The purge's name in sentences, audit events and the danger zone's list.</summary>
+    public static string Describe(PurgeScope scope, string? channelName) => scope switch
+    {
+        PurgeScope.Channel => $"Purge of channel #{channelName}",
+        PurgeScope.AllChannels => "Purge of all channels",
+        _ => "Purge of the whole guild",
+    };
 }

@@ -1,9 +1,12 @@
 using ClipSaver.Core;
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Purging;
 using ClipSaver.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -73,7 +76,10 @@ public sealed class HousekeepingTests : IAsyncLifetime
         await using (var jobContext = _db.CreateContext())
         {
             var storage = TestJobs.Storage(_db);
-            var purges = new PurgeRequests(jobContext, TestJobs.Client(storage), new StaticMonitor<PurgeOptions>(new PurgeOptions()), _clock);
+            // ClipSaver itself requests these purges: the access service, and so Discord, is never asked.
+            using var discord = new HttpClient();
+            var access = new GuildAccess(jobContext, new DiscordRestClient(discord), new MemoryCache(new MemoryCacheOptions()), new StaticMonitor<AccessOptions>(new AccessOptions()), NullLogger<GuildAccess>.Instance);
+            var purges = new RequestPurge(jobContext, access, TestJobs.Client(storage), new StaticMonitor<PurgeOptions>(new PurgeOptions()), _clock);
             var job = new GracePeriodJob(jobContext, new ClipSaverConnection(_db.ConnectionString), purges,
                 new StaticMonitor<RetentionOptions>(new RetentionOptions { RemovedGuildGraceDays = 30 }), _clock, NullLogger<GracePeriodJob>.Instance);
 

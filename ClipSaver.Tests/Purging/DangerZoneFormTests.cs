@@ -161,10 +161,36 @@ public sealed partial class DangerZoneFormTests : AppTestBase
         var all = await client.GetStringAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels");
         Assert.Equal(4, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
-        // Like the preview it is linked from: the owner's alone, and only for a well-formed scope.
+        // Like the preview it is linked from: the owner's alone (a manager gets the API's 403), and only for a
+        // well-formed scope.
         var manager = App.CreateClientAs(TestDiscord.Id(DemoUsers.Manager.Id));
-        Assert.Equal(HttpStatusCode.NotFound, (await manager.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Member.Id)).GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=Channel")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_page_refuses_with_the_status_codes_of_the_api_a_manager_403_a_cooldown_429_with_retry_after()
+    {
+        var (manager, managerToken) = await OwnerAsync(DemoUsers.Manager.Id);
+        var form = Form(managerToken, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS"));
+        var refused = await manager.PostAsync($"/guilds/{_guildId}/danger-zone/purge", form);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("only the server&#x27;s owner", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync($"/guilds/{_guildId}/danger-zone/preview?scope=AllChannels")).StatusCode);
+
+        var (owner, token) = await OwnerAsync();
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"/guilds/{_guildId}/danger-zone/purge", Form(token, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS")))).StatusCode);
+        await using (var db = Db.CreateContext())
+        {
+            await db.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
+        }
+
+        var cooling = await owner.PostAsync($"/guilds/{_guildId}/danger-zone/purge", Form(token, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS")));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, cooling.StatusCode);
+        Assert.InRange(cooling.Headers.RetryAfter!.Delta!.Value.TotalHours, 23.9, 24.0);
+        Assert.Contains("purged less than 24 hours ago", await cooling.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private Clip Clip(long channelId, long authorId, string fileName) => new()

@@ -1,3 +1,4 @@
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
@@ -46,8 +47,8 @@ public sealed class JobServersTests : AppTestBase
         await WaitUntilAsync(db => db.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan to run");
 
         PurgeRun? run = null;
-        await RunAsync<PurgeRequests>(async r => run = Assert.IsType<PurgeRequestResult.Accepted>(
-            await r.RequestAsync(guildId, PurgeScope.Channel, purged, purgedName, TestDiscord.Id(DemoUsers.Owner.Id), CancellationToken.None)).Run);
+        await RunAsync<RequestPurge>(async r => run = Assert.IsType<PurgeResult.Accepted>(
+            await r.RunAsync(Actor.User(TestDiscord.Id(DemoUsers.Owner.Id)), guildId, PurgeScope.Channel, purged, purgedName, CancellationToken.None)).Run);
         await WaitUntilAsync(db => db.PurgeRuns.AnyAsync(p => p.Id == run!.Id && p.Status == PurgeStatus.Completed), "the purge to complete");
 
         await using var after = Db.CreateContext();

@@ -282,6 +282,23 @@ public sealed class PurgeApiTests : AppTestBase
     }
 
     [Fact]
+    public async Task Scopes_are_spelled_as_stored_and_the_first_spelling_all_is_still_read()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        var url = $"/api/guilds/{_guildId}/purges/preview";
+
+        foreach (var query in new[] { "scope=all_channels", "scope=all" })
+        {
+            var preview = await owner.GetFromJsonAsync<JsonElement>($"{url}?{query}");
+            Assert.Equal("all_channels", preview.GetProperty("scope").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync($"{url}?scope=AllChannels")).StatusCode);
+        var accepted = await (await owner.PostAsync($"/api/guilds/{_guildId}/channels/purge", Confirm("DELETE ALL CHANNELS"))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("all_channels", accepted.GetProperty("scope").GetString());
+    }
+
+    [Fact]
     public async Task A_junk_bearer_header_next_to_the_browser_cookie_does_not_skip_the_antiforgery_check()
     {
         // The browser's cookie plus an Authorization header the token scheme rejects: the cookie still signs it in.

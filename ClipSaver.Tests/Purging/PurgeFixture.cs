@@ -1,11 +1,17 @@
 using System.Security.Cryptography;
 using ClipSaver.Core;
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
+using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
+using ClipSaver.DiscordEmulator;
 using ClipSaver.Tests.Infrastructure;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -14,7 +20,9 @@ namespace ClipSaver.Tests.Purging;
 
 /// <summary>
 /// A database with two guilds: the target guild with channels A and B, and another guild with channel C, each
-/// channel with clips, files, scan runs and members. Builds the services a purge uses, on real storage.
+/// channel with clips, files, scan runs and members. Builds the services a purge uses, on real storage. Discord is
+/// the emulator, which does not know these guilds: the owner's live check then falls back to the stored owner, as it
+/// does for a guild the bot lost (<see cref="GuildAccess"/>).
 /// </summary>
 public abstract class PurgeFixture : IAsyncLifetime
 {
@@ -29,6 +37,8 @@ public abstract class PurgeFixture : IAsyncLifetime
     protected long OtherGuildId { get; private set; }
     protected long ChannelC { get; private set; }
     private string _storageRoot = null!;
+    private EmulatorHost _discord = null!;
+    private ServiceProvider _discordClients = null!;
 
     protected PurgeOptions Options { get; } = new() { UndoWindow = TimeSpan.FromMinutes(2), BatchSize = 7, ScanStopTimeout = TimeSpan.FromSeconds(10) };
 
@@ -38,6 +48,10 @@ public abstract class PurgeFixture : IAsyncLifetime
         _storageRoot = Directory.CreateTempSubdirectory("clipsaver-purge-").FullName;
         Storage = new LocalFolderClipStorage(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = _storageRoot }));
         JobStorage = TestJobs.Storage(Db);
+        _discord = await TestDiscord.StartAsync(WorldShape.Small, o => o.RateLimits.Enabled = false);
+        _discordClients = new ServiceCollection().AddLogging().AddMemoryCache()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(TestDiscord.Settings(_discord)).Build())
+            .AddDiscordClients().BuildServiceProvider();
         await using var context = Db.CreateContext();
         context.Users.Add(new User { Id = Owner, Username = "owner", CreatedAt = Clock.GetUtcNow() });
         var guild = TestData.Guild(ownerId: Owner);
@@ -56,6 +70,8 @@ public abstract class PurgeFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await Db.DisposeAsync();
+        await _discordClients.DisposeAsync();
+        await _discord.DisposeAsync();
         Directory.Delete(_storageRoot, recursive: true);
     }
 
@@ -93,8 +109,18 @@ public abstract class PurgeFixture : IAsyncLifetime
         await context.SaveChangesAsync();
     }
 
-    protected PurgeRequests Requests(ClipSaverDbContext context) =>
-        new(context, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock);
+    /// <summary>The owner of the target guild, as the purge use cases take them.</summary>
+    protected static Actor OwnerActor => Actor.User(Owner);
+
+    protected GuildAccess Access(ClipSaverDbContext context) =>
+        new(context, _discordClients.GetRequiredService<DiscordRestClient>(), _discordClients.GetRequiredService<IMemoryCache>(),
+            new StaticMonitor<AccessOptions>(new AccessOptions()), NullLogger<GuildAccess>.Instance);
+
+    protected RequestPurge Request(ClipSaverDbContext context) =>
+        new(context, Access(context), TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock);
+
+    protected CancelPurge Cancel(ClipSaverDbContext context) =>
+        new(context, Access(context), TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock);
 
     protected PurgeJob Job(ClipSaverDbContext context, IClipStorage? storage = null) =>
         new(context, new ClipSaverConnection(Db.ConnectionString), storage ?? Storage, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock, NullLogger<PurgeJob>.Instance);
@@ -104,8 +130,8 @@ public abstract class PurgeFixture : IAsyncLifetime
     {
         await using var context = Db.CreateContext();
         var name = channelId is null ? null : await context.Channels.Where(c => c.Id == channelId).Select(c => c.Name).FirstAsync();
-        var result = await Requests(context).RequestAsync(GuildId, scope, channelId, phrase ?? PurgePhrases.For(scope, name), Owner, CancellationToken.None);
-        var accepted = Assert.IsType<PurgeRequestResult.Accepted>(result);
+        var result = await Request(context).RunAsync(OwnerActor, GuildId, scope, channelId, phrase ?? PurgePhrases.For(scope, name), CancellationToken.None);
+        var accepted = Assert.IsType<PurgeResult.Accepted>(result);
         Clock.Advance(Options.UndoWindow);
         return accepted.Run;
     }

@@ -72,8 +72,8 @@ public sealed class PurgeJobTests : PurgeFixture
         await using (var context = Db.CreateContext())
         {
             // The thread shares the channel's cooldown: it cannot be purged on its own right after.
-            var again = await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, thread, "a-thread", Owner, CancellationToken.None);
-            Assert.IsType<PurgeRequestResult.Conflict>(again); // the channel's purge, which covers it, is still to run
+            var again = await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, thread, "a-thread", CancellationToken.None);
+            Assert.IsType<PurgeResult.Conflict>(again); // the channel's purge, which covers it, is still to run
         }
 
         await RunJobAsync(run);
@@ -91,8 +91,8 @@ public sealed class PurgeJobTests : PurgeFixture
         Assert.True(report.VerificationOk);
         Assert.Equal(otherChannel, await ChannelSnapshotAsync(ChannelB));
         Assert.Equal(otherGuild, await SnapshotAsync(OtherGuildId));
-        var cooling = await Requests(after).RequestAsync(GuildId, PurgeScope.Channel, thread, "a-thread", Owner, CancellationToken.None);
-        Assert.IsType<PurgeRequestResult.CoolingDown>(cooling);
+        var cooling = await Request(after).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, thread, "a-thread", CancellationToken.None);
+        Assert.IsType<PurgeResult.CoolingDown>(cooling);
     }
 
     [Fact]
@@ -276,9 +276,9 @@ public sealed class PurgeJobTests : PurgeFixture
     {
         var before = await SnapshotAsync(GuildId);
         await using var context = Db.CreateContext();
-        var run = Assert.IsType<PurgeRequestResult.Accepted>(
-            await Requests(context).RequestAsync(GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, Owner, CancellationToken.None)).Run;
-        await Requests(context).CancelAsync(GuildId, run.Id, Owner, CancellationToken.None);
+        var run = Assert.IsType<PurgeResult.Accepted>(
+            await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None)).Run;
+        await Cancel(context).RunAsync(OwnerActor, run.Id, GuildId, CancellationToken.None);
         Clock.Advance(Options.UndoWindow);
 
         await RunJobAsync(run);

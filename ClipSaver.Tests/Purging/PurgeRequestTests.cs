@@ -1,3 +1,4 @@
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using Hangfire.States;
@@ -18,9 +19,9 @@ public sealed class PurgeRequestTests : PurgeFixture
         await using var context = Db.CreateContext();
         var before = await SnapshotAsync(GuildId);
 
-        var result = await Requests(context).RequestAsync(GuildId, scope, scope == PurgeScope.Channel ? ChannelA : null, phrase, Owner, CancellationToken.None);
+        var result = await Request(context).RunAsync(OwnerActor, GuildId, scope, scope == PurgeScope.Channel ? ChannelA : null, phrase, CancellationToken.None);
 
-        Assert.IsType<PurgeRequestResult.WrongPhrase>(result);
+        Assert.IsType<PurgeResult.WrongPhrase>(result);
         Assert.Equal(0, await context.PurgeRuns.CountAsync());
         Assert.Null(await context.Guilds.Where(g => g.Id == GuildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
         Assert.Equal(before, await SnapshotAsync(GuildId));
@@ -31,9 +32,9 @@ public sealed class PurgeRequestTests : PurgeFixture
     {
         await using var context = Db.CreateContext();
 
-        var result = await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None);
+        var result = await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None);
 
-        var run = Assert.IsType<PurgeRequestResult.Accepted>(result).Run;
+        var run = Assert.IsType<PurgeResult.Accepted>(result).Run;
         Assert.Equal(PurgeStatus.Scheduled, run.Status);
         Assert.Equal(Clock.GetUtcNow() + Options.UndoWindow, run.NotBefore);
         Assert.Contains("\"clips\":23", run.PreviewJson, StringComparison.Ordinal);
@@ -53,15 +54,15 @@ public sealed class PurgeRequestTests : PurgeFixture
         Clock.SetUtcNow(requestedAt.AddHours(24).AddSeconds(-1));
         await using (var context = Db.CreateContext())
         {
-            var refused = await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None);
-            Assert.Equal(requestedAt.AddHours(24), Assert.IsType<PurgeRequestResult.CoolingDown>(refused).AllowedAt);
+            var refused = await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None);
+            Assert.Equal(requestedAt.AddHours(24), Assert.IsType<PurgeResult.CoolingDown>(refused).AllowedAt);
         }
 
         Clock.SetUtcNow(requestedAt.AddHours(24));
         await using (var context = Db.CreateContext())
         {
-            var accepted = await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None);
-            Assert.IsType<PurgeRequestResult.Accepted>(accepted);
+            var accepted = await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None);
+            Assert.IsType<PurgeResult.Accepted>(accepted);
         }
     }
 
@@ -72,12 +73,12 @@ public sealed class PurgeRequestTests : PurgeFixture
         await RunJobAsync(channelRun);
 
         await using var context = Db.CreateContext();
-        Assert.IsType<PurgeRequestResult.Accepted>(await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelB, "clips-b", Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelB, "clips-b", CancellationToken.None));
         await context.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
-        Assert.IsType<PurgeRequestResult.Accepted>(await Requests(context).RequestAsync(GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
         await context.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
-        var again = await Requests(context).RequestAsync(GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, Owner, CancellationToken.None);
-        Assert.IsType<PurgeRequestResult.CoolingDown>(again);
+        var again = await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None);
+        Assert.IsType<PurgeResult.CoolingDown>(again);
     }
 
     [Fact]
@@ -86,13 +87,13 @@ public sealed class PurgeRequestTests : PurgeFixture
         var attempts = Enumerable.Range(0, 50).Select(async _ =>
         {
             await using var context = Db.CreateContext();
-            return await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None);
+            return await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None);
         });
 
         var results = await Task.WhenAll(attempts);
 
-        Assert.Single(results, r => r is PurgeRequestResult.Accepted);
-        Assert.All(results.Where(r => r is not PurgeRequestResult.Accepted), r => Assert.True(r is PurgeRequestResult.CoolingDown or PurgeRequestResult.Conflict));
+        Assert.Single(results, r => r is PurgeResult.Accepted);
+        Assert.All(results.Where(r => r is not PurgeResult.Accepted), r => Assert.True(r is PurgeResult.CoolingDown or PurgeResult.Conflict));
         await using var check = Db.CreateContext();
         Assert.Equal(1, await check.PurgeRuns.CountAsync());
     }
@@ -117,12 +118,12 @@ public sealed class PurgeRequestTests : PurgeFixture
     public async Task Overlapping_purges_are_refused_and_a_different_channel_is_not_an_overlap()
     {
         await using var context = Db.CreateContext();
-        var requests = Requests(context);
-        Assert.IsType<PurgeRequestResult.Accepted>(await requests.RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None));
+        var requests = Request(context);
+        Assert.IsType<PurgeResult.Accepted>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None));
 
-        Assert.IsType<PurgeRequestResult.Conflict>(await requests.RequestAsync(GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, Owner, CancellationToken.None));
-        Assert.IsType<PurgeRequestResult.Conflict>(await requests.RequestAsync(GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, Owner, CancellationToken.None));
-        Assert.IsType<PurgeRequestResult.Accepted>(await requests.RequestAsync(GuildId, PurgeScope.Channel, ChannelB, "clips-b", Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.Accepted>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelB, "clips-b", CancellationToken.None));
         // The refused all-channels request did not take the guild's cooldown.
         Assert.Null(await context.Guilds.Where(g => g.Id == GuildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
     }
@@ -131,17 +132,17 @@ public sealed class PurgeRequestTests : PurgeFixture
     public async Task Cancelling_inside_the_undo_window_gives_the_cooldown_back_and_removes_the_job()
     {
         await using var context = Db.CreateContext();
-        var run = Assert.IsType<PurgeRequestResult.Accepted>(
-            await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None)).Run;
+        var run = Assert.IsType<PurgeResult.Accepted>(
+            await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None)).Run;
         var jobId = (await context.PurgeRuns.AsNoTracking().SingleAsync()).HangfireJobId!;
 
-        Assert.True(await Requests(context).CancelAsync(GuildId, run.Id, Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.Cancelled>(await Cancel(context).RunAsync(OwnerActor, run.Id, GuildId, CancellationToken.None));
 
         Assert.Equal(PurgeStatus.Cancelled, (await context.PurgeRuns.AsNoTracking().SingleAsync()).Status);
         Assert.Null(await context.Channels.Where(c => c.Id == ChannelA).Select(c => c.PurgeCooldownUntil).FirstAsync());
         Assert.Equal(DeletedState.StateName, JobStorage.GetConnection().GetStateData(jobId).Name);
-        Assert.False(await Requests(context).CancelAsync(GuildId, run.Id, Owner, CancellationToken.None));
-        Assert.IsType<PurgeRequestResult.Accepted>(await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.TooLate>(await Cancel(context).RunAsync(OwnerActor, run.Id, GuildId, CancellationToken.None));
+        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None));
     }
 
     [Fact]
@@ -151,7 +152,7 @@ public sealed class PurgeRequestTests : PurgeFixture
         await RunJobAsync(run);
 
         await using var context = Db.CreateContext();
-        Assert.False(await Requests(context).CancelAsync(GuildId, run.Id, Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.TooLate>(await Cancel(context).RunAsync(OwnerActor, run.Id, GuildId, CancellationToken.None));
         Assert.Equal(PurgeStatus.Completed, (await context.PurgeRuns.AsNoTracking().SingleAsync()).Status);
     }
 
@@ -161,13 +162,13 @@ public sealed class PurgeRequestTests : PurgeFixture
         await using var context = Db.CreateContext();
         await context.Guilds.Where(g => g.Id == GuildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.DeletedAt, Clock.GetUtcNow()));
 
-        Assert.IsType<PurgeRequestResult.Conflict>(await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelA, "clips-a", Owner, CancellationToken.None));
-        Assert.IsType<PurgeRequestResult.Conflict>(await Requests(context).RequestAsync(GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, Owner, CancellationToken.None));
-        Assert.IsType<PurgeRequestResult.Accepted>(await Requests(context).RequestAsync(GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
+        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
 
         await context.Guilds.Where(g => g.Id == GuildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.PurgedAt, Clock.GetUtcNow()));
         await context.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
-        Assert.IsType<PurgeRequestResult.Conflict>(await Requests(context).RequestAsync(GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
     }
 
     [Fact]
@@ -175,8 +176,56 @@ public sealed class PurgeRequestTests : PurgeFixture
     {
         await using var context = Db.CreateContext();
 
-        Assert.IsType<PurgeRequestResult.NotFound>(await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, ChannelC, "clips-c", Owner, CancellationToken.None));
-        Assert.IsType<PurgeRequestResult.NotFound>(await Requests(context).RequestAsync(GuildId, PurgeScope.Channel, 12345, "x", Owner, CancellationToken.None));
-        Assert.IsType<PurgeRequestResult.NotFound>(await Requests(context).RequestAsync(98765, PurgeScope.Guild, null, PurgePhrases.Guild, Owner, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelC, "clips-c", CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, 12345, "x", CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(OwnerActor, 98765, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ClipSaver_itself_may_request_the_purge_of_a_removed_guild_and_is_recorded_as_nobody()
+    {
+        await using var context = Db.CreateContext();
+        await context.Guilds.Where(g => g.Id == GuildId).ExecuteUpdateAsync(s => s
+            .SetProperty(g => g.DeletedAt, Clock.GetUtcNow().AddDays(-31)).SetProperty(g => g.DeletionReason, GuildDeletionReason.BotRemoved));
+
+        var run = Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(Actor.System, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None)).Run;
+
+        Assert.Null(run.RequestedBy);
+        Assert.Contains("\"clips\":34", run.PreviewJson, StringComparison.Ordinal);
+        var audit = await context.AuditEvents.SingleAsync(e => e.Action == "purge.requested");
+        Assert.Equal((GuildId, (long?)null), (audit.GuildId!.Value, audit.ActorUserId));
+    }
+
+    [Fact]
+    public async Task ClipSaver_itself_follows_the_same_rules_a_wrong_phrase_or_an_unknown_guild_is_refused()
+    {
+        await using var context = Db.CreateContext();
+
+        Assert.IsType<PurgeResult.WrongPhrase>(await Request(context).RunAsync(Actor.System, GuildId, PurgeScope.Guild, null, "DELETE", CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(Actor.System, 98765, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.Equal(0, await context.PurgeRuns.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_manager_calling_the_use_cases_directly_is_refused_and_nothing_is_recorded()
+    {
+        const long manager = 300_000_000_000_000_077;
+        await using var context = Db.CreateContext();
+        context.Users.Add(new User { Id = manager, Username = "manager", CreatedAt = Clock.GetUtcNow() });
+        context.UserGuildAccess.Add(new UserGuildAccess { UserId = manager, GuildId = GuildId, GuildName = "g", Permissions = GuildRights.ManageGuild, CheckedAt = Clock.GetUtcNow() });
+        await context.SaveChangesAsync();
+        var owners = Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelB, "clips-b", CancellationToken.None)).Run;
+        var before = await SnapshotAsync(GuildId);
+
+        Assert.IsType<PurgeResult.NotOwner>(await Request(context).RunAsync(Actor.User(manager), GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None));
+        Assert.IsType<PurgeResult.NotOwner>(await Request(context).RunAsync(Actor.User(manager), GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotOwner>(await Cancel(context).RunAsync(Actor.User(manager), owners.Id, null, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(Actor.User(manager), OtherGuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Cancel(context).RunAsync(Actor.User(manager), owners.Id, OtherGuildId, CancellationToken.None));
+
+        Assert.Equal(before, await SnapshotAsync(GuildId));
+        Assert.Equal(PurgeStatus.Scheduled, (await context.PurgeRuns.AsNoTracking().SingleAsync()).Status);
+        Assert.Null(await context.Guilds.Where(g => g.Id == GuildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
+        Assert.Single(await context.AuditEvents.ToListAsync());
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using ClipSaver.Core.Purging;
 using ClipSaver.Web.Infrastructure;
 
 namespace ClipSaver.Tests.Scanning;
@@ -10,7 +11,7 @@ public sealed class ClipCsvTests
     {
         var rows = new[]
         {
-            new ClipCsv.Row("general", 1, 2, 3, "=HYPERLINK(\"x\")", "a, \"b\".mp4", 1234, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), "ab12"),
+            new ClipRow("general", 1, 2, 3, "=HYPERLINK(\"x\")", "a, \"b\".mp4", 1234, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), "ab12"),
         }.ToAsyncEnumerable();
         using var output = new MemoryStream();
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
@@ -10,7 +9,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Apis;
 
-/// <summary>Purges over REST: the same service and rules as the danger zone (owner only, checked live with Discord).</summary>
+/// <summary>
+/// Purges over REST: the danger zone's use cases (<see cref="RequestPurge"/>, <see cref="PreviewPurge"/>,
+/// <see cref="CancelPurge"/>, <see cref="ListPurgeClips"/>), which check the owner themselves; refusals map through
+/// <see cref="PurgeResults"/>.
+/// </summary>
 public static class PurgesApi
 {
     public sealed record PurgeBody(string? Confirm);
@@ -19,9 +22,9 @@ public static class PurgesApi
     public sealed record PurgeStatusDto(
         string Id,
         string GuildId,
-        string Scope,
+        PurgeScope Scope,
         string? ChannelId,
-        string Status,
+        PurgeStatus Status,
         string? Step,
         DateTimeOffset RequestedAt,
         DateTimeOffset NotBefore,
@@ -32,7 +35,7 @@ public static class PurgesApi
         string? Error,
         PurgePreview? ToDelete);
 
-    public sealed record PreviewDto(string Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
+    public sealed record PreviewDto(PurgeScope Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
 
     /// <summary>A purge request's refusals: wrong phrase or malformed body, a manager, a guild or channel the caller may not see, a conflicting purge, a body that is not JSON.</summary>
     private static readonly int[] RequestProblems = [400, 403, 404, 409, 415];
@@ -40,20 +43,20 @@ public static class PurgesApi
     public static IEndpointRouteBuilder MapPurgesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapApiGroup().WithTags("Purges");
-        api.MapPost("/guilds/{guildId}/channels/{channelId}/purge", (Snowflake guildId, Snowflake channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId.ToInt64(), PurgeScope.Channel, channelId.ToInt64(), body, http, access, purges, clock, ct))
-            .WithSummary("Purge one channel (owner only; confirm with the channel's name)").ProducesProblems(RequestProblems);
-        api.MapPost("/guilds/{guildId}/channels/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId.ToInt64(), PurgeScope.AllChannels, null, body, http, access, purges, clock, ct))
+        api.MapPost("/guilds/{guildId}/channels/{channelId}/purge", (Snowflake guildId, Snowflake channelId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId.ToInt64(), PurgeScope.Channel, channelId.ToInt64(), body, http, purge, clock, ct))
+            .WithSummary("Purge one channel and its threads (owner only; confirm with the channel's name)").ProducesProblems(RequestProblems);
+        api.MapPost("/guilds/{guildId}/channels/purge", (Snowflake guildId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId.ToInt64(), PurgeScope.AllChannels, null, body, http, purge, clock, ct))
             .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)").ProducesProblems(RequestProblems);
-        api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct) =>
-            RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, access, purges, clock, ct))
+        api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
+            RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, purge, clock, ct))
             .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE GUILD)").ProducesProblems(RequestProblems);
-        api.MapGet("/guilds/{guildId}/purges/preview", (Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct) =>
-            PreviewAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, clock, ct))
-            .WithSummary("What a purge would delete, and whether its cooldown allows it now").ProducesProblems(400, 403, 404);
-        api.MapGet("/guilds/{guildId}/purges/preview/clips.csv", (Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) =>
-            ClipListAsync(guildId.ToInt64(), scope, channelId?.ToInt64(), http, access, db, ct))
+        api.MapGet("/guilds/{guildId}/purges/preview", PreviewAsync)
+            .WithSummary("What a purge would delete, and whether its cooldown allows it now")
+            .WithDescription("scope is channel (with channelId), all_channels or guild; all is read as all_channels.")
+            .ProducesProblems(400, 403, 404);
+        api.MapGet("/guilds/{guildId}/purges/preview/clips.csv", ClipListAsync)
             .WithSummary("The clips a purge would delete, as CSV (the danger zone's clip list)")
             .WithDescription("The same scope parameters and rights as the preview. Columns: channel, message_link, author, file_name, size_bytes, posted_at, sha256.")
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
@@ -65,103 +68,51 @@ public static class PurgesApi
         return app;
     }
 
+    private static Actor Caller(HttpContext http) => Actor.User(http.User.DiscordUserId()!.Value);
+
     private static async Task<Results<Accepted<PurgeStatusDto>, ProblemHttpResult>> RequestAsync(
-        long guildId, PurgeScope scope, long? channelId, PurgeBody body, HttpContext http, GuildAccess access, PurgeRequests purges, TimeProvider clock, CancellationToken ct)
-    {
-        var userId = http.User.DiscordUserId()!.Value;
-        switch (await access.GetLiveRoleAsync(guildId, userId, ct))
+        long guildId, PurgeScope scope, long? channelId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
+        await purge.RunAsync(Caller(http), guildId, scope, channelId, body.Confirm, ct) switch
         {
-            case GuildRole.None:
-                return ApiSetup.Unknown("guild");
-            case GuildRole.Manager:
-                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can purge.");
-        }
+            PurgeResult.Accepted a => TypedResults.Accepted($"/api/purges/{a.Run.Id}", ToDto(a.Run)),
+            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+        };
 
-        var result = await purges.RequestAsync(guildId, scope, channelId, body.Confirm, userId, ct);
-        switch (result)
-        {
-            case PurgeRequestResult.Accepted a:
-                return TypedResults.Accepted($"/api/purges/{a.Run.Id}", ToDto(a.Run));
-            case PurgeRequestResult.WrongPhrase w:
-                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Wrong confirmation phrase.", detail: $"Nothing was deleted. Send {{\"confirm\": \"{w.Expected}\"}} exactly (case-sensitive).");
-            case PurgeRequestResult.CoolingDown c:
-                var seconds = Math.Max(1, (int)Math.Ceiling((c.AllowedAt - clock.GetUtcNow()).TotalSeconds));
-                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status429TooManyRequests,
-                    title: "Purged less than 24 hours ago.",
-                    detail: $"Nothing was deleted. This scope may be purged again at {c.AllowedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}.",
-                    extensions: new Dictionary<string, object?> { ["allowedAt"] = c.AllowedAt });
-            case PurgeRequestResult.Conflict c:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflicting purge.", detail: c.Reason);
-            case PurgeRequestResult.NotFound n:
-                return ApiSetup.Unknown(n.What);
-            default:
-                throw new InvalidOperationException("Unknown purge result.");
-        }
-    }
-
-    private sealed record PreviewScope(PurgeScope Scope, string? ChannelName, DateTimeOffset? CooldownUntil);
-
-    /// <summary>The owner's check and the scope parameters of the preview and the clip list: a problem, or the scope.</summary>
-    private static async Task<(ProblemHttpResult? Problem, PreviewScope? Scope)> PreviewScopeAsync(
-        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
-    {
-        var role = await access.GetRoleAsync(guildId, http.User.DiscordUserId()!.Value, ct);
-        if (role == GuildRole.None)
-        {
-            return (ApiSetup.Unknown("guild"), null);
-        }
-
-        if (role != GuildRole.Owner)
-        {
-            return (TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can purge."), null);
-        }
-
-        PurgeScope? parsed = scope switch { "channel" => PurgeScope.Channel, "all" => PurgeScope.AllChannels, "guild" => PurgeScope.Guild, _ => null };
-        if (parsed is not { } s || (s == PurgeScope.Channel) != channelId.HasValue)
-        {
-            return (TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad preview request.", detail: "Use scope=channel with channelId, or scope=all or scope=guild without it."), null);
-        }
-
-        if (s == PurgeScope.Channel)
-        {
-            var channel = await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => new { c.Name, c.PurgeCooldownUntil }).FirstOrDefaultAsync(ct);
-            return channel is null ? (ApiSetup.Unknown("channel"), null) : (null, new PreviewScope(s, channel.Name, channel.PurgeCooldownUntil));
-        }
-
-        var cooldown = s == PurgeScope.AllChannels ? await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(ct) : null;
-        return (null, new PreviewScope(s, null, cooldown));
-    }
+    /// <summary>The scope of the preview and the clip list, from the query: a problem when it is not one.</summary>
+    private static ProblemHttpResult? ParseScope(string? text, long? channelId, out PurgeScope scope) =>
+        PurgeResults.TryParseScope(text, out scope) && PurgeScopes.IsWellFormed(scope, channelId)
+            ? null
+            : ApiSetup.BadRequest("Bad preview request.", "Use scope=channel with channelId, or scope=all_channels or scope=guild without it.");
 
     private static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewAsync(
-        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
+        Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, PreviewPurge preview, TimeProvider clock, CancellationToken ct)
     {
-        var (problem, s) = await PreviewScopeAsync(guildId, scope, channelId, http, access, db, ct);
-        if (problem is not null)
+        if (ParseScope(scope, channelId?.ToInt64(), out var parsed) is { } bad)
         {
-            return problem;
+            return bad;
         }
 
-        var p = await PurgePreview.CountAsync(db, guildId, s!.Scope, channelId, ct);
-        var now = clock.GetUtcNow();
-        return TypedResults.Ok(new PreviewDto(scope!, channelId is { } cid ? ApiSetup.Id(cid) : null, p.Clips, p.Files, p.Bytes, p.ScanRuns, p.Members, p.Channels,
-            s.CooldownUntil > now ? s.CooldownUntil : null, PurgePhrases.For(s.Scope, s.ChannelName)));
+        return await preview.RunAsync(Caller(http), guildId.ToInt64(), parsed, channelId?.ToInt64(), ct) switch
+        {
+            PurgeResult.Previewed p => TypedResults.Ok(new PreviewDto(p.Scope, p.ChannelId is { } c ? ApiSetup.Id(c) : null,
+                p.Counts.Clips, p.Counts.Files, p.Counts.Bytes, p.Counts.ScanRuns, p.Counts.Members, p.Counts.Channels, p.CooldownUntil, p.Phrase)),
+            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+        };
     }
 
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ClipListAsync(
-        long guildId, string? scope, long? channelId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+        Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, ListPurgeClips list, TimeProvider clock, CancellationToken ct)
     {
-        var (problem, s) = await PreviewScopeAsync(guildId, scope, channelId, http, access, db, ct);
-        if (problem is not null)
+        if (ParseScope(scope, channelId?.ToInt64(), out var parsed) is { } bad)
         {
-            return problem;
+            return bad;
         }
 
-        return TypedResults.Stream(
-            body => ClipCsv.WriteAsync(body, ClipCsv.ForPurgeScope(db, guildId, s!.Scope, channelId), ct),
-            ClipCsv.ContentType,
-            ClipCsv.FileName(guildId, s!.Scope, channelId));
+        return await list.RunAsync(Caller(http), guildId.ToInt64(), parsed, channelId?.ToInt64(), ct) switch
+        {
+            PurgeResult.ClipList l => ClipCsv.Download(l.Rows, l.FileName, ct),
+            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+        };
     }
 
     private static async Task<Results<Ok<PurgeStatusDto>, ProblemHttpResult>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
@@ -175,25 +126,12 @@ public static class PurgesApi
         return TypedResults.Ok(ToDto(run));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(long id, HttpContext http, GuildAccess access, PurgeRequests purges, ClipSaverDbContext db, CancellationToken ct)
-    {
-        var userId = http.User.DiscordUserId()!.Value;
-        var guildId = await db.PurgeRuns.Where(p => p.Id == id).Select(p => (long?)p.GuildId).FirstOrDefaultAsync(ct);
-        var role = guildId is null ? GuildRole.None : await access.GetLiveRoleAsync(guildId.Value, userId, ct);
-        if (role == GuildRole.None)
+    private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(long id, HttpContext http, CancelPurge cancel, TimeProvider clock, CancellationToken ct) =>
+        await cancel.RunAsync(Caller(http), id, guildId: null, ct) switch
         {
-            return ApiSetup.Unknown("purge");
-        }
-
-        if (role != GuildRole.Owner)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the server's owner can cancel a purge.");
-        }
-
-        return await purges.CancelAsync(guildId!.Value, id, userId, ct)
-            ? TypedResults.NoContent()
-            : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too late to cancel.", detail: "This purge has already started or ended.");
-    }
+            PurgeResult.Cancelled => TypedResults.NoContent(),
+            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+        };
 
     private static async Task<Results<Ok<List<PurgeStatusDto>>, ProblemHttpResult>> ListAsync(long guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
@@ -207,9 +145,7 @@ public static class PurgesApi
     }
 
     private static PurgeStatusDto ToDto(PurgeRun r) => new(
-        ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope switch { PurgeScope.Channel => "channel", PurgeScope.AllChannels => "all", _ => "guild" }, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
-        SnakeCase(r.Status.ToString()), r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
+        ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
+        r.Status, r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
         PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error, PurgePreview.Parse(r.PreviewJson));
-
-    private static string SnakeCase(string name) => name.ToLowerInvariant();
 }

@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using ClipSaver.Core;
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
+using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -110,9 +113,11 @@ public static class PurgeBenchmark
         await using (var db = new ClipSaverDbContext(options.Options))
         {
             var channelName = scope == PurgeScope.Channel ? await db.Channels.Where(c => c.Id == firstChannel).Select(c => c.Name).FirstAsync() : null;
-            var result = await new PurgeRequests(db, jobs, purgeOptions, TimeProvider.System)
-                .RequestAsync(target, scope, scope == PurgeScope.Channel ? firstChannel : null, PurgePhrases.For(scope, channelName), null, CancellationToken.None);
-            run = ((PurgeRequestResult.Accepted)result).Run;
+            // Requested by ClipSaver itself, which needs no Discord: the access service is never asked.
+            var access = new GuildAccess(db, new DiscordRestClient(new HttpClient()), new MemoryCache(new MemoryCacheOptions()), new Monitor<AccessOptions>(new AccessOptions()), NullLogger<GuildAccess>.Instance);
+            var result = await new RequestPurge(db, access, jobs, purgeOptions, TimeProvider.System)
+                .RunAsync(Actor.System, target, scope, scope == PurgeScope.Channel ? firstChannel : null, PurgePhrases.For(scope, channelName), CancellationToken.None);
+            run = ((PurgeResult.Accepted)result).Run;
         }
 
         using var stop = new CancellationTokenSource();

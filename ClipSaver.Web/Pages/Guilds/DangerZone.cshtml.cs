@@ -1,7 +1,7 @@
-using System.Globalization;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
+using ClipSaver.Web.Apis;
 using ClipSaver.Web.Auth;
 using ClipSaver.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -13,11 +13,12 @@ namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>
 /// The danger zone: previews, type-to-confirm purges at three levels, the undo countdown, progress and reports.
-/// Shown inside the settings page (htmx) and on its own. Purges go through <see cref="PurgeRequests"/>, the same
-/// service the API uses, after a live owner check with Discord.
+/// Shown inside the settings page (htmx) and on its own. Every action is a use case of Core's Purging folder, the same
+/// the API calls, which checks the owner itself; this page binds the form, calls it, and turns its answer into a
+/// sentence with the status code the API would give (<see cref="PurgeResults"/>).
 /// </summary>
 [Authorize]
-public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context, GuildAccess access, PurgeRequests purges, TimeProvider clock) : PageModel
+public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context, TimeProvider clock) : PageModel
 {
     public sealed record ChannelChoice(long Id, string Name, long Clips, DateTimeOffset? CooldownUntil);
 
@@ -26,10 +27,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         public bool IsActive => Run.Status is PurgeStatus.Scheduled or PurgeStatus.Running;
         public bool CanCancel => Run.Status == PurgeStatus.Scheduled && Run.NotBefore > Now;
         public int SecondsToStart => (int)Math.Max(0, Math.Ceiling((Run.NotBefore - Now).TotalSeconds));
-        public string Title => PurgeRequests.Describe(Run.Scope, ChannelName);
+        public string Title => PurgeScopes.Describe(Run.Scope, ChannelName);
     }
-
-    public sealed record PreviewView(PurgeScope Scope, long? ChannelId, string? ChannelName, PurgePreview Counts, DateTimeOffset? CooldownUntil, string Phrase, long GuildId);
 
     public GuildHeader Guild { get; private set; } = null!;
     public IReadOnlyList<ChannelChoice> Channels { get; private set; } = [];
@@ -40,6 +39,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     /// <summary>A sentence about the last action (refused, accepted, cancelled).</summary>
     public string? Message { get; private set; }
     public bool MessageIsError { get; private set; }
+
+    private Actor Caller => Actor.User(User.DiscordUserId()!.Value);
 
     public async Task<IActionResult> OnGetAsync(long guildId, CancellationToken cancellationToken)
     {
@@ -52,43 +53,29 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return Zone();
     }
 
-    public async Task<IActionResult> OnGetPreviewAsync(long guildId, PurgeScope? scope, long? channelId, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetPreviewAsync(long guildId, PurgeScope? scope, long? channelId, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is not { IsOwner: true })
+        Response.VaryOnHtmx();
+        if (scope == PurgeScope.Channel && channelId is null && ModelState.IsValid)
         {
-            return NotFound();
+            // The channel list's first entry, "Choose a channel…".
+            return Partial("_PurgePreview", (PurgeResult.Previewed?)null);
         }
 
-        if (!IsScope(scope, channelId, channelOptional: true))
+        if (!IsScope(scope, channelId))
         {
             return BadRequest();
         }
 
-        string? name = null;
-        DateTimeOffset? cooldown = null;
-        if (scope == PurgeScope.Channel)
+        return await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken) switch
         {
-            var channel = await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.GuildId == guildId)
-                .Select(c => new { c.Name, c.PurgeCooldownUntil }).FirstOrDefaultAsync(cancellationToken);
-            if (channel is null)
-            {
-                return Partial("_PurgePreview", (PreviewView?)null);
-            }
-
-            (name, cooldown) = (channel.Name, channel.PurgeCooldownUntil);
-        }
-        else if (scope == PurgeScope.AllChannels)
-        {
-            cooldown = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken);
-        }
-
-        var counts = await PurgePreview.CountAsync(db, guildId, scope.Value, channelId, cancellationToken);
-        var now = clock.GetUtcNow();
-        Response.VaryOnHtmx();
-        return Partial("_PurgePreview", new PreviewView(scope.Value, channelId, name, counts, cooldown > now ? cooldown : null, PurgePhrases.For(scope.Value, name), guildId));
+            PurgeResult.Previewed p => Partial("_PurgePreview", p),
+            PurgeResult.NotFound { What: PurgeResult.NotFound.Channel } => Refused(Partial("_PurgePreview", (PurgeResult.Previewed?)null), StatusCodes.Status404NotFound),
+            var refused => StatusCode(PurgeResults.StatusCode(refused)),
+        };
     }
 
-    public async Task<IActionResult> OnPostPurgeAsync(long guildId, PurgeScope? scope, long? channelId, string? confirm, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostPurgeAsync(long guildId, PurgeScope? scope, long? channelId, string? confirm, [FromServices] RequestPurge purge, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
@@ -96,40 +83,15 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         }
 
         // A form that is not one the danger zone sends (a field missing or garbled) changes nothing.
-        if (!IsScope(scope, channelId, channelOptional: false))
+        if (!IsScope(scope, channelId))
         {
             return await RefuseAsync(guild, cancellationToken);
         }
 
-        // Purges are the owner's alone, checked live with Discord, whatever the cache says.
-        var userId = User.DiscordUserId()!.Value;
-        if (await access.GetLiveRoleAsync(guildId, userId, cancellationToken) != GuildRole.Owner)
-        {
-            return StatusCode(StatusCodes.Status403Forbidden);
-        }
-
-        var result = await purges.RequestAsync(guildId, scope.Value, channelId, confirm, userId, cancellationToken);
-        var channelName = scope == PurgeScope.Channel ? await db.Channels.Where(c => c.Id == channelId && c.GuildId == guildId).Select(c => c.Name).FirstOrDefaultAsync(cancellationToken) : null;
-        (Message, MessageIsError, var status) = result switch
-        {
-            PurgeRequestResult.Accepted a => ($"{PurgeRequests.Describe(scope.Value, channelName)} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.", false, StatusCodes.Status200OK),
-            PurgeRequestResult.WrongPhrase w => ($"Nothing was deleted: type exactly “{w.Expected}” to confirm.", true, StatusCodes.Status400BadRequest),
-            PurgeRequestResult.CoolingDown c => ($"Nothing was deleted: this was purged less than 24 hours ago. The next purge is allowed at {c.AllowedAt:d MMM yyyy HH:mm} UTC.", true, StatusCodes.Status429TooManyRequests),
-            PurgeRequestResult.Conflict c => ($"Nothing was deleted: {c.Reason}", true, StatusCodes.Status409Conflict),
-            PurgeRequestResult.NotFound n => ($"Nothing was deleted: that {n.What} does not exist.", true, StatusCodes.Status404NotFound),
-            _ => throw new InvalidOperationException("Unknown purge result."),
-        };
-        if (result is PurgeRequestResult.CoolingDown cd)
-        {
-            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((cd.AllowedAt - clock.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        await LoadAsync(await context.LoadAsync(guildId, User, cancellationToken) ?? guild, cancellationToken);
-        Response.StatusCode = status;
-        return Zone();
+        return await ShowAsync(guild, await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken), cancellationToken);
     }
 
-    public async Task<IActionResult> OnPostCancelAsync(long guildId, long? runId, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostCancelAsync(long guildId, long? runId, [FromServices] CancelPurge cancel, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
@@ -141,19 +103,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return await RefuseAsync(guild, cancellationToken);
         }
 
-        var userId = User.DiscordUserId()!.Value;
-        if (await access.GetLiveRoleAsync(guildId, userId, cancellationToken) != GuildRole.Owner)
-        {
-            return StatusCode(StatusCodes.Status403Forbidden);
-        }
-
-        var cancelled = await purges.CancelAsync(guildId, runId.Value, userId, cancellationToken);
-        (Message, MessageIsError) = cancelled
-            ? ("Purge cancelled. Nothing was deleted, and its cooldown was given back.", false)
-            : ("This purge has already started or ended; it can no longer be cancelled.", true);
-        await LoadAsync(guild, cancellationToken);
-        Response.StatusCode = cancelled ? StatusCodes.Status200OK : StatusCodes.Status409Conflict;
-        return Zone();
+        return await ShowAsync(guild, await cancel.RunAsync(Caller, runId.Value, guildId, cancellationToken), cancellationToken);
     }
 
     /// <summary>One run's progress; htmx polls it while the run is scheduled or running.</summary>
@@ -173,26 +123,20 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     /// The clip list of a scope as CSV, so nobody purges blind; for the owner, like the preview it is linked from.
     /// Reached at <c>danger-zone/cliplist</c>: the page's <c>{handler?}</c> segment names the handler.
     /// </summary>
-    public async Task<IActionResult> OnGetClipListAsync(long guildId, PurgeScope? scope, long? channelId, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetClipListAsync(long guildId, PurgeScope? scope, long? channelId, [FromServices] ListPurgeClips list, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is not { IsOwner: true })
-        {
-            return NotFound();
-        }
-
-        if (!IsScope(scope, channelId, channelOptional: false))
+        if (!IsScope(scope, channelId))
         {
             return BadRequest();
         }
 
-        if (scope == PurgeScope.Channel && !await db.Channels.AnyAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken))
+        var result = await list.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken);
+        if (result is not PurgeResult.ClipList clips)
         {
-            return NotFound();
+            return StatusCode(PurgeResults.StatusCode(result));
         }
 
-        Response.Headers.ContentDisposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("attachment") { FileName = ClipCsv.FileName(guildId, scope!.Value, channelId) }.ToString();
-        Response.ContentType = ClipCsv.ContentType;
-        await ClipCsv.WriteAsync(Response.Body, ClipCsv.ForPurgeScope(db, guildId, scope.Value, channelId), cancellationToken);
+        await ClipCsv.Download(clips.Rows, clips.FileName, cancellationToken).ExecuteAsync(HttpContext);
         return new EmptyResult();
     }
 
@@ -210,8 +154,49 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     }
 
     /// <summary>A scope from a well-formed request: a known scope, and a channel exactly when the scope is a channel.</summary>
-    private bool IsScope([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] PurgeScope? scope, long? channelId, bool channelOptional) =>
-        ModelState.IsValid && scope is { } s && Enum.IsDefined(s) && (s == PurgeScope.Channel ? channelId.HasValue || channelOptional : channelId is null);
+    private bool IsScope([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] PurgeScope? scope, long? channelId) =>
+        ModelState.IsValid && scope is { } s && PurgeScopes.IsWellFormed(s, channelId);
+
+    /// <summary>
+    /// The danger zone again, with a sentence about a use case's answer and, for a refusal, the API's status code (and
+    /// Retry-After). A guild the user may not see (any more, as Discord says now) is a plain 404.
+    /// </summary>
+    private async Task<IActionResult> ShowAsync(GuildHeader guild, PurgeResult result, CancellationToken cancellationToken)
+    {
+        if (result is PurgeResult.NotFound { What: PurgeResult.NotFound.Guild })
+        {
+            return NotFound();
+        }
+
+        (Message, MessageIsError) = (Sentence(result), result.IsRefusal);
+        if (result.IsRefusal)
+        {
+            PurgeResults.Apply(Response, result, clock.GetUtcNow());
+        }
+
+        // The use case may just have read the user's role from Discord: the header shows the fresh one.
+        await LoadAsync(await context.LoadAsync(guild.Id, User, cancellationToken) ?? guild, cancellationToken);
+        return Zone();
+    }
+
+    private static string Sentence(PurgeResult result) => result switch
+    {
+        PurgeResult.Accepted a => $"{a.Title} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.",
+        PurgeResult.Cancelled => "Purge cancelled. Nothing was deleted, and its cooldown was given back.",
+        PurgeResult.WrongPhrase w => $"Nothing was deleted: type exactly “{w.Expected}” to confirm.",
+        PurgeResult.CoolingDown c => $"Nothing was deleted: this was purged less than 24 hours ago. The next purge is allowed at {c.AllowedAt:d MMM yyyy HH:mm} UTC.",
+        PurgeResult.Conflict c => $"Nothing was deleted: {c.Reason}",
+        PurgeResult.NotFound n => $"Nothing was deleted: that {n.What} does not exist.",
+        PurgeResult.NotOwner => "Nothing was deleted: only the server's owner can delete archived data.",
+        PurgeResult.TooLate => "This purge has already started or ended; it can no longer be cancelled.",
+        _ => throw new InvalidOperationException("Unknown purge result."),
+    };
+
+    private IActionResult Refused(IActionResult result, int statusCode)
+    {
+        Response.StatusCode = statusCode;
+        return result;
+    }
 
     private IActionResult Zone()
     {

@@ -1,0 +1,20 @@
+namespace ClipSaver.Core.Access;
+
+/// <summary>
+/// Who performs an action: a signed-in user (a page, an API token, later a Gateway command) or ClipSaver itself (a
+/// job). Use cases take one and check its rights themselves, so that no way in can forget a rule.
+/// </summary>
+public sealed record Actor
+{
+    private Actor(long? userId) => UserId = userId;
+
+    /// <summary>ClipSaver acting on its own behalf, e.g. the grace-period deletion of a removed guild.</summary>
+    public static Actor System { get; } = new((long?)null);
+
+    /// <summary>The Discord user who acts; null for <see cref="System"/>.</summary>
+    public long? UserId { get; }
+
+    public static Actor User(long userId) => new(userId);
+
+    public override string ToString() => UserId is { } id ? $"user {id}" : "system";
+}

@@ -1,0 +1,52 @@
+using ClipSaver.Core.Data;
+
+namespace ClipSaver.Core.Purging;
+
+/// <summary>
+/// What a purge use case answers (<see cref="RequestPurge"/>, <see cref="PreviewPurge"/>, <see cref="CancelPurge"/>,
+/// <see cref="ListPurgeClips"/>): its own success, or one of the refusals they share. A refusal changed nothing. The
+/// page maps a refusal to a sentence and the API to a ProblemDetails, each with the same status code.
+/// </summary>
+public abstract record PurgeResult
+{
+    private PurgeResult()
+    {
+    }
+
+    /// <summary><see cref="RequestPurge"/>: the run is recorded and its job scheduled for the end of the undo window.</summary>
+    public sealed record Accepted(PurgeRun Run, string Title) : PurgeResult;
+
+    /// <summary><see cref="PreviewPurge"/>: what the purge would delete, and what to type to confirm it.</summary>
+    public sealed record Previewed(long GuildId, PurgeScope Scope, long? ChannelId, string? ChannelName, PurgePreview Counts, DateTimeOffset? CooldownUntil, string Phrase) : PurgeResult;
+
+    /// <summary><see cref="CancelPurge"/>: cancelled inside its undo window; its cooldown was given back.</summary>
+    public sealed record Cancelled(long RunId) : PurgeResult;
+
+    /// <summary><see cref="ListPurgeClips"/>: the clips the purge would delete, read as they are enumerated.</summary>
+    public sealed record ClipList(IAsyncEnumerable<ClipRow> Rows, string FileName) : PurgeResult;
+
+    /// <summary>No such guild, channel or purge, or one the user may not see (404).</summary>
+    public sealed record NotFound(string What) : PurgeResult
+    {
+        public const string Guild = "guild";
+        public const string Channel = "channel";
+        public const string Purge = "purge";
+    }
+
+    /// <summary>The user manages the guild but does not own it; purges are the owner's alone (403).</summary>
+    public sealed record NotOwner : PurgeResult;
+
+    /// <summary>The typed phrase is not the expected one (400).</summary>
+    public sealed record WrongPhrase(string Expected) : PurgeResult;
+
+    /// <summary>Inside the cooldown; <see cref="AllowedAt"/> is when a purge of this scope is allowed again (429).</summary>
+    public sealed record CoolingDown(DateTimeOffset AllowedAt) : PurgeResult;
+
+    /// <summary>Overlaps a scheduled or running purge, or the guild is already purged or removed (409).</summary>
+    public sealed record Conflict(string Reason) : PurgeResult;
+
+    /// <summary>The purge to cancel has already started or ended (409).</summary>
+    public sealed record TooLate : PurgeResult;
+
+    public bool IsRefusal => this is NotFound or NotOwner or WrongPhrase or CoolingDown or Conflict or TooLate;
+}
