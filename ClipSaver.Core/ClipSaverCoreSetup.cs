@@ -73,6 +73,11 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<ScanJob>();
         builder.Services.AddScoped<IncrementalScansJob>();
         builder.Services.AddScoped<ChannelArchiving>();
+        builder.Services.AddScoped<ScanNow>();
+        builder.Services.AddScoped<StopScans>();
+        builder.Services.AddScoped<ChangeGuildSettings>();
+        builder.Services.AddScoped<ClipSaver.Core.Clips.ListClips>();
+        builder.Services.AddScoped<ClipSaver.Core.Clips.ReadClipFile>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RunRecovery>();
 

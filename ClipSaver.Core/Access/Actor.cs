@@ -2,7 +2,8 @@ namespace ClipSaver.Core.Access;
 
 /// <summary>
 /// Who performs an action: a signed-in user (a page, an API token, later a Gateway command) or ClipSaver itself (a
-/// job). Use cases take one and check its rights themselves, so that no way in can forget a rule.
+/// job, demo mode). Use cases take one and check its rights themselves, so that no way in can forget a rule; the
+/// system acts on every guild.
 /// </summary>
 public sealed record Actor
 {
@@ -17,4 +18,11 @@ public sealed record Actor
     public static Actor User(long userId) => new(userId);
 
     public override string ToString() => UserId is { } id ? $"user {id}" : "system";
+}
+
+public static class ActorRoles
+{
+    /// <summary>The actor's role in a guild: the user's as <see cref="GuildAccess"/> reads it (cached); the system is treated as the owner.</summary>
+    public static Task<GuildRole> RoleOfAsync(this GuildAccess access, Actor actor, long guildId, CancellationToken cancellationToken) =>
+        actor.UserId is { } userId ? access.GetRoleAsync(guildId, userId, cancellationToken) : Task.FromResult(GuildRole.Owner);
 }

@@ -43,7 +43,7 @@ public sealed class JobServersTests : AppTestBase
         // Every page of messages takes three seconds: the backfill holds the only scan worker for a good while.
         Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromSeconds(3)));
         _ = App.Services; // starts the app and its Hangfire servers
-        await RunAsync<ChannelArchiving>(a => a.SetAsync(guildId, scanned, true, null, CancellationToken.None));
+        await RunAsync<ChannelArchiving>(a => a.SetAsync(ClipSaver.Core.Access.Actor.System, guildId, scanned, true, CancellationToken.None));
         await WaitUntilAsync(db => db.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan to run");
 
         PurgeRun? run = null;

@@ -226,7 +226,7 @@ public sealed class ScanTests : AppTestBase
         foreach (var (channel, file) in new[] { (voice, "voice-clip.mp4"), (stage, "stage-clip.webm") })
         {
             var result = ArchiveSwitchResult.UnknownChannel;
-            await RunAsync<ChannelArchiving>(async a => result = await a.SetAsync((long)guild.Id, (long)channel.Id, true, TestDiscord.Id(DemoUsers.Owner.Id), CancellationToken.None));
+            await RunAsync<ChannelArchiving>(async a => result = await a.SetAsync(ClipSaver.Core.Access.Actor.User(TestDiscord.Id(DemoUsers.Owner.Id)), (long)guild.Id, (long)channel.Id, true, CancellationToken.None));
             Assert.Equal(ArchiveSwitchResult.Done, result);
             await using var db = Db.CreateContext();
             var runId = await db.ScanRuns.Where(r => r.ChannelId == (long)channel.Id).Select(r => r.Id).SingleAsync();

@@ -79,7 +79,7 @@ public sealed partial class DemoSeeder(IServiceScopeFactory scopes, ILogger<Demo
             .OrderBy(c => c.GuildId).ThenBy(c => c.Position).Select(c => new { c.GuildId, c.Id }).FirstOrDefaultAsync(stoppingToken);
         if (first is not null)
         {
-            await scope.ServiceProvider.GetRequiredService<ChannelArchiving>().SetAsync(first.GuildId, first.Id, true, null, stoppingToken);
+            await scope.ServiceProvider.GetRequiredService<ChannelArchiving>().SetAsync(ClipSaver.Core.Access.Actor.System, first.GuildId, first.Id, true, stoppingToken);
             LogSeeded(logger, first.Id);
         }
     }

@@ -1,3 +1,4 @@
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
@@ -14,7 +15,7 @@ namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>The guild's channels grouped by category, with the archive switch, "Scan now" and "Stop scan" (htmx, one row at a time).</summary>
 [Authorize]
-public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, ChannelArchiving archiving, Scans scans, IBackgroundJobClient jobs) : PageModel
+public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, ChannelArchiving archiving, ScanNow scanNow, StopScans stopScans, IBackgroundJobClient jobs) : PageModel
 {
     public sealed record Row(long Id, string Name, int Type, long? ParentId, int Position, bool Nsfw, bool IsThread, bool IsReading, long Clips, long Bytes,
         DateTimeOffset? LastScanAt, DateTimeOffset? DeletedAt, ScanStatus? ScanStatus, long ScanMessages, long ScanClips, bool StopRequested, string? ScanError)
@@ -72,16 +73,11 @@ public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, C
             return NotFound();
         }
 
-        if (!guild.CanChange)
+        return await archiving.SetAsync(Actor.User(User.DiscordUserId()!.Value), guildId, channelId, on, cancellationToken) switch
         {
-            return await RowAsync(guild, channelId, ChannelArchiving.ReadOnlyMessage, StatusCodes.Status409Conflict, cancellationToken);
-        }
-
-        return await archiving.SetAsync(guildId, channelId, on, User.DiscordUserId(), cancellationToken) switch
-        {
-            ArchiveSwitchResult.UnknownChannel => NotFound(),
+            ArchiveSwitchResult.UnknownGuild or ArchiveSwitchResult.UnknownChannel => NotFound(),
             ArchiveSwitchResult.ReadOnly => await RowAsync(guild, channelId, ChannelArchiving.ReadOnlyMessage, StatusCodes.Status409Conflict, cancellationToken),
-            ArchiveSwitchResult.NsfwNotAllowed => await RowAsync(guild, channelId, ChannelArchiving.NsfwMessage, StatusCodes.Status422UnprocessableEntity, cancellationToken),
+            ArchiveSwitchResult.NsfwNotAllowed => await RowAsync(guild, channelId, ChannelArchiving.NsfwMessage, StatusCodes.Status409Conflict, cancellationToken),
             _ => await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken),
         };
     }
@@ -93,19 +89,12 @@ public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, C
             return NotFound();
         }
 
-        var channel = await db.Channels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken);
-        if (channel is null)
+        return await scanNow.StartAsync(Actor.User(User.DiscordUserId()!.Value), guildId, channelId, cancellationToken) switch
         {
-            return NotFound();
-        }
-
-        if (!guild.CanChange || !channel.IsReading || channel.DeletedAt is not null)
-        {
-            return await RowAsync(guild, channelId, "Switch archiving on first.", StatusCodes.Status409Conflict, cancellationToken);
-        }
-
-        await scans.StartAsync(guildId, channelId, ScanKind.Manual, cancellationToken);
-        return await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken);
+            ScanNowResult.Started => await RowAsync(guild, channelId, null, StatusCodes.Status200OK, cancellationToken),
+            ScanNowResult.NotArchived => await RowAsync(guild, channelId, ScanNow.NotArchivedMessage, StatusCodes.Status409Conflict, cancellationToken),
+            _ => NotFound(),
+        };
     }
 
     public async Task<IActionResult> OnPostStopAsync(long guildId, long channelId, CancellationToken cancellationToken)
@@ -115,13 +104,9 @@ public sealed class ChannelsModel(ClipSaverDbContext db, GuildContext context, C
             return NotFound();
         }
 
-        if (!await db.Channels.AnyAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken))
-        {
-            return NotFound();
-        }
-
-        await scans.StopChannelScansAsync(channelId, "Stopped by a manager.", cancellationToken);
-        return await RowAsync(guild, channelId, "Stopping: the scan ends after the page it is reading.", StatusCodes.Status200OK, cancellationToken);
+        return await stopScans.StopAsync(Actor.User(User.DiscordUserId()!.Value), guildId, channelId, cancellationToken) is StopScansResult.Stopped
+            ? await RowAsync(guild, channelId, "Stopping: the scan ends after the page it is reading.", StatusCodes.Status200OK, cancellationToken)
+            : NotFound();
     }
 
     /// <summary>One row, polled while its scan is queued or running.</summary>

@@ -1,6 +1,7 @@
-using System.Globalization;
+using ClipSaver.Core.Access;
+using ClipSaver.Core.Clips;
 using ClipSaver.Core.Data;
-using ClipSaver.Core.Storage;
+using ClipSaver.Web.Auth;
 using ClipSaver.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +15,7 @@ namespace ClipSaver.Web.Pages.Guilds;
 /// player that streams the stored file with range requests.
 /// </summary>
 [Authorize]
-public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, IClipStorage storage) : PageModel
+public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, ListClips listClips, ReadClipFile readClipFile) : PageModel
 {
     public const int PageSize = 24;
 
@@ -30,7 +31,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, ICli
         public DateOnly? From { get; set; }
         public DateOnly? To { get; set; }
 
-        /// <summary>Keyset cursor: the last clip shown, as "postedAtTicks_id".</summary>
+        /// <summary>Keyset cursor: the last clip shown (<see cref="ClipCursor"/>).</summary>
         public string? After { get; set; }
     }
 
@@ -52,41 +53,18 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, ICli
         }
 
         Guild = guild;
-        var clips = db.Clips.AsNoTracking().Where(c => c.GuildId == guildId);
-        if (Query.Channel is { } channel)
+        var filter = new ClipFilter(Query.Channel, Query.Author, Query.From, Query.To, Query.After);
+        switch (await listClips.ListAsync(Actor.User(User.DiscordUserId()!.Value), guildId, filter, PageSize, cancellationToken))
         {
-            clips = clips.Where(c => c.ChannelId == channel);
+            case ListClipsResult.Listed listed:
+                Clips = await CardsAsync(listed.Clips, cancellationToken);
+                NextCursor = listed.NextCursor;
+                break;
+            case ListClipsResult.BadCursor:
+                return new ContentResult { StatusCode = StatusCodes.Status400BadRequest, Content = $"{ClipCursor.Title} {ClipCursor.Problem}", ContentType = "text/plain; charset=utf-8" };
+            default:
+                return NotFound();
         }
-
-        if (Query.Author is { } author)
-        {
-            clips = clips.Where(c => c.AuthorId == author);
-        }
-
-        if (Query.From is { } from)
-        {
-            var since = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            clips = clips.Where(c => c.PostedAt >= since);
-        }
-
-        if (Query.To is { } to)
-        {
-            var until = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            clips = clips.Where(c => c.PostedAt < until);
-        }
-
-        if (ParseCursor(Query.After) is { } cursor)
-        {
-            clips = clips.Where(c => c.PostedAt < cursor.PostedAt || (c.PostedAt == cursor.PostedAt && c.Id < cursor.Id));
-        }
-
-        var page = await clips.OrderByDescending(c => c.PostedAt).ThenByDescending(c => c.Id).Take(PageSize + 1)
-            .Select(c => new ClipCard(c.Id, c.ChannelId, db.Channels.Where(ch => ch.Id == c.ChannelId).Select(ch => ch.Name).FirstOrDefault() ?? "?", c.MessageId,
-                db.Users.Where(u => u.Id == c.AuthorId).Select(u => u.GlobalName ?? u.Username).FirstOrDefault() ?? "?",
-                c.FileName, c.ContentType, c.SizeBytes, c.DurationSecs, c.PostedAt, c.StorageKey != null, c.EmbedUrl, c.SkipReason))
-            .ToListAsync(cancellationToken);
-        Clips = page.Count > PageSize ? page[..PageSize] : page;
-        NextCursor = page.Count > PageSize ? $"{Clips[^1].PostedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}_{Clips[^1].Id.ToString(CultureInfo.InvariantCulture)}" : null;
 
         Response.VaryOnHtmx();
         if (Request.WantsFragment())
@@ -104,31 +82,19 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, ICli
     }
 
     /// <summary>The stored file, with range requests (seeking in the player), for people who may see the guild.</summary>
-    public async Task<IActionResult> OnGetFileAsync(long guildId, long clipId, bool download, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetFileAsync(long guildId, long clipId, bool download, CancellationToken cancellationToken) =>
+        User.DiscordUserId() is { } userId && await readClipFile.OpenAsync(Actor.User(userId), guildId, clipId, cancellationToken) is ClipFileResult.Found file
+            ? new FileStreamResult(file.Content, file.ContentType) { EnableRangeProcessing = true, FileDownloadName = download ? file.FileName : null }
+            : NotFound();
+
+    /// <summary>The page's own view of a clip: with its channel's and author's names.</summary>
+    private async Task<IReadOnlyList<ClipCard>> CardsAsync(IReadOnlyList<Clip> clips, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is null)
-        {
-            return NotFound();
-        }
-
-        var clip = await db.Clips.AsNoTracking().Where(c => c.Id == clipId && c.GuildId == guildId)
-            .Select(c => new { c.StorageKey, c.ContentType, c.FileName }).FirstOrDefaultAsync(cancellationToken);
-        if (clip?.StorageKey is null || await storage.OpenReadAsync(clip.StorageKey, cancellationToken) is not { } stream)
-        {
-            return NotFound();
-        }
-
-        var type = clip.ContentType is { } t && t.StartsWith("video/", StringComparison.Ordinal) ? t : "application/octet-stream";
-        return new FileStreamResult(stream, type) { EnableRangeProcessing = true, FileDownloadName = download ? clip.FileName : null };
-    }
-
-    private static (DateTimeOffset PostedAt, long Id)? ParseCursor(string? cursor)
-    {
-        var parts = cursor?.Split('_');
-        return parts is [var ticks, var id]
-            && long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out var t) && t is > 0 and < 3155378975999999999
-            && long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
-            ? (new DateTimeOffset(t, TimeSpan.Zero), i)
-            : null;
+        var channelIds = clips.Select(c => c.ChannelId).Distinct().ToList();
+        var authorIds = clips.Select(c => c.AuthorId).Distinct().ToList();
+        var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
+        var authors = await db.Users.AsNoTracking().Where(u => authorIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.GlobalName ?? u.Username, cancellationToken);
+        return [.. clips.Select(c => new ClipCard(c.Id, c.ChannelId, channels.GetValueOrDefault(c.ChannelId) ?? "?", c.MessageId, authors.GetValueOrDefault(c.AuthorId) ?? "?",
+            c.FileName, c.ContentType, c.SizeBytes, c.DurationSecs, c.PostedAt, c.StorageKey != null, c.EmbedUrl, c.SkipReason))];
     }
 }

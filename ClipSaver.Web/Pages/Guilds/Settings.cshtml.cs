@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using ClipSaver.Core.Data;
+using ClipSaver.Core.Access;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Web.Auth;
 using ClipSaver.Web.Infrastructure;
@@ -11,7 +11,7 @@ namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>A guild's settings over the configured defaults; the danger zone below is <see cref="DangerZoneModel"/>'s.</summary>
 [Authorize]
-public sealed class SettingsModel(ClipSaverDbContext db, GuildContext context, GuildSettingsStore store, TimeProvider clock) : PageModel
+public sealed class SettingsModel(GuildContext context, GuildSettingsStore store, ChangeGuildSettings change) : PageModel
 {
     public sealed class Input
     {
@@ -80,48 +80,37 @@ public sealed class SettingsModel(ClipSaverDbContext db, GuildContext context, G
         }
 
         Guild = guild;
-        if (!guild.CanChange)
-        {
-            ModelState.AddModelError(string.Empty, "ClipSaver is no longer in this server; its settings are read-only.");
-            Response.StatusCode = StatusCodes.Status409Conflict;
-            return Fragment();
-        }
-
-        // Model binding errors (a number that is not a number) and the settings' own rules, next to their fields.
+        // A value the form could not bind (a number that is not a number) leaves no settings to save: it is shown
+        // next to the settings' own errors, and nothing changes. An empty size becomes 0, which the settings refuse.
         var settings = Form.ToSettings();
-        foreach (var (field, messages) in settings.Validate())
+        var result = ModelState.IsValid
+            ? await change.ChangeAsync(Actor.User(User.DiscordUserId()!.Value), guildId, settings, cancellationToken)
+            : new SettingsChangeResult.Invalid(settings.Validate());
+        switch (result)
         {
-            foreach (var message in messages)
-            {
-                ModelState.AddModelError($"{nameof(Form)}.{field}", message);
-            }
+            case SettingsChangeResult.Saved saved:
+                Form = Input.From(saved.Settings);
+                Saved = true;
+                break;
+            case SettingsChangeResult.UnknownGuild:
+                return NotFound();
+            case SettingsChangeResult.GuildRemoved:
+                ModelState.AddModelError(string.Empty, ChangeGuildSettings.ReadOnlyMessage);
+                Response.StatusCode = StatusCodes.Status409Conflict;
+                return Fragment();
+            case SettingsChangeResult.Invalid invalid:
+                foreach (var (field, messages) in invalid.Errors)
+                {
+                    foreach (var message in messages)
+                    {
+                        ModelState.AddModelError($"{nameof(Form)}.{field}", message);
+                    }
+                }
+
+                Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+                return Fragment();
         }
 
-        if (Form.MaxFileSizeMb is null && !ModelState.ContainsKey($"{nameof(Form)}.{nameof(Input.MaxFileSizeMb)}"))
-        {
-            ModelState.AddModelError($"{nameof(Form)}.{nameof(Input.MaxFileSizeMb)}", "Enter the largest file to keep, in MB.");
-        }
-
-        if (!ModelState.IsValid)
-        {
-            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
-            return Fragment();
-        }
-
-        var before = await store.GetAsync(guildId, cancellationToken);
-        await store.StageAsync(guildId, settings, User.DiscordUserId(), cancellationToken);
-        db.AuditEvents.Add(new AuditEvent
-        {
-            GuildId = guildId,
-            ActorUserId = User.DiscordUserId(),
-            Action = "settings.changed",
-            Summary = "Settings changed.",
-            DataJson = System.Text.Json.JsonSerializer.Serialize(new { before, after = settings }, GuildSettings.Json),
-            CreatedAt = clock.GetUtcNow(),
-        });
-        await db.SaveChangesAsync(cancellationToken);
-        Form = Input.From(settings);
-        Saved = true;
         if (!Request.WantsFragment())
         {
             TempData["Saved"] = "Settings saved.";

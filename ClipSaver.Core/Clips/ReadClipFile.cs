@@ -1,0 +1,45 @@
+using ClipSaver.Core.Access;
+using ClipSaver.Core.Data;
+using ClipSaver.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Core.Clips;
+
+public abstract record ClipFileResult
+{
+    private ClipFileResult()
+    {
+    }
+
+    /// <summary>The stored file, opened; the caller streams and disposes it.</summary>
+    public sealed record Found(Stream Content, string ContentType, string FileName) : ClipFileResult;
+
+    /// <summary>No such guild for the actor (<c>guild</c>), or no stored file for that clip (<c>clip file</c>).</summary>
+    public sealed record NotFound(string What) : ClipFileResult;
+}
+
+/// <summary>Opens a clip's stored file for the player, a download or the API.</summary>
+public sealed class ReadClipFile(ClipSaverDbContext db, GuildAccess access, IClipStorage storage)
+{
+    public const string Fallback = "application/octet-stream";
+
+    public async Task<ClipFileResult> OpenAsync(Actor actor, long guildId, long clipId, CancellationToken cancellationToken)
+    {
+        if (await access.RoleOfAsync(actor, guildId, cancellationToken) == GuildRole.None)
+        {
+            return new ClipFileResult.NotFound("guild");
+        }
+
+        var clip = await db.Clips.AsNoTracking().Where(c => c.Id == clipId && c.GuildId == guildId)
+            .Select(c => new { c.StorageKey, c.ContentType, c.FileName }).FirstOrDefaultAsync(cancellationToken);
+        if (clip?.StorageKey is null || await storage.OpenReadAsync(clip.StorageKey, cancellationToken) is not { } stream)
+        {
+            return new ClipFileResult.NotFound("clip file");
+        }
+
+        // Only a video type is sent as Discord gave it: a stored text/html or image/svg+xml would otherwise be served
+        // from our own origin, next to the session cookie.
+        var type = clip.ContentType is { } t && t.StartsWith("video/", StringComparison.Ordinal) ? t : Fallback;
+        return new ClipFileResult.Found(stream, type, clip.FileName);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+
+namespace ClipSaver.Tests.Infrastructure;
+
+/// <summary>A test on the demo guild "Clip Club", reconciled, with its first text channel at hand.</summary>
+public abstract partial class ClipClubTestBase : AppTestBase
+{
+    protected long GuildId { get; private set; }
+
+    protected long ChannelId { get; private set; }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await ReconcileAsync();
+        GuildId = (long)DemoGuild("Clip Club").Id;
+        await using var db = Db.CreateContext();
+        ChannelId = await db.Channels.Where(c => c.GuildId == GuildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).Select(c => c.Id).FirstAsync();
+    }
+
+    /// <summary>The antiforgery token a page of the app carries for its forms.</summary>
+    protected static string CsrfTokenOf(string page) => CsrfToken().Match(page).Groups[1].Value;
+
+    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfToken();
+}
