@@ -1,4 +1,5 @@
 using ClipSaver.Core.Access;
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
@@ -48,17 +49,12 @@ public static class ClipSaverCoreSetup
         }
 
         builder.Services.AddScoped<DiscordIntents>();
-        builder.Services.AddScoped(sp => new PurgeJob(
-            sp.GetRequiredService<ClipSaverDbContext>(),
-            sp.GetRequiredService<ClipSaverConnection>(),
-            sp.GetRequiredService<IClipStorage>(),
-            sp.GetRequiredService<Hangfire.IBackgroundJobClient>(),
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<PurgeOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PurgeJob>>())
-        {
-            LeaveGuild = async (guildId, ct) => await sp.GetRequiredService<DiscordRestClient>().LeaveGuildAsync(Snowflake.FromInt64(guildId), ct),
-        });
+        builder.Services.AddScoped<ClipArchive>();
+        builder.Services.AddScoped<ClipSweep>();
+        builder.Services.AddScoped<PurgeSteps>();
+        builder.Services.AddScoped<PurgeJob>();
+        builder.Services.AddSingleton<IPurgeObserver, PurgeLog>();
+        builder.Services.AddScoped<IBotDeparture, DiscordBotDeparture>();
         builder.Services.AddMemoryCache();
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateSection(AccessOptions.Section);
         builder.Services.AddScoped<GuildAccess>();

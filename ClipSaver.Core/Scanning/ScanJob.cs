@@ -1,8 +1,8 @@
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -13,15 +13,16 @@ using Npgsql;
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>
-/// Reads a channel's messages and archives its clips. Each page of messages is saved (clip rows, authors, cursor,
-/// counters) in one transaction behind the purge fence (<see cref="ScopeLocks"/>); files are downloaded after it and
-/// attached to their rows. A killed scan resumes from the cursor and downloads the files still missing, so no clip
+/// Reads a channel's messages and archives its clips. Each page of messages is saved (authors, clip rows with their
+/// counters through <see cref="ClipArchive"/>, cursor) in one transaction behind the purge fence (<see cref="ScopeLocks"/>);
+/// files are downloaded after it and attached to their rows. A killed scan resumes from the cursor and downloads the files still missing, so no clip
 /// is lost and none is stored twice. The first phase reads history backwards (backfill); the second reads what is
 /// new since the newest message seen.
 /// </summary>
 public sealed partial class ScanJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
+    ClipArchive archive,
     DiscordRestClient discord,
     DiscordCdnClient cdn,
     IClipStorage storage,
@@ -201,7 +202,6 @@ public sealed partial class ScanJob(
         }
 
         var now = clock.GetUtcNow();
-        var toDownload = new List<(long, FoundClip)>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, _parentId, cancellationToken))
         {
@@ -244,47 +244,47 @@ public sealed partial class ScanJob(
                 """, cancellationToken);
         }
 
-        long clips = 0;
+        var rows = new List<Clip>();
+        var sources = new List<FoundClip>();
         foreach (var (message, found) in withClips)
         {
-            var author = message.Author;
             foreach (var clip in found)
             {
                 var a = clip.Attachment;
                 var tooLarge = a is not null && a.Size > settings.MaxFileSizeBytes;
-                var ids = await db.Database.SqlQuery<long>(
-                    $"""
-                    INSERT INTO clips (guild_id, channel_id, message_id, source, attachment_id, embed_url, author_id, file_name, content_type, size_bytes,
-                        duration_secs, width, height, discord_clip_flag, posted_at, archived_at, skip_reason)
-                    VALUES ({run.GuildId}, {run.ChannelId}, {message.Id.ToInt64()}, {(a is null ? "embed" : "attachment")}, {a?.Id.ToInt64()},
-                        {(a is null ? clip.Embed!.Video?.Url ?? clip.Embed.Url : null)}, {author.Id.ToInt64()}, {Truncate(clip.FileName, 255)},
-                        {a?.ContentType ?? clip.Embed?.Video?.ContentType}, {a?.Size ?? 0}, {a?.DurationSecs}, {a?.Width ?? clip.Embed?.Video?.Width},
-                        {a?.Height ?? clip.Embed?.Video?.Height}, {((a?.Flags ?? 0) & ClipDetector.ClipFlag) != 0}, {message.Timestamp}, {now},
-                        {(tooLarge ? $"Larger than this server's {settings.MaxFileSizeMb} MB limit." : null)})
-                    ON CONFLICT DO NOTHING
-                    RETURNING id
-                    """).ToListAsync(cancellationToken);
-                if (ids.Count == 1)
+                rows.Add(new Clip
                 {
-                    clips++;
-                    if (a is not null && !tooLarge)
-                    {
-                        toDownload.Add((ids[0], clip));
-                    }
-                }
+                    MessageId = message.Id.ToInt64(),
+                    Source = a is null ? ClipSource.Embed : ClipSource.Attachment,
+                    AttachmentId = a?.Id.ToInt64(),
+                    EmbedUrl = a is null ? clip.Embed!.Video?.Url ?? clip.Embed.Url : null,
+                    AuthorId = message.Author.Id.ToInt64(),
+                    FileName = Truncate(clip.FileName, 255),
+                    ContentType = a?.ContentType ?? clip.Embed?.Video?.ContentType,
+                    SizeBytes = a?.Size ?? 0,
+                    DurationSecs = a?.DurationSecs,
+                    Width = a?.Width ?? clip.Embed?.Video?.Width,
+                    Height = a?.Height ?? clip.Embed?.Video?.Height,
+                    DiscordClipFlag = ((a?.Flags ?? 0) & ClipDetector.ClipFlag) != 0,
+                    PostedAt = message.Timestamp,
+                    SkipReason = tooLarge ? $"Larger than this server's {settings.MaxFileSizeMb} MB limit." : null,
+                });
+                sources.Add(clip);
             }
         }
 
-        if (clips > 0)
+        var clipIds = await archive.AddAsync(run.GuildId, run.ChannelId, rows, now, cancellationToken);
+        var clips = clipIds.Count(id => id is not null);
+        var toDownload = new List<(long, FoundClip)>();
+        for (var i = 0; i < rows.Count; i++)
         {
-            var day = DateOnly.FromDateTime(now.UtcDateTime);
-            await db.Database.ExecuteSqlAsync(
-                $"INSERT INTO clip_days (guild_id, channel_id, day, clips) VALUES ({run.GuildId}, {run.ChannelId}, {day}, {(int)clips}) ON CONFLICT (channel_id, day) DO UPDATE SET clips = clip_days.clips + excluded.clips",
-                cancellationToken);
+            if (clipIds[i] is { } id && sources[i].Attachment is not null && rows[i].SkipReason is null)
+            {
+                toDownload.Add((id, sources[i]));
+            }
         }
 
         await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s
-            .SetProperty(c => c.ClipCount, c => c.ClipCount + clips)
             .SetProperty(c => c.NewestScannedMessageId, c => newest == null ? c.NewestScannedMessageId
                 : c.NewestScannedMessageId == null || c.NewestScannedMessageId < newest.Value.ToInt64() ? newest.Value.ToInt64() : c.NewestScannedMessageId)
             .SetProperty(c => c.BackfillBeforeId, c => backfillBefore == null ? c.BackfillBeforeId : backfillBefore.Value.ToInt64())
@@ -365,29 +365,15 @@ public sealed partial class ScanJob(
 
             if (skipped.Count > 0)
             {
-                var ids = skipped.Select(r => r.ClipId).ToArray();
-                var reasons = skipped.Select(r => r.SkipReason!).ToArray();
-                await db.Database.ExecuteSqlAsync(
-                    $"UPDATE clips c SET skip_reason = x.reason FROM unnest({ids}, {reasons}) AS x(id, reason) WHERE c.id = x.id", cancellationToken);
+                await archive.SkipFilesAsync([.. skipped.Select(r => (r.ClipId, r.SkipReason!))], cancellationToken);
             }
 
             if (stored.Count > 0)
             {
-                var ids = stored.Select(r => r.ClipId).ToArray();
-                var keys = stored.Select(r => r.Key).ToArray();
-                var hashes = stored.Select(r => r.Stored!.Sha256).ToArray();
-                var sizes = stored.Select(r => r.Stored!.SizeBytes).ToArray();
-                attached = [.. await db.Database.SqlQuery<long>(
-                    $"""
-                    UPDATE clips c SET storage_key = x.key, sha256 = x.sha256, size_bytes = x.size
-                    FROM unnest({ids}, {keys}, {hashes}, {sizes}) AS x(id, key, sha256, size)
-                    WHERE c.id = x.id AND c.storage_key IS NULL
-                    RETURNING c.id AS "Value"
-                    """).ToListAsync(cancellationToken)];
+                attached = [.. await archive.AttachFilesAsync(run.ChannelId, [.. stored.Select(r => new AttachedFile(r.ClipId, r.Key, r.Stored!.Sha256, r.Stored.SizeBytes))], cancellationToken)];
                 var bytes = stored.Where(r => attached.Contains(r.ClipId)).Sum(r => r.Stored!.SizeBytes);
                 if (attached.Count > 0)
                 {
-                    await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes + bytes), cancellationToken);
                     await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
                         .SetProperty(r => r.FilesStored, r => r.FilesStored + attached.Count)
                         .SetProperty(r => r.BytesStored, r => r.BytesStored + bytes)
