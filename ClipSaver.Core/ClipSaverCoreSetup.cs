@@ -64,6 +64,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<ScanOptions>().BindConfiguration(ScanOptions.Section).ValidateSection(ScanOptions.Section);
         builder.Services.AddScoped<Scans>();
         builder.Services.AddScoped<ScanJob>();
+        builder.Services.AddScoped<ClipDownloads>();
         builder.Services.AddScoped<IncrementalScansJob>();
         builder.Services.AddScoped<ChannelArchiving>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();

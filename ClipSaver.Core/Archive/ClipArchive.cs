@@ -4,6 +4,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Archive;
 
+/// <summary>Who posted clips of a page, and when first and last.</summary>
+public sealed record ClipAuthor(long Id, string Username, string? GlobalName, string? Avatar, DateTimeOffset FirstPosted, DateTimeOffset LastPosted);
+
 /// <summary>A clip's file, stored and ready to be attached to its row.</summary>
 public sealed record AttachedFile(long ClipId, string Key, string Sha256, long SizeBytes);
 
@@ -19,6 +22,44 @@ public sealed record ClipDeletion(long Clips, long Files);
 /// </summary>
 public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
 {
+    /// <summary>
+    /// Records the authors of a page's clips as users and as members of the guild (inside the page's transaction). In
+    /// id order, one statement each: scans of other channels upsert the same users, and a common order means they wait
+    /// for each other instead of deadlocking.
+    /// </summary>
+    public async Task AddAuthorsAsync(long guildId, IReadOnlyList<ClipAuthor> authors, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (authors.Count == 0)
+        {
+            return;
+        }
+
+        var sorted = authors.OrderBy(a => a.Id).ToList();
+        var ids = sorted.Select(a => a.Id).ToArray();
+        var names = sorted.Select(a => a.Username).ToArray();
+        var globals = sorted.Select(a => a.GlobalName).ToArray();
+        var avatars = sorted.Select(a => a.Avatar).ToArray();
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO users (id, username, global_name, avatar_hash, created_at)
+            SELECT u.id, u.username, u.global_name, u.avatar_hash, {now} FROM unnest({ids}, {names}, {globals}, {avatars}) AS u(id, username, global_name, avatar_hash)
+            ORDER BY u.id
+            ON CONFLICT (id) DO UPDATE SET username = excluded.username, global_name = excluded.global_name, avatar_hash = excluded.avatar_hash
+            WHERE (users.username, users.global_name, users.avatar_hash) IS DISTINCT FROM (excluded.username, excluded.global_name, excluded.avatar_hash)
+            """, cancellationToken);
+        var first = sorted.Select(a => a.FirstPosted).ToArray();
+        var last = sorted.Select(a => a.LastPosted).ToArray();
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO guild_members (guild_id, user_id, first_seen_at, last_seen_at)
+            SELECT {guildId}, m.user_id, m.first_seen, m.last_seen FROM unnest({ids}, {first}, {last}) AS m(user_id, first_seen, last_seen)
+            ORDER BY m.user_id
+            ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen_at = least(guild_members.first_seen_at, excluded.first_seen_at),
+                last_seen_at = greatest(guild_members.last_seen_at, excluded.last_seen_at)
+            WHERE excluded.first_seen_at < guild_members.first_seen_at OR excluded.last_seen_at > guild_members.last_seen_at
+            """, cancellationToken);
+    }
+
     /// <summary>
     /// Inserts a scan's new clips of one channel (inside the page's transaction, behind the fence) and counts them in
     /// the channel's counter and today's <c>clip_days</c>. A clip already archived (same attachment or embed) is skipped:
