@@ -1,4 +1,5 @@
 using ClipSaver.Core.Access;
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
@@ -51,17 +52,12 @@ public static class ClipSaverCoreSetup
         }
 
         builder.Services.AddScoped<DiscordIntents>();
-        builder.Services.AddScoped(sp => new PurgeJob(
-            sp.GetRequiredService<ClipSaverDbContext>(),
-            sp.GetRequiredService<ClipSaverConnection>(),
-            sp.GetRequiredService<IClipStorage>(),
-            sp.GetRequiredService<Hangfire.IBackgroundJobClient>(),
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<PurgeOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PurgeJob>>())
-        {
-            LeaveGuild = async (guildId, ct) => await sp.GetRequiredService<DiscordRestClient>().LeaveGuildAsync(Snowflake.FromInt64(guildId), ct),
-        });
+        builder.Services.AddScoped<ClipArchive>();
+        builder.Services.AddScoped<ClipSweep>();
+        builder.Services.AddScoped<PurgeSteps>();
+        builder.Services.AddScoped<PurgeJob>();
+        builder.Services.AddSingleton<IPurgeObserver, PurgeLog>();
+        builder.Services.AddScoped<IBotDeparture, DiscordBotDeparture>();
         builder.Services.AddMemoryCache();
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateSection(AccessOptions.Section);
         builder.Services.AddScoped<GuildAccess>();
@@ -71,6 +67,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<ScanOptions>().BindConfiguration(ScanOptions.Section).ValidateSection(ScanOptions.Section);
         builder.Services.AddScoped<Scans>();
         builder.Services.AddScoped<ScanJob>();
+        builder.Services.AddScoped<ClipDownloads>();
         builder.Services.AddScoped<IncrementalScansJob>();
         builder.Services.AddScoped<ChannelArchiving>();
         builder.Services.AddScoped<ScanNow>();

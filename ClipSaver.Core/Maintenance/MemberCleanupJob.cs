@@ -1,9 +1,9 @@
 using System.Text.Json;
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Storage;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -29,7 +29,7 @@ public sealed record MemberCleanupResult(bool Skipped, bool DryRun, IReadOnlyLis
 
 /// <summary>
 /// Compares the members ClipSaver knows with Discord's member list (needs the members intent) and removes those who
-/// left, in batches. Their clips are kept or deleted as the guild's setting says. Users left with no guild, no
+/// left, in batches. Their clips are kept or deleted as the guild's setting says (deleted through <see cref="ClipArchive"/>). Users left with no guild, no
 /// login and no clip are removed too. A dry run reports and changes nothing. One guild's failure does not stop the
 /// others. Each guild's result is kept as an audit event.
 /// </summary>
@@ -37,7 +37,7 @@ public sealed partial class MemberCleanupJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
     DiscordRestClient discord,
-    IClipStorage storage,
+    ClipArchive archive,
     GuildSettingsStore settings,
     IOptionsMonitor<MemberCleanupOptions> options,
     TimeProvider clock,
@@ -45,6 +45,9 @@ public sealed partial class MemberCleanupJob(
 {
     public const string RecurringJobId = "member-cleanup";
     public const string AuditAction = "maintenance.member_cleanup";
+
+    /// <summary>Clip rows deleted per transaction.</summary>
+    private const int ClipDeleteBatch = 1000;
 
     public const string MissingIntentMessage =
         "ClipSaver cannot read the member list: the bot's Server Members intent is off. Switch it on in the Discord developer portal (Bot → Privileged Gateway Intents).";
@@ -125,9 +128,10 @@ public sealed partial class MemberCleanupJob(
         {
             if (deleteClips)
             {
-                (var c, var f) = await DeleteClipsAsync(guildId, batch, cancellationToken);
-                clips += c;
-                files += f;
+                // Through the archive: in batches of rows behind the purge fence, with the counters.
+                var deleted = await archive.DeleteAsync(guildId, db.Clips.Where(c => batch.Contains(c.AuthorId)), ClipDeleteBatch, cancellationToken);
+                clips += deleted.Clips;
+                files += deleted.Files;
             }
 
             removed += await db.GuildMembers.Where(m => m.GuildId == guildId && batch.Contains(m.UserId)).ExecuteDeleteAsync(cancellationToken);
@@ -175,43 +179,6 @@ public sealed partial class MemberCleanupJob(
             // Discord cannot be asked right now: its first answer is the best account there is.
             return refused.Message;
         }
-    }
-
-    /// <summary>Deletes the departed members' clips: rows and counters in one transaction, files after it.</summary>
-    private async Task<(long Clips, long Files)> DeleteClipsAsync(long guildId, long[] authors, CancellationToken cancellationToken)
-    {
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var doomed = await db.Clips.Where(c => c.GuildId == guildId && authors.Contains(c.AuthorId))
-            .Select(c => new { c.Id, c.ChannelId, c.StorageKey, c.SizeBytes, c.ArchivedAt }).ToListAsync(cancellationToken);
-        if (doomed.Count == 0)
-        {
-            return (0, 0);
-        }
-
-        var ids = doomed.Select(d => d.Id).ToList();
-        await db.Clips.Where(c => ids.Contains(c.Id)).ExecuteDeleteAsync(cancellationToken);
-        foreach (var channel in doomed.GroupBy(d => d.ChannelId))
-        {
-            var count = channel.LongCount();
-            var bytes = channel.Where(d => d.StorageKey != null).Sum(d => d.SizeBytes);
-            await db.Channels.Where(c => c.Id == channel.Key).ExecuteUpdateAsync(
-                s => s.SetProperty(c => c.ClipCount, c => c.ClipCount - count).SetProperty(c => c.ClipBytes, c => c.ClipBytes - bytes), cancellationToken);
-        }
-
-        foreach (var day in doomed.GroupBy(d => (d.ChannelId, Day: DateOnly.FromDateTime(d.ArchivedAt.UtcDateTime))))
-        {
-            var count = day.Count();
-            await db.ClipDays.Where(d => d.ChannelId == day.Key.ChannelId && d.Day == day.Key.Day).ExecuteUpdateAsync(s => s.SetProperty(d => d.Clips, d => d.Clips - count), cancellationToken);
-        }
-
-        await tx.CommitAsync(cancellationToken);
-        long files = 0;
-        foreach (var key in doomed.Where(d => d.StorageKey != null).Select(d => d.StorageKey!))
-        {
-            files += await storage.DeleteAsync(key, cancellationToken) ? 1 : 0;
-        }
-
-        return (doomed.Count, files);
     }
 
     /// <summary>Users with no guild membership, no login, no clip, no token and no access record are forgotten.</summary>

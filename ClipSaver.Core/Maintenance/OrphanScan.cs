@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
@@ -42,6 +43,7 @@ public sealed record OrphanReport(bool Skipped, bool Fixed, DateTimeOffset At, I
 public sealed partial class OrphanScan(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
+    ClipArchive archive,
     IClipStorage storage,
     IBackgroundJobClient jobs,
     IOptionsMonitor<ScanOptions> scanOptions,
@@ -52,6 +54,7 @@ public sealed partial class OrphanScan(
     public const string RecurringJobId = "orphan-scan";
     public const string AuditAction = "maintenance.orphan_scan";
     private const int Examples = 5;
+    private const int BatchSize = 1000;
 
     /// <summary>Runs and purges whose heartbeat is older than this are stuck.</summary>
     public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(30);
@@ -97,12 +100,10 @@ public sealed partial class OrphanScan(
         var examples = await orphans.OrderBy(c => c.Id).Take(Examples).Select(c => "clip " + c.Id).ToListAsync(cancellationToken);
         if (fix && count > 0)
         {
-            var keys = await orphans.Where(c => c.StorageKey != null).Select(c => c.StorageKey!).ToListAsync(cancellationToken);
-            await orphans.ExecuteDeleteAsync(cancellationToken);
-            await db.ClipDays.Where(d => db.Guilds.Any(g => g.Id == d.GuildId && g.PurgedAt != null)).ExecuteDeleteAsync(cancellationToken);
-            foreach (var key in keys)
+            foreach (var guildId in await orphans.Select(c => c.GuildId).Distinct().ToListAsync(cancellationToken))
             {
-                await storage.DeleteAsync(key, cancellationToken);
+                await archive.DeleteAsync(guildId, db.Clips, BatchSize, cancellationToken);
+                await archive.EmptyChannelsAsync(guildId, null, cancellationToken);
             }
         }
 
@@ -203,16 +204,7 @@ public sealed partial class OrphanScan(
                 if (fix)
                 {
                     // The row goes back to "file pending": the channel's next scan downloads it again.
-                    await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-                    var reset = await db.Clips.Where(c => c.Id == clip.Id && c.StorageKey != null)
-                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, (string?)null).SetProperty(c => c.Sha256, (string?)null), cancellationToken);
-                    if (reset == 1)
-                    {
-                        await db.Channels.Where(c => c.Id == clip.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes - clip.SizeBytes), cancellationToken);
-                    }
-
-                    await tx.CommitAsync(cancellationToken);
-                    if (info is not null)
+                    if (await archive.DetachFileAsync(clip.Id, cancellationToken) && info is not null)
                     {
                         await storage.DeleteAsync(clip.StorageKey, cancellationToken);
                     }

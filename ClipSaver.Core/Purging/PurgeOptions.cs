@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ClipSaver.Core.Archive;
 
 namespace ClipSaver.Core.Purging;
 
@@ -22,4 +23,7 @@ public sealed class PurgeOptions
     /// <summary>How long the purge waits for running scans of its scope to stop.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ScanStopTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How the clip deletes find the scope's rows: Auto chooses by the scope's share of the table (decision 006); Table or Index pins one.</summary>
+    public ClipWalkOrder ClipWalk { get; set; } = ClipWalkOrder.Auto;
 }

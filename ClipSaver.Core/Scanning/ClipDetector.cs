@@ -1,3 +1,4 @@
+using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 
@@ -18,6 +19,29 @@ public sealed record FoundClip(DiscordMessage Message, DiscordAttachment? Attach
             var name = Path.GetFileName(new Uri(Embed!.Video?.Url ?? Embed.Url!).AbsolutePath);
             return name.Length > 0 ? name : "video";
         }
+    }
+
+    /// <summary>The clip's row as a scan archives it (<see cref="Archive.ClipArchive.AddAsync"/> sets the scope and the time).</summary>
+    public Clip ToRow(GuildSettings settings)
+    {
+        var a = Attachment;
+        return new Clip
+        {
+            MessageId = Message.Id.ToInt64(),
+            Source = a is null ? ClipSource.Embed : ClipSource.Attachment,
+            AttachmentId = a?.Id.ToInt64(),
+            EmbedUrl = a is null ? Embed!.Video?.Url ?? Embed.Url : null,
+            AuthorId = Message.Author.Id.ToInt64(),
+            FileName = FileName.Length <= 255 ? FileName : FileName[..255],
+            ContentType = a?.ContentType ?? Embed?.Video?.ContentType,
+            SizeBytes = a?.Size ?? 0,
+            DurationSecs = a?.DurationSecs,
+            Width = a?.Width ?? Embed?.Video?.Width,
+            Height = a?.Height ?? Embed?.Video?.Height,
+            DiscordClipFlag = ((a?.Flags ?? 0) & ClipDetector.ClipFlag) != 0,
+            PostedAt = Message.Timestamp,
+            SkipReason = a is not null && a.Size > settings.MaxFileSizeBytes ? $"Larger than this server's {settings.MaxFileSizeMb} MB limit." : null,
+        };
     }
 }
 

@@ -1,9 +1,8 @@
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Purging;
-using ClipSaver.Core.Storage;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -13,18 +12,18 @@ using Npgsql;
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>
-/// Reads a channel's messages and archives its clips. Each page of messages is saved (clip rows, authors, cursor,
-/// counters) in one transaction behind the purge fence (<see cref="ScopeLocks"/>); files are downloaded after it and
-/// attached to their rows. A killed scan resumes from the cursor and downloads the files still missing, so no clip
+/// Reads a channel's messages and archives its clips. Each page of messages is saved (authors, clip rows with their
+/// counters through <see cref="ClipArchive"/>, cursor) in one transaction behind the purge fence (<see cref="ScopeLocks"/>);
+/// files are downloaded after it and attached to their rows. A killed scan resumes from the cursor and downloads the files still missing, so no clip
 /// is lost and none is stored twice. The first phase reads history backwards (backfill); the second reads what is
 /// new since the newest message seen.
 /// </summary>
 public sealed partial class ScanJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
+    ClipArchive archive,
     DiscordRestClient discord,
-    DiscordCdnClient cdn,
-    IClipStorage storage,
+    ClipDownloads downloads,
     GuildSettingsStore guildSettings,
     GuildSync sync,
     IOptionsMonitor<ScanOptions> options,
@@ -201,7 +200,6 @@ public sealed partial class ScanJob(
         }
 
         var now = clock.GetUtcNow();
-        var toDownload = new List<(long, FoundClip)>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, _parentId, cancellationToken))
         {
@@ -213,78 +211,24 @@ public sealed partial class ScanJob(
             throw new StopScan(ScanStatus.Cancelled, "Stopped on request.");
         }
 
-        // Authors first, in one statement each, in id order: scans of other channels upsert the same users, and a
-        // common order means they wait for each other instead of deadlocking.
         var withClips = page.Select(m => (Message: m, Found: ClipDetector.Find(m, settings).ToList())).Where(x => x.Found.Count > 0).ToList();
-        var authors = withClips.Select(x => x.Message.Author).DistinctBy(a => a.Id).OrderBy(a => a.Id).ToList();
-        if (authors.Count > 0)
-        {
-            var ids = authors.Select(a => a.Id.ToInt64()).ToArray();
-            var names = authors.Select(a => a.Username).ToArray();
-            var globals = authors.Select(a => a.GlobalName).ToArray();
-            var avatars = authors.Select(a => a.Avatar).ToArray();
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO users (id, username, global_name, avatar_hash, created_at)
-                SELECT u.id, u.username, u.global_name, u.avatar_hash, {now} FROM unnest({ids}, {names}, {globals}, {avatars}) AS u(id, username, global_name, avatar_hash)
-                ORDER BY u.id
-                ON CONFLICT (id) DO UPDATE SET username = excluded.username, global_name = excluded.global_name, avatar_hash = excluded.avatar_hash
-                WHERE (users.username, users.global_name, users.avatar_hash) IS DISTINCT FROM (excluded.username, excluded.global_name, excluded.avatar_hash)
-                """, cancellationToken);
-            var first = authors.Select(a => withClips.Where(x => x.Message.Author.Id == a.Id).Min(x => x.Message.Timestamp)).ToArray();
-            var last = authors.Select(a => withClips.Where(x => x.Message.Author.Id == a.Id).Max(x => x.Message.Timestamp)).ToArray();
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO guild_members (guild_id, user_id, first_seen_at, last_seen_at)
-                SELECT {run.GuildId}, m.user_id, m.first_seen, m.last_seen FROM unnest({ids}, {first}, {last}) AS m(user_id, first_seen, last_seen)
-                ORDER BY m.user_id
-                ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen_at = least(guild_members.first_seen_at, excluded.first_seen_at),
-                    last_seen_at = greatest(guild_members.last_seen_at, excluded.last_seen_at)
-                WHERE excluded.first_seen_at < guild_members.first_seen_at OR excluded.last_seen_at > guild_members.last_seen_at
-                """, cancellationToken);
-        }
+        await archive.AddAuthorsAsync(run.GuildId, [.. withClips.GroupBy(x => x.Message.Author.Id).Select(g => new ClipAuthor(g.Key.ToInt64(), g.First().Message.Author.Username,
+            g.First().Message.Author.GlobalName, g.First().Message.Author.Avatar, g.Min(x => x.Message.Timestamp), g.Max(x => x.Message.Timestamp)))], now, cancellationToken);
 
-        long clips = 0;
-        foreach (var (message, found) in withClips)
+        var sources = withClips.SelectMany(x => x.Found).ToList();
+        var rows = sources.Select(c => c.ToRow(settings)).ToList();
+        var clipIds = await archive.AddAsync(run.GuildId, run.ChannelId, rows, now, cancellationToken);
+        var clips = clipIds.Count(id => id is not null);
+        var toDownload = new List<(long, FoundClip)>();
+        for (var i = 0; i < rows.Count; i++)
         {
-            var author = message.Author;
-            foreach (var clip in found)
+            if (clipIds[i] is { } id && sources[i].Attachment is not null && rows[i].SkipReason is null)
             {
-                var a = clip.Attachment;
-                var tooLarge = a is not null && a.Size > settings.MaxFileSizeBytes;
-                var ids = await db.Database.SqlQuery<long>(
-                    $"""
-                    INSERT INTO clips (guild_id, channel_id, message_id, source, attachment_id, embed_url, author_id, file_name, content_type, size_bytes,
-                        duration_secs, width, height, discord_clip_flag, posted_at, archived_at, skip_reason)
-                    VALUES ({run.GuildId}, {run.ChannelId}, {message.Id.ToInt64()}, {(a is null ? "embed" : "attachment")}, {a?.Id.ToInt64()},
-                        {(a is null ? clip.Embed!.Video?.Url ?? clip.Embed.Url : null)}, {author.Id.ToInt64()}, {Truncate(clip.FileName, 255)},
-                        {a?.ContentType ?? clip.Embed?.Video?.ContentType}, {a?.Size ?? 0}, {a?.DurationSecs}, {a?.Width ?? clip.Embed?.Video?.Width},
-                        {a?.Height ?? clip.Embed?.Video?.Height}, {((a?.Flags ?? 0) & ClipDetector.ClipFlag) != 0}, {message.Timestamp}, {now},
-                        {(tooLarge ? $"Larger than this server's {settings.MaxFileSizeMb} MB limit." : null)})
-                    ON CONFLICT DO NOTHING
-                    RETURNING id
-                    """).ToListAsync(cancellationToken);
-                if (ids.Count == 1)
-                {
-                    clips++;
-                    if (a is not null && !tooLarge)
-                    {
-                        toDownload.Add((ids[0], clip));
-                    }
-                }
+                toDownload.Add((id, sources[i]));
             }
         }
 
-        if (clips > 0)
-        {
-            var day = DateOnly.FromDateTime(now.UtcDateTime);
-            await db.Database.ExecuteSqlAsync(
-                $"INSERT INTO clip_days (guild_id, channel_id, day, clips) VALUES ({run.GuildId}, {run.ChannelId}, {day}, {(int)clips}) ON CONFLICT (channel_id, day) DO UPDATE SET clips = clip_days.clips + excluded.clips",
-                cancellationToken);
-        }
-
         await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s
-            .SetProperty(c => c.ClipCount, c => c.ClipCount + clips)
             .SetProperty(c => c.NewestScannedMessageId, c => newest == null ? c.NewestScannedMessageId
                 : c.NewestScannedMessageId == null || c.NewestScannedMessageId < newest.Value.ToInt64() ? newest.Value.ToInt64() : c.NewestScannedMessageId)
             .SetProperty(c => c.BackfillBeforeId, c => backfillBefore == null ? c.BackfillBeforeId : backfillBefore.Value.ToInt64())
@@ -318,128 +262,12 @@ public sealed partial class ScanJob(
         }
     }
 
-    /// <summary>
-    /// Downloads a page's files (a few at a time) into storage, then attaches them to their clip rows in one
-    /// transaction. A crash in between leaves files whose rows have no storage key: the next run downloads those again
-    /// (<see cref="DownloadPendingAsync"/>), overwriting the same keys.
-    /// </summary>
+    /// <summary>Downloads and attaches files (<see cref="ClipDownloads"/>); a purge that took the scope meanwhile stops the scan.</summary>
     private async Task DownloadAsync(ScanRun run, IReadOnlyList<(long ClipId, FoundClip Clip)> clips, GuildSettings settings, CancellationToken cancellationToken)
     {
-        if (clips.Count == 0)
+        if (!await downloads.DownloadAsync(run, _parentId, clips, settings, cancellationToken))
         {
-            return;
-        }
-
-        var results = new Download[clips.Count];
-        await Parallel.ForAsync(0, clips.Count, new ParallelOptions { MaxDegreeOfParallelism = options.CurrentValue.ParallelDownloads, CancellationToken = cancellationToken },
-            async (i, token) =>
-            {
-                var (clipId, clip) = clips[i];
-                var attachment = clip.Attachment!;
-                var key = ClipStorageKeys.ForAttachment(run.GuildId, run.ChannelId, attachment.Id.ToInt64(), attachment.Filename);
-                try
-                {
-                    results[i] = new Download(clipId, key, await FetchAsync(run.ChannelId, clip.Message.Id, attachment, key, settings.MaxFileSizeBytes, token), null);
-                }
-                catch (ClipTooLargeException)
-                {
-                    results[i] = new Download(clipId, key, null, $"Larger than this server's {settings.MaxFileSizeMb} MB limit.");
-                }
-                catch (DiscordCdnUrlExpiredException)
-                {
-                    results[i] = new Download(clipId, key, null, "Discord no longer serves this file.");
-                }
-            });
-
-        var stored = results.Where(r => r.Stored is not null).ToList();
-        var skipped = results.Where(r => r.SkipReason is not null).ToList();
-        HashSet<long> attached = [];
-        await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
-        {
-            if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, _parentId, cancellationToken))
-            {
-                await tx.RollbackAsync(cancellationToken);
-                await DeleteFilesAsync(stored);
-                throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
-            }
-
-            if (skipped.Count > 0)
-            {
-                var ids = skipped.Select(r => r.ClipId).ToArray();
-                var reasons = skipped.Select(r => r.SkipReason!).ToArray();
-                await db.Database.ExecuteSqlAsync(
-                    $"UPDATE clips c SET skip_reason = x.reason FROM unnest({ids}, {reasons}) AS x(id, reason) WHERE c.id = x.id", cancellationToken);
-            }
-
-            if (stored.Count > 0)
-            {
-                var ids = stored.Select(r => r.ClipId).ToArray();
-                var keys = stored.Select(r => r.Key).ToArray();
-                var hashes = stored.Select(r => r.Stored!.Sha256).ToArray();
-                var sizes = stored.Select(r => r.Stored!.SizeBytes).ToArray();
-                attached = [.. await db.Database.SqlQuery<long>(
-                    $"""
-                    UPDATE clips c SET storage_key = x.key, sha256 = x.sha256, size_bytes = x.size
-                    FROM unnest({ids}, {keys}, {hashes}, {sizes}) AS x(id, key, sha256, size)
-                    WHERE c.id = x.id AND c.storage_key IS NULL
-                    RETURNING c.id AS "Value"
-                    """).ToListAsync(cancellationToken)];
-                var bytes = stored.Where(r => attached.Contains(r.ClipId)).Sum(r => r.Stored!.SizeBytes);
-                if (attached.Count > 0)
-                {
-                    await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes + bytes), cancellationToken);
-                    await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
-                        .SetProperty(r => r.FilesStored, r => r.FilesStored + attached.Count)
-                        .SetProperty(r => r.BytesStored, r => r.BytesStored + bytes)
-                        .SetProperty(r => r.HeartbeatAt, clock.GetUtcNow()), cancellationToken);
-                }
-            }
-
-            await tx.CommitAsync(cancellationToken);
-        }
-
-        // A row that could not take its file is one a purge took meanwhile: the file must not outlive it.
-        var unattached = stored.Where(r => !attached.Contains(r.ClipId)).ToList();
-        if (unattached.Count > 0)
-        {
-            var ids = unattached.Select(r => r.ClipId).ToList();
-            var existing = await db.Clips.Where(c => ids.Contains(c.Id)).Select(c => c.Id).ToListAsync(cancellationToken);
-            var gone = unattached.Where(r => !existing.Contains(r.ClipId)).ToList();
-            if (gone.Count > 0)
-            {
-                await DeleteFilesAsync(gone);
-                throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
-            }
-        }
-    }
-
-    private sealed record Download(long ClipId, string Key, StoredFile? Stored, string? SkipReason);
-
-    private async Task DeleteFilesAsync(IEnumerable<Download> downloads)
-    {
-        foreach (var d in downloads)
-        {
-            await storage.DeleteAsync(d.Key, CancellationToken.None);
-        }
-    }
-
-    /// <summary>Downloads into storage; an expired link is renewed once by reading the message again.</summary>
-    private async Task<StoredFile> FetchAsync(long channelId, Snowflake messageId, DiscordAttachment attachment, string key, long maxBytes, CancellationToken cancellationToken)
-    {
-        var url = attachment.Url;
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                using var response = await cdn.OpenAsync(new Uri(url), cancellationToken);
-                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-                return await storage.PutAsync(key, body, maxBytes, cancellationToken);
-            }
-            catch (DiscordCdnUrlExpiredException) when (attempt == 0)
-            {
-                var fresh = await discord.TryGetMessageAsync(Snowflake.FromInt64(channelId), messageId, cancellationToken);
-                url = fresh?.Attachments.FirstOrDefault(a => a.Id == attachment.Id)?.Url ?? throw new DiscordCdnUrlExpiredException(new Uri(url));
-            }
+            throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
         }
     }
 
@@ -462,8 +290,6 @@ public sealed partial class ScanJob(
         await db.ScanRuns.Where(r => r.Id == runId && r.Status == ScanStatus.Running).ExecuteUpdateAsync(
             s => s.SetProperty(r => r.Status, status).SetProperty(r => r.FinishedAt, clock.GetUtcNow()).SetProperty(r => r.Error, why), CancellationToken.None);
     }
-
-    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
 
     [LoggerMessage(LogLevel.Warning, "Scan run {RunId} failed; Hangfire will retry it.")]
     private static partial void LogFailed(ILogger logger, Exception e, long runId);

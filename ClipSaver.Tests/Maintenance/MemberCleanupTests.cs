@@ -104,6 +104,49 @@ public sealed class MemberCleanupTests : AppTestBase
     }
 
     [Fact]
+    public async Task Clips_of_a_channel_being_purged_are_left_to_the_purge_and_other_channels_lose_theirs()
+    {
+        var (guild, channel, members) = await KnownMembersAsync();
+        var leaver = members.First(id => id != TestDiscord.Id(DemoUsers.Owner.Id));
+        long otherChannel;
+        await using (var db = Db.CreateContext())
+        {
+            db.GuildSettings.Add(new GuildSettingsRow { GuildId = guild, Json = "{\"departedMemberClips\":\"Delete\"}", UpdatedAt = DateTimeOffset.UtcNow });
+            otherChannel = await db.Channels.Where(c => c.GuildId == guild && c.Type == 0 && c.Id != channel).Select(c => c.Id).FirstAsync();
+            db.Clips.Add(new Clip
+            {
+                GuildId = guild,
+                ChannelId = otherChannel,
+                MessageId = TestData.NewId(),
+                AttachmentId = TestData.NewId(),
+                AuthorId = leaver,
+                FileName = "clip.mp4",
+                SizeBytes = 10,
+                PostedAt = DateTimeOffset.UtcNow,
+                ArchivedAt = DateTimeOffset.UtcNow,
+            });
+            await db.Channels.Where(c => c.Id == channel).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, members.Count));
+            await db.Channels.Where(c => c.Id == otherChannel).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, 1));
+            var purge = TestData.PurgeRun(guild, PurgeStatus.Running, null);
+            (purge.Scope, purge.ChannelId) = (PurgeScope.Channel, channel);
+            db.PurgeRuns.Add(purge);
+            await db.SaveChangesAsync();
+        }
+
+        Discord.World.RemoveMember((ulong)guild, (ulong)leaver);
+
+        var result = await RunAsync(dryRun: false, guild);
+
+        // Behind the purge fence: the purge of the first channel deletes (and counts) that clip itself.
+        Assert.Equal(1, result.Guilds.Single().ClipsDeleted);
+        await using var check = Db.CreateContext();
+        Assert.True(await check.Clips.AnyAsync(c => c.AuthorId == leaver && c.ChannelId == channel));
+        Assert.False(await check.Clips.AnyAsync(c => c.AuthorId == leaver && c.ChannelId == otherChannel));
+        Assert.Equal(members.Count, await check.Channels.Where(c => c.Id == channel).Select(c => c.ClipCount).FirstAsync());
+        Assert.Equal(0, await check.Channels.Where(c => c.Id == otherChannel).Select(c => c.ClipCount).FirstAsync());
+    }
+
+    [Fact]
     public async Task A_failing_guild_is_recorded_and_the_others_go_on_and_a_missing_intent_says_what_to_switch_on()
     {
         var (guild, _, members) = await KnownMembersAsync();

@@ -1,4 +1,5 @@
 using ClipSaver.Core;
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Scanning;
@@ -46,7 +47,7 @@ public sealed class OrphanScanTests : IAsyncLifetime
     }
 
     private OrphanScan NewScan(ClipSaverDbContext context) => new(
-        context, new ClipSaverConnection(_db.ConnectionString), _storage, TestJobs.Client(_jobs),
+        context, new ClipSaverConnection(_db.ConnectionString), new ClipArchive(context, _storage), _storage, TestJobs.Client(_jobs),
         new StaticMonitor<ScanOptions>(new ScanOptions()), new StaticMonitor<OrphanScanOptions>(new OrphanScanOptions { FileGrace = Grace }), _clock,
         NullLogger<OrphanScan>.Instance);
 

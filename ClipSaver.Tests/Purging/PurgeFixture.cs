@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using ClipSaver.Core;
 using ClipSaver.Core.Access;
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
+using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
 using ClipSaver.DiscordEmulator;
 using ClipSaver.Tests.Infrastructure;
@@ -122,8 +124,28 @@ public abstract class PurgeFixture : IAsyncLifetime
     protected CancelPurge Cancel(ClipSaverDbContext context) =>
         new(context, Access(context), TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock);
 
-    protected PurgeJob Job(ClipSaverDbContext context, IClipStorage? storage = null) =>
-        new(context, new ClipSaverConnection(Db.ConnectionString), storage ?? Storage, TestJobs.Client(JobStorage), new StaticMonitor<PurgeOptions>(Options), Clock, NullLogger<PurgeJob>.Instance);
+    /// <summary>
+    /// A purge job built as the app builds it, with the seams a test may replace: the storage, the bot's departure
+    /// (Discord), the walk order, and an observer that can stop the run at a chosen point as a crash would.
+    /// </summary>
+    protected PurgeJob Job(
+        ClipSaverDbContext context, IClipStorage? storage = null, IPurgeObserver? observer = null, IBotDeparture? bot = null, ClipWalkOrder walk = ClipWalkOrder.Auto)
+    {
+        var connection = new ClipSaverConnection(Db.ConnectionString);
+        var jobs = TestJobs.Client(JobStorage);
+        var options = new StaticMonitor<PurgeOptions>(new PurgeOptions
+        {
+            UndoWindow = Options.UndoWindow,
+            Cooldown = Options.Cooldown,
+            BatchSize = Options.BatchSize,
+            ScanStopTimeout = Options.ScanStopTimeout,
+            ClipWalk = walk,
+        });
+        observer ??= new Observer(null, null);
+        var steps = new PurgeSteps(context, connection, new Scans(context, jobs, Clock), new ClipSweep(context, NullLogger<ClipSweep>.Instance),
+            new ClipArchive(context, storage ?? Storage), storage ?? Storage, bot ?? new Departure(null), observer, options, Clock);
+        return new PurgeJob(context, connection, steps, observer, jobs, Clock, NullLogger<PurgeJob>.Instance);
+    }
 
     /// <summary>Requests a purge and moves the clock past its undo window; returns the run.</summary>
     protected async Task<PurgeRun> RequestDueAsync(PurgeScope scope, long? channelId = null, string? phrase = null)
@@ -141,12 +163,21 @@ public abstract class PurgeFixture : IAsyncLifetime
         IClipStorage? storage = null)
     {
         await using var context = Db.CreateContext();
-        var job = Job(context, storage);
-        job.AfterStep = afterStep;
-        job.LeaveGuild = leave;
-        job.ClipWalk = walk;
-        job.AfterClipBatch = afterClipBatch;
-        await job.RunAsync(run.Id, CancellationToken.None);
+        await Job(context, storage, new Observer(afterStep, afterClipBatch), new Departure(leave), walk).RunAsync(run.Id, CancellationToken.None);
+    }
+
+    /// <summary>Calls the test's code after a step or a committed batch of clip deletes; an exception there stops the run as a crash would.</summary>
+    private sealed class Observer(Func<string, Task>? afterStep, Func<Task>? afterClipBatch) : IPurgeObserver
+    {
+        public Task StepDoneAsync(long runId, string stepName, TimeSpan elapsed, CancellationToken cancellationToken) => afterStep?.Invoke(stepName) ?? Task.CompletedTask;
+
+        public Task ClipBatchCommittedAsync(long runId, CancellationToken cancellationToken) => afterClipBatch?.Invoke() ?? Task.CompletedTask;
+    }
+
+    /// <summary>Discord's side of a guild purge, as the test wants it (nothing, by default).</summary>
+    private sealed class Departure(Func<long, CancellationToken, Task>? leave) : IBotDeparture
+    {
+        public Task LeaveGuildAsync(long guildId, CancellationToken cancellationToken) => leave?.Invoke(guildId, cancellationToken) ?? Task.CompletedTask;
     }
 
     /// <summary>Every row of every table and every file, as text, for "nothing else changed" comparisons.</summary>

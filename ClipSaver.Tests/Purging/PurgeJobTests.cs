@@ -1,3 +1,4 @@
+using ClipSaver.Core.Archive;
 using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ClipSaver.Core.Database;
+using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
 using ClipSaver.DiscordEmulator;
 using Npgsql;
@@ -247,16 +248,13 @@ public static class KillLoop
             }
             else
             {
-                var report = await ScalarAsync<string>($"SELECT report::text FROM purge_runs WHERE id = {runId}");
-                using var json = JsonDocument.Parse(report);
-                var clipsDeleted = json.RootElement.GetProperty("rows_deleted").GetProperty("clips").GetInt64();
-                var filesDeleted = json.RootElement.GetProperty("files_deleted").GetInt64();
-                if (clipsDeleted != clips || filesDeleted != clips)
+                var report = PurgeReport.Parse(await ScalarAsync<string>($"SELECT report::text FROM purge_runs WHERE id = {runId}"));
+                if (report.ClipsDeleted != clips || report.FilesDeleted != clips)
                 {
-                    failures.Add($"report says {clipsDeleted} clips and {filesDeleted} files, {clips} were there");
+                    failures.Add($"report says {report.ClipsDeleted} clips and {report.FilesDeleted} files, {clips} were there");
                 }
 
-                if (!json.RootElement.GetProperty("verification").GetProperty("ok").GetBoolean())
+                if (report.VerificationOk != true)
                 {
                     failures.Add("verification not ok");
                 }
@@ -395,7 +393,7 @@ public static class KillLoop
         }
 
         private async Task<string> PurgeStateAsync(long runId) =>
-            await ScalarAsync<string>($"SELECT status || ' / ' || coalesce(step, '-') || ' / ' || coalesce((progress #>> '{{rows_deleted,clips}}'), '0') FROM purge_runs WHERE id = {runId}");
+            $"{await ScalarAsync<string>($"SELECT status || ' / ' || coalesce(step, '-') FROM purge_runs WHERE id = {runId}")} / {PurgeReport.Parse(await ScalarAsync<string>($"SELECT coalesce(progress::text, '') FROM purge_runs WHERE id = {runId}")).ClipsDeleted}";
 
         private async Task<(string Status, DateTimeOffset? Heartbeat)> ScanStateAsync(long channel)
         {
