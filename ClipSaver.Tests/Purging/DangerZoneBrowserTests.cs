@@ -195,7 +195,11 @@ public sealed class DangerZoneBrowserTests : AppTestBase
         catch (TimeoutException)
         {
             await using var db = Db.CreateContext();
-            var runs = await db.PurgeRuns.Select(r => $"{r.Id} {r.Status} {r.Step} {r.Error}").ToListAsync();
+            var runs = await db.PurgeRuns.Select(r => $"{r.Id} {r.Status} {r.Step} {r.Error} job {r.HangfireJobId}").ToListAsync();
+            var jobs = await db.Database.SqlQuery<string>(
+                $"SELECT j.id || ' ' || coalesce(j.statename, '-') || ': ' || coalesce(string_agg(s.name || ' ' || coalesce(s.reason, '') || ' ' || s.createdat, ' > ' ORDER BY s.id), '') AS \"Value\" FROM hangfire.job j LEFT JOIN hangfire.state s ON s.jobid = j.id GROUP BY j.id, j.statename")
+                .ToListAsync();
+            runs.Add("hangfire: " + string.Join(" | ", jobs) + $" (now {DateTimeOffset.UtcNow:O})");
             var scans = await db.ScanRuns.Select(r => $"{r.Id} {r.Status} {r.StopRequestedAt} {r.HeartbeatAt}").ToListAsync();
             await Browser.ScreenshotAsync(page, "danger-guild-timeout");
             Assert.Fail($"purges: {string.Join("; ", runs)} | scans: {string.Join("; ", scans)}");
