@@ -64,4 +64,18 @@ public sealed class TokensCommandTests : AppTestBase
         await using var db = Db.CreateContext();
         Assert.False(await db.ApiTokens.AnyAsync());
     }
+
+    [Fact]
+    public async Task Without_a_database_in_Production_the_command_says_so_in_one_line()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await TokensCommand.RunAsync(["create", "--user", "300000000000000001", "--name", "automation", "--environment=Production"], output, error);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("No database is configured.", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal("", output.ToString());
+    }
 }
