@@ -4,7 +4,7 @@ using ClipSaver.Core.Database;
 namespace ClipSaver.Web;
 
 /// <summary><c>dotnet ClipSaver.Web.dll migrate</c>: the explicit migration step for Production and Docker.</summary>
-internal static class MigrateCommand
+internal static partial class MigrateCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
@@ -13,7 +13,10 @@ internal static class MigrateCommand
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClipSaver.Migrate");
         await DatabaseMigrator.MigrateAsync(host.Services, CancellationToken.None);
-        logger.LogInformation("The database schema is up to date");
+        LogUpToDate(logger);
         return 0;
     }
+
+    [LoggerMessage(LogLevel.Information, "The database schema is up to date")]
+    private static partial void LogUpToDate(ILogger logger);
 }

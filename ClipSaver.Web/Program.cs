@@ -15,7 +15,7 @@ if (args is ["tokens", .. var tokenArgs])
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddClipSaverCore();
-builder.AddClipSaverWeb();
+await builder.AddClipSaverWebAsync();
 
 var app = builder.Build();
 await app.PrepareDatabaseAsync();

@@ -11,10 +11,10 @@ namespace ClipSaver.Web;
 
 public static class WebSetup
 {
-    public static WebApplicationBuilder AddClipSaverWeb(this WebApplicationBuilder builder)
+    public static async Task<WebApplicationBuilder> AddClipSaverWebAsync(this WebApplicationBuilder builder)
     {
         // First: demo mode changes the Discord settings everything else reads.
-        builder.AddClipSaverDemo();
+        await builder.AddClipSaverDemoAsync();
         builder.Services.AddRazorPages().AddMvcOptions(o => o.Filters.Add(new Infrastructure.UnknownHandlerFilter()));
         builder.Services.AddAntiforgery(o =>
         {

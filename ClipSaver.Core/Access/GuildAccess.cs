@@ -36,7 +36,7 @@ public sealed class AccessOptions
 /// guild (removed, or the guild purged), the last known owner keeps owner rights over what is still stored, and
 /// managers from the login-time guild list keep read access.
 /// </summary>
-public sealed class GuildAccess(
+public sealed partial class GuildAccess(
     ClipSaverDbContext db,
     DiscordRestClient discord,
     IMemoryCache cache,
@@ -83,7 +83,7 @@ public sealed class GuildAccess(
             catch (DiscordApiException e) when (e.IsAccessLost)
             {
                 // The bot lost the guild before reconciliation noticed; fall through to what is stored.
-                logger.LogInformation("The bot cannot see guild {GuildId} any more ({Code}); using stored rights.", guildId, e.Code);
+                LogAccessLost(logger, guildId, e.Code);
             }
         }
 
@@ -132,4 +132,7 @@ public sealed class GuildAccess(
 
         return GuildRights.CanManage(false, unchecked((long)permissions)) ? GuildRole.Manager : GuildRole.None;
     }
+
+    [LoggerMessage(LogLevel.Information, "The bot cannot see guild {GuildId} any more ({Code}); using stored rights.")]
+    private static partial void LogAccessLost(ILogger logger, long guildId, int? code);
 }

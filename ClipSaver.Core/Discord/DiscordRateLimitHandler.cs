@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.Timeout;
 
 namespace ClipSaver.Core.Discord;
 
@@ -260,9 +261,10 @@ public sealed partial class DiscordRateLimitState(TimeProvider clock, TimeSpan? 
 }
 
 /// <summary>
-/// Discord's rate limits and retries in one place: waits before a request would exceed its bucket or the global
-/// limit, obeys a 429's <c>retry_after</c>, retries 5xx answers, dropped connections and timeouts with backoff up
-/// to <see cref="DiscordOptions.MaxRetries"/>, and counts invalid requests. The CDN client uses it with rate limits off.
+/// Discord's rate limits in one place: waits before a request would exceed its bucket or the global limit, obeys a
+/// 429's <c>retry_after</c> (and sends the request again), and counts invalid requests. The retries of 5xx answers,
+/// dropped connections and timeouts, and the time limit of one attempt, are the resilience library's, around and
+/// inside this handler (<see cref="DiscordClientSetup"/>). The CDN client uses it with rate limits off.
 /// </summary>
 public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state, IOptionsMonitor<DiscordOptions> options, ILogger<DiscordRateLimitHandler> logger, bool applyRateLimits = true)
     : DelegatingHandler
@@ -277,127 +279,95 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var settings = options.CurrentValue;
-        var single = request.Options.TryGetValue(SingleAttempt, out var singleTimeout);
-        var attemptTimeout = single ? singleTimeout : settings.RequestTimeout;
-        var maxRetries = single ? 0 : settings.MaxRetries;
-        var max429Retries = single ? 0 : Max429Retries;
+        var max429Retries = request.Options.TryGetValue(SingleAttempt, out _) ? 0 : Max429Retries;
         var (routeKey, major) = DiscordRateLimitState.Describe(request.Method, request.RequestUri!);
-        var failures = 0;
         var limited = 0;
         while (true)
         {
-            // The CDN client (no rate limits) keeps no buckets: its routes hold file names, one per download.
-            var bucket = applyRateLimits ? state.Rent(routeKey, major) : null;
-            HttpResponseMessage? response = null;
-            Exception? error = null;
-            try
-            {
-                if (bucket is not null)
-                {
-                    await bucket.Gate.WaitAsync(cancellationToken);
-                }
-
-                try
-                {
-                    if (bucket is not null)
-                    {
-                        await WaitForCapacityAsync(bucket, settings, cancellationToken);
-                    }
-
-                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    attempt.CancelAfter(attemptTimeout);
-                    try
-                    {
-                        response = await base.SendAsync(Clone(request), attempt.Token);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        error = new TimeoutException($"Discord did not answer within {attemptTimeout.TotalSeconds:0.#} seconds.");
-                    }
-                    catch (HttpRequestException e)
-                    {
-                        error = e;
-                    }
-                    finally
-                    {
-                        if (bucket is not null)
-                        {
-                            state.ReleaseGlobal();
-                        }
-                    }
-
-                    if (response is not null && bucket is not null)
-                    {
-                        Learn(routeKey, major, bucket, response);
-                    }
-                }
-                finally
-                {
-                    bucket?.Gate.Release();
-                }
-            }
-            finally
-            {
-                if (bucket is not null)
-                {
-                    state.Return(bucket);
-                }
-            }
-
-            if (response is { StatusCode: HttpStatusCode.TooManyRequests })
-            {
-                var (wait, global, shared) = await ReadRetryAfterAsync(response, cancellationToken);
-                state.Count429();
-                if (!shared)
-                {
-                    state.CountInvalid();
-                }
-
-                if (global)
-                {
-                    state.PauseAll(wait);
-                }
-
-                if (++limited > max429Retries)
-                {
-                    return response;
-                }
-
-                LogRateLimited(logger, routeKey, wait.TotalMilliseconds, global);
-                response.Dispose();
-                state.CountRetry();
-                await Task.Delay(wait, state.Clock, cancellationToken);
-                continue;
-            }
-
-            if (response is { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden })
+            var response = await SendWithinLimitsAsync(request, routeKey, major, cancellationToken);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
                 state.CountInvalid();
             }
 
-            var transient = error is not null || (response is not null && (int)response.StatusCode >= 500);
-            if (!transient)
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
             {
-                return response!;
+                return response;
             }
 
-            if (++failures > maxRetries)
+            var (wait, global, shared) = await ReadRetryAfterAsync(response, cancellationToken);
+            state.Count429();
+            if (!shared)
             {
-                if (response is not null)
+                state.CountInvalid();
+            }
+
+            if (global)
+            {
+                state.PauseAll(wait);
+            }
+
+            if (++limited > max429Retries)
+            {
+                return response;
+            }
+
+            LogRateLimited(logger, routeKey, wait.TotalMilliseconds, global);
+            response.Dispose();
+            state.CountRetry();
+            await Task.Delay(wait, state.Clock, cancellationToken);
+        }
+    }
+
+    /// <summary>One send: in its bucket's turn, once the bucket and the global limit allow it; learns the limits from the answer.</summary>
+    private async Task<HttpResponseMessage> SendWithinLimitsAsync(HttpRequestMessage request, string routeKey, string major, CancellationToken cancellationToken)
+    {
+        if (!applyRateLimits)
+        {
+            return await SendTimedAsync(request, cancellationToken);
+        }
+
+        var bucket = state.Rent(routeKey, major);
+        try
+        {
+            await bucket.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                await WaitForCapacityAsync(bucket, options.CurrentValue, cancellationToken);
+                HttpResponseMessage response;
+                try
                 {
-                    return response;
+                    response = await SendTimedAsync(request, cancellationToken);
+                }
+                finally
+                {
+                    state.ReleaseGlobal();
                 }
 
-                throw error is TimeoutException ? error
-                    : new HttpRequestException(maxRetries == 0 ? "Discord could not be reached." : $"Discord could not be reached after {maxRetries} retries.", error);
+                Learn(routeKey, major, bucket, response);
+                return response;
             }
+            finally
+            {
+                bucket.Gate.Release();
+            }
+        }
+        finally
+        {
+            state.Return(bucket);
+        }
+    }
 
-            response?.Dispose();
-            var backoff = TimeSpan.FromMilliseconds(Math.Min(10_000, 250 * Math.Pow(2, failures - 1)) * (0.75 + (Random.Shared.NextDouble() / 2)));
-            LogRetrying(logger, routeKey, failures, backoff.TotalMilliseconds);
-            state.CountRetry();
-            await Task.Delay(backoff, state.Clock, cancellationToken);
+    /// <summary>The wire send, timed by the library's attempt timeout inside this handler; its verdict becomes a <see cref="TimeoutException"/>.</summary>
+    private async Task<HttpResponseMessage> SendTimedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+        catch (TimeoutRejectedException e)
+        {
+            throw new TimeoutException($"Discord did not answer within {e.Timeout.TotalSeconds:0.#} seconds.", e);
         }
     }
 
@@ -465,21 +435,6 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
         return (TimeSpan.FromSeconds(Math.Max(0.05, seconds ?? 1)), global, scope == "shared");
     }
 
-    /// <summary>Requests are bodiless (GET, DELETE); each attempt sends a fresh copy.</summary>
-    private static HttpRequestMessage Clone(HttpRequestMessage request)
-    {
-        var copy = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version };
-        foreach (var header in request.Headers)
-        {
-            copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        return copy;
-    }
-
     [LoggerMessage(LogLevel.Information, "Discord rate limit on {Route}: waiting {WaitMs:0} ms (global: {Global}).")]
     private static partial void LogRateLimited(ILogger logger, string route, double waitMs, bool global);
-
-    [LoggerMessage(LogLevel.Warning, "Discord request {Route} failed (attempt {Attempt}); retrying in {WaitMs:0} ms.")]
-    private static partial void LogRetrying(ILogger logger, string route, int attempt, double waitMs);
 }

@@ -8,8 +8,9 @@ namespace ClipSaver.Core.Discord;
 
 /// <summary>
 /// The bot's REST client (typed <see cref="HttpClient"/>; base address, token and User-Agent set in
-/// <see cref="DiscordClientSetup"/>). Rate limits, retries and the invalid-request count live in
-/// <see cref="DiscordRateLimitHandler"/>; this class maps routes to records.
+/// <see cref="DiscordClientSetup"/>). Rate limits and the invalid-request count live in
+/// <see cref="DiscordRateLimitHandler"/>, retries and timeouts in the resilience handlers around and inside it; this
+/// class maps routes to records.
 /// </summary>
 public sealed class DiscordRestClient(HttpClient http)
 {

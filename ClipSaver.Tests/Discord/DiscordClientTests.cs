@@ -167,6 +167,107 @@ public sealed class DiscordClientTests : IAsyncLifetime
         Assert.Equal(5, emulator.Stats.For(new EmulatorOptions().BotToken).Requests - before);
     }
 
+    [Theory]
+    [InlineData("server error")]
+    [InlineData("dropped connection")]
+    [InlineData("timeout")]
+    public async Task A_transient_failure_is_retried_the_configured_times_after_a_backoff_on_the_clock_then_fails_with_its_typed_exception(string failure)
+    {
+        const int MaxRetries = 3;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (emulator, services) = await StartAsync(
+            o => o.RateLimits.Enabled = false,
+            new() { ["Discord:MaxRetries"] = $"{MaxRetries}", ["Discord:RequestTimeout"] = "00:00:02" },
+            new DiscordRateLimitState(clock));
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var state = services.GetRequiredService<DiscordRateLimitState>();
+        var guild = new Snowflake(emulator.World.Guilds.First(g => g.BotPresent).Id);
+        emulator.Faults.Add(failure switch
+        {
+            "server error" => new FaultRule("GET /guilds/{guild_id}", ErrorShare: 1, ErrorStatus: 503),
+            "dropped connection" => new FaultRule("GET /guilds/{guild_id}", DropShare: 1),
+            _ => new FaultRule("GET /guilds/{guild_id}", Delay: TimeSpan.FromMinutes(1)),
+        });
+        // A stuck call ends in real time too: the library waits for calls under way when the client is disposed.
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var call = discord.GetGuildAsync(guild, limit.Token);
+
+        // The first attempt fails (or hangs); while the client's clock stands still, no retry is sent: the backoff and
+        // the attempt's time limit are waited on that clock.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(call.IsCompleted);
+        if (failure == "timeout")
+        {
+            Assert.Equal(0, state.TotalRetries);
+        }
+        else
+        {
+            // The first retry is decided (and counted), and waits for its backoff.
+            Assert.Equal((1L, 1L), (Requests(emulator), state.TotalRetries));
+        }
+        await DriveClockUntilAsync(clock, call);
+        Exception thrown = failure switch
+        {
+            "server error" => await Assert.ThrowsAsync<DiscordApiException>(() => call),
+            "dropped connection" => await Assert.ThrowsAsync<HttpRequestException>(() => call),
+            _ => await Assert.ThrowsAsync<TimeoutException>(() => call),
+        };
+        if (thrown is DiscordApiException api)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, api.Status);
+        }
+
+        Assert.Equal(MaxRetries, state.TotalRetries);
+        await WaitForAsync(() => Requests(emulator) >= MaxRetries + 1);
+        Assert.Equal(MaxRetries + 1, Requests(emulator));
+    }
+
+    [Fact]
+    public async Task A_429_is_waited_out_by_the_rate_limit_handler_and_never_retried_by_the_library()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (emulator, services) = await StartAsync(
+            o => o.RateLimits.Enabled = false, new() { ["Discord:MaxRetries"] = "3" }, new DiscordRateLimitState(clock));
+        var discord = services.GetRequiredService<DiscordRestClient>();
+        var state = services.GetRequiredService<DiscordRateLimitState>();
+        var guild = new Snowflake(emulator.World.Guilds.First(g => g.BotPresent).Id);
+        // A 429 that never ends (no retry_after: the handler waits one second each time).
+        emulator.Faults.Add(new FaultRule("GET /guilds/{guild_id}", ErrorShare: 1, ErrorStatus: 429));
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var call = discord.GetGuildAsync(guild, limit.Token);
+        await DriveClockUntilAsync(clock, call);
+
+        var failed = await Assert.ThrowsAsync<DiscordApiException>(() => call);
+        Assert.Equal(HttpStatusCode.TooManyRequests, failed.Status);
+        // The handler's ten waits and no more: had the library retried the 429 too, it would be (1 + 10) × (1 + 3).
+        Assert.Equal(11, Requests(emulator));
+        Assert.Equal((11L, 10L), (state.Total429, state.TotalRetries));
+    }
+
+    private static long Requests(EmulatorHost emulator) => emulator.Stats.For(new EmulatorOptions().BotToken).Requests;
+
+    /// <summary>Moves the client's clock on in small steps, giving the requests real time to travel, until the call ends.</summary>
+    private static async Task DriveClockUntilAsync(FakeTimeProvider clock, Task call)
+    {
+        for (var step = 0; step < 2_000 && !call.IsCompleted; step++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+
+        Assert.True(call.IsCompleted, "the call did not end");
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition() && watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+    }
+
     [Fact]
     public async Task Cancellation_during_a_rate_limit_wait_ends_promptly()
     {

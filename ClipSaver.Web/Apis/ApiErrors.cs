@@ -24,13 +24,13 @@ public sealed partial class ApiErrorsMiddleware(RequestDelegate next, ILogger<Ap
         }
         catch (BadHttpRequestException e) when (!http.Response.HasStarted)
         {
-            logger.LogInformation("Bad API request {Method} {Path}: {Reason}", http.Request.Method, http.Request.Path, e.Message);
+            LogBadRequest(logger, http.Request.Method, http.Request.Path, e.Message);
             var (title, detail) = Explain(e, http.GetEndpoint());
             await WriteAsync(http, e.StatusCode, title, detail);
         }
         catch (Exception e) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
         {
-            logger.LogError(e, "API request {Method} {Path} failed", http.Request.Method, http.Request.Path);
+            LogFailed(logger, e, http.Request.Method, http.Request.Path);
             await WriteAsync(http, StatusCodes.Status500InternalServerError, "Something went wrong on the server.",
                 "The request could not be completed. If this keeps happening, tell the operators when it happened.");
         }
@@ -181,4 +181,10 @@ public sealed partial class ApiErrorsMiddleware(RequestDelegate next, ILogger<Ap
 
     [GeneratedRegex(@"\[[^\]]*\]|[^.\[]+", RegexOptions.CultureInvariant)]
     private static partial Regex PathSegments();
+
+    [LoggerMessage(LogLevel.Information, "Bad API request {Method} {Path}: {Reason}")]
+    private static partial void LogBadRequest(ILogger logger, string method, PathString path, string reason);
+
+    [LoggerMessage(LogLevel.Error, "API request {Method} {Path} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string method, PathString path);
 }

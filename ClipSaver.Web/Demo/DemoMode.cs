@@ -28,7 +28,11 @@ public static class DemoMode
         return !builder.Environment.IsProduction() && !discord.IsConfigured && builder.Configuration.GetValue("ClipSaver:Demo:Enabled", true);
     }
 
-    public static WebApplicationBuilder AddClipSaverDemo(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Starts the emulator before the app is built (awaited, not blocked on): its address goes into the Discord
+    /// settings that the rest of the registration and every client read, and it answers before the first request.
+    /// </summary>
+    public static async Task<WebApplicationBuilder> AddClipSaverDemoAsync(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         if (!ShouldStart(builder))
@@ -42,7 +46,7 @@ public static class DemoMode
             Seed = builder.Configuration.GetValue("ClipSaver:Demo:Seed", 42),
             World = WorldShape.Demo,
         };
-        var emulator = EmulatorHost.StartAsync(options).GetAwaiter().GetResult();
+        var emulator = await EmulatorHost.StartAsync(options);
         builder.Services.AddSingleton(emulator);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

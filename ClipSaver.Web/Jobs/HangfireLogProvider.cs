@@ -7,11 +7,11 @@ namespace ClipSaver.Web.Jobs;
 /// first host's logger factory and throws once that host is disposed; this one writes through the newest live host's
 /// factory and stays quiet when there is none.
 /// </summary>
-internal sealed class HangfireLogProvider(ILoggerFactory loggerFactory) : ILogProvider
+internal sealed partial class HangfireLogProvider(ILoggerFactory loggerFactory) : ILogProvider
 {
     public ILog GetLogger(string name) => new ForwardingLog(loggerFactory, name);
 
-    private sealed class ForwardingLog(ILoggerFactory factory, string name) : ILog
+    private sealed partial class ForwardingLog(ILoggerFactory factory, string name) : ILog
     {
         private ILogger? _logger;
 
@@ -41,8 +41,11 @@ internal sealed class HangfireLogProvider(ILoggerFactory loggerFactory) : ILogPr
                 return logger.IsEnabled(level);
             }
 
-            logger.Log(level, exception, "{Message}", messageFunc());
+            LogForwarded(logger, level, exception, messageFunc());
             return true;
         }
+
+        [LoggerMessage(Message = "{Message}")]
+        private static partial void LogForwarded(ILogger logger, Microsoft.Extensions.Logging.LogLevel level, Exception? exception, string message);
     }
 }
