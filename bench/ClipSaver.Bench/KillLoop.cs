@@ -212,8 +212,9 @@ public static class KillLoop
             var runId = long.Parse((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, CultureInfo.InvariantCulture);
             var requested = Stopwatch.StartNew();
 
-            // Somewhere in the undo window, the pick-up or the deletes (which come after the 2 s window).
-            var killAt = TimeSpan.FromSeconds(random.NextDouble() * (2 + PurgeDuration.TotalSeconds));
+            // Somewhere in the undo window, the pick-up or the deletes (which come after the 2 s window); a little short
+            // of the uncrashed duration, so that few kills land after the end.
+            var killAt = TimeSpan.FromSeconds(random.NextDouble() * (2 + (0.9 * PurgeDuration.TotalSeconds)));
             string state = "-";
             Stopwatch since;
             if (kill == Kill.None)
