@@ -41,19 +41,20 @@ public static class KillLoop
         var results = new List<Round>();
         try
         {
-            // One uncrashed purge first: how long a purge takes here, so that kills fall all over it.
+            // Scans first (each round is short), then one uncrashed purge (how long a purge takes here, so that kills
+            // fall all over it), then the purge rounds.
+            for (var i = 1; i <= scanRounds; i++)
+            {
+                results.Add(Print(i, await loop.ScanRoundAsync(i, random)));
+            }
+
             var calibration = await loop.PurgeRoundAsync(clips, random, kill: Kill.None);
             Console.WriteLine($"uncrashed purge of {clips:N0} clips: {calibration.Completed!.Value.TotalSeconds:0.0} s after its start time");
             loop.PurgeDuration = calibration.Completed!.Value;
             for (var i = 1; i <= purgeRounds; i++)
             {
                 var kill = databaseKillEvery > 0 && i % databaseKillEvery == 0 ? Kill.Database : Kill.App;
-                results.Add(Print(i, await loop.PurgeRoundAsync(clips, random, kill)));
-            }
-
-            for (var i = 1; i <= scanRounds; i++)
-            {
-                results.Add(Print(purgeRounds + i, await loop.ScanRoundAsync(i, random)));
+                results.Add(Print(scanRounds + i, await loop.PurgeRoundAsync(clips, random, kill)));
             }
         }
         catch
