@@ -1,6 +1,4 @@
-using ClipSaver.Core.Data;
 using Hangfire.PostgreSql;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

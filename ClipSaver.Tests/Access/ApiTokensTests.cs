@@ -1,9 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Access;

@@ -1,7 +1,3 @@
-using System.Net;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Access;

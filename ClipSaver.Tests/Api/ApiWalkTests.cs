@@ -1,11 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
-using ClipSaver.Core.Data;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Api;
 

@@ -1,12 +1,6 @@
-using System.Net;
-using System.Text.Json;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Storage;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Api;
 

@@ -1,5 +1,3 @@
-using ClipSaver.Tests.Infrastructure;
-
 namespace ClipSaver.Tests.Foundation;
 
 [Trait("Category", "Browser")]

@@ -1,7 +1,3 @@
-using ClipSaver.Core.Data;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Tests.Foundation;
 
 /// <summary>

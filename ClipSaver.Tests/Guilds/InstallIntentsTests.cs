@@ -1,6 +1,4 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Guilds;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,3 @@
-using ClipSaver.Core.Data;
-
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>Small builders for rows that tests put straight into the database.</summary>

@@ -1,7 +1,5 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using Hangfire.PostgreSql;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace ClipSaver.Tests.Infrastructure;

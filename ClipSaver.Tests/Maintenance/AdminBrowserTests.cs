@@ -1,11 +1,6 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using ClipSaver.Web.Jobs;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Maintenance;

@@ -1,11 +1,8 @@
 using ClipSaver.Core;
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Purging;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

@@ -1,11 +1,7 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Tests.Infrastructure;
 using ClipSaver.Web.Jobs;
 using ClipSaver.Web.Maintenance;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Maintenance;
 

@@ -1,8 +1,4 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Maintenance;
 

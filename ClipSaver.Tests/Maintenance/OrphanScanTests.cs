@@ -1,12 +1,9 @@
 using ClipSaver.Core;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
-using ClipSaver.Tests.Infrastructure;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

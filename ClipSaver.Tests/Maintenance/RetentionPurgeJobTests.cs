@@ -1,9 +1,6 @@
 using ClipSaver.Core;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,8 +1,4 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Scanning;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Purging;

@@ -1,9 +1,4 @@
-using System.Net;
 using System.Text.RegularExpressions;
-using ClipSaver.Core.Data;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 

@@ -1,11 +1,6 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Purging;
 

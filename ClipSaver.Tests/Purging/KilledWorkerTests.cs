@@ -1,10 +1,7 @@
 using ClipSaver.Core;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
-using ClipSaver.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.States;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 

@@ -1,10 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
-using ClipSaver.Core.Data;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 

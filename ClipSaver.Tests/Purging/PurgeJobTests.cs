@@ -1,10 +1,7 @@
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 

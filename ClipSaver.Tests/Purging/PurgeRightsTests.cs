@@ -1,9 +1,5 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 

@@ -1,5 +1,3 @@
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Scanning;
