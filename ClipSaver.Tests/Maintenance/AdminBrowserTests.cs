@@ -12,13 +12,8 @@ public sealed class AdminBrowserTests : BrowserTestBase
     private long _guildId;
     private long _channelId;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Operators:0"] = TestDiscord.Id(DemoUsers.Owner.Id).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:00.500",
-        ["ClipSaver:Jobs:WorkerCount"] = "2",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:00.500", workers: 2, ("ClipSaver:Operators:0", TestDiscord.Id(DemoUsers.Owner.Id).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public override async Task InitializeAsync()
     {

@@ -11,13 +11,8 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
 
     protected override WorldShape World => WorldShape.Small;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Purge:UndoWindow"] = "00:00:04",
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:01",
-        ["ClipSaver:Jobs:WorkerCount"] = "2",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:01", workers: 2, ("ClipSaver:Purge:UndoWindow", "00:00:04"));
 
     public override async Task InitializeAsync()
     {

@@ -13,12 +13,8 @@ namespace ClipSaver.Tests.Purging;
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class KilledWorkerTests : AppTestBase
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:00.250",
-        ["ClipSaver:Jobs:InvisibilityTimeout"] = "00:00:03",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:00.250", workers: null, ("ClipSaver:Jobs:InvisibilityTimeout", "00:00:03"));
 
     [Theory]
     [InlineData(PurgeStatus.Scheduled)] // killed between the pick-up and the status update

@@ -7,12 +7,8 @@ public sealed class ArchivingBrowserTests : BrowserTestBase
 {
     protected override WorldShape World => WorldShape.Small;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:01",
-        ["ClipSaver:Jobs:WorkerCount"] = "2",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:01", workers: 2);
 
     [Fact]
     public async Task Switching_a_channel_on_runs_a_scan_the_row_shows_its_progress_and_a_clip_streams_with_ranges()
