@@ -11,7 +11,6 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Purging;
 
@@ -21,11 +20,9 @@ namespace ClipSaver.Tests.Purging;
 /// the emulator, which does not know these guilds: the owner's live check then falls back to the stored owner, as it
 /// does for a guild the bot lost (<see cref="GuildAccess"/>).
 /// </summary>
-public abstract class PurgeFixture : IAsyncLifetime
+public abstract class PurgeFixture : DatabaseTestBase
 {
     public const long Owner = 300_000_000_000_000_001;
-    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-    protected TestDb Db { get; private set; } = null!;
     protected LocalFolderClipStorage Storage { get; private set; } = null!;
     protected JobStorage JobStorage { get; private set; } = null!;
     protected long GuildId { get; private set; }
@@ -39,9 +36,9 @@ public abstract class PurgeFixture : IAsyncLifetime
 
     protected PurgeOptions Options { get; } = new() { UndoWindow = TimeSpan.FromMinutes(2), BatchSize = 7, ScanStopTimeout = TimeSpan.FromSeconds(10) };
 
-    public virtual async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        Db = await TestDatabase.CreateAsync();
+        await base.InitializeAsync();
         _storageRoot = Directory.CreateTempSubdirectory("clipsaver-purge-").FullName;
         Storage = new LocalFolderClipStorage(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = _storageRoot }));
         JobStorage = TestJobs.Storage(Db);
@@ -64,9 +61,9 @@ public abstract class PurgeFixture : IAsyncLifetime
         await SeedChannelAsync(context, other.Id, c.Id, 9);
     }
 
-    public virtual async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await Db.DisposeAsync();
+        await base.DisposeAsync();
         await _discordClients.DisposeAsync();
         await _discord.DisposeAsync();
         Directory.Delete(_storageRoot, recursive: true);

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClipSaver.Tests.Infrastructure;
+
+/// <summary>
+/// A test class on a fresh database of its own (xunit creates one instance per test), with a fake clock that starts at
+/// 2026-11-23 12:00 UTC unless the class names another time.
+/// </summary>
+public abstract class DatabaseTestBase(DateTimeOffset? now = null) : IAsyncLifetime
+{
+    protected FakeTimeProvider Clock { get; } = new(now ?? new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+
+    protected TestDb Db { get; private set; } = null!;
+
+    public virtual async Task InitializeAsync() => Db = await TestDatabase.CreateAsync();
+
+    public virtual async Task DisposeAsync() => await Db.DisposeAsync();
+}
