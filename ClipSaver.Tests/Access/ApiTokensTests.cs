@@ -11,10 +11,7 @@ public sealed class ApiTokensTests : DatabaseTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await using var context = Db.CreateContext();
-        _userId = TestData.NewId();
-        context.Users.Add(new User { Id = _userId, Username = "scripter", CreatedAt = Clock.GetUtcNow() });
-        await context.SaveChangesAsync();
+        _userId = await AddUserAsync("scripter");
     }
 
     [Fact]

@@ -11,11 +11,8 @@ public sealed class InstallIntentsTests() : DatabaseTestBase(new DateTimeOffset(
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await using var context = Db.CreateContext();
-        context.Users.AddRange(
-            new User { Id = Alice, Username = "alice", CreatedAt = Clock.GetUtcNow() },
-            new User { Id = Bob, Username = "bob", CreatedAt = Clock.GetUtcNow() });
-        await context.SaveChangesAsync();
+        await AddUserAsync("alice", Alice);
+        await AddUserAsync("bob", Bob);
     }
 
     private InstallIntents Intents(ClipSaverDbContext context) =>

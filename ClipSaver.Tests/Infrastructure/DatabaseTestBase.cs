@@ -15,4 +15,14 @@ public abstract class DatabaseTestBase(DateTimeOffset? now = null) : IAsyncLifet
     public virtual async Task InitializeAsync() => Db = await TestDatabase.CreateAsync();
 
     public virtual async Task DisposeAsync() => await Db.DisposeAsync();
+
+    /// <summary>Stores a user created now, with a new id unless one is given; returns the id.</summary>
+    protected async Task<long> AddUserAsync(string username, long? id = null)
+    {
+        await using var context = Db.CreateContext();
+        var user = new User { Id = id ?? TestData.NewId(), Username = username, CreatedAt = Clock.GetUtcNow() };
+        context.Users.Add(user);
+        await context.SaveChangesAsync();
+        return user.Id;
+    }
 }

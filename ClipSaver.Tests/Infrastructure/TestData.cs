@@ -26,6 +26,24 @@ public static class TestData
         Type = 0,
     };
 
+    /// <summary>A clip of an attachment with new message and attachment ids, posted and archived now unless told otherwise.</summary>
+    public static Clip Clip(
+        long guildId, long channelId, long authorId, string fileName = "clip.mp4", long sizeBytes = 10, DateTimeOffset? postedAt = null,
+        DateTimeOffset? archivedAt = null, string? contentType = null, string? storageKey = null) => new()
+        {
+            GuildId = guildId,
+            ChannelId = channelId,
+            MessageId = NewId(),
+            AttachmentId = NewId(),
+            AuthorId = authorId,
+            FileName = fileName,
+            ContentType = contentType,
+            SizeBytes = sizeBytes,
+            StorageKey = storageKey,
+            PostedAt = postedAt ?? DateTimeOffset.UtcNow,
+            ArchivedAt = archivedAt ?? DateTimeOffset.UtcNow,
+        };
+
     public static ScanRun ScanRun(long guildId, long channelId, ScanStatus status, DateTimeOffset? finishedAt) => new()
     {
         GuildId = guildId,

@@ -15,10 +15,7 @@ public sealed class HousekeepingTests : DatabaseTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await using var context = Db.CreateContext();
-        _user = TestData.NewId();
-        context.Users.Add(new User { Id = _user, Username = "u", CreatedAt = Clock.GetUtcNow() });
-        await context.SaveChangesAsync();
+        _user = await AddUserAsync("u");
     }
 
     [Fact]

@@ -31,18 +31,7 @@ public sealed class KilledWorkerTests : AppTestBase
             channelId = channel.Id;
             for (var i = 0; i < 5; i++)
             {
-                db.Clips.Add(new Clip
-                {
-                    GuildId = guild.Id,
-                    ChannelId = channel.Id,
-                    MessageId = TestData.NewId(),
-                    AttachmentId = TestData.NewId(),
-                    AuthorId = TestData.NewId(),
-                    FileName = "clip.mp4",
-                    SizeBytes = 10,
-                    PostedAt = DateTimeOffset.UtcNow,
-                    ArchivedAt = DateTimeOffset.UtcNow,
-                });
+                db.Clips.Add(TestData.Clip(guild.Id, channel.Id, TestData.NewId(), "clip.mp4", 10));
             }
 
             var run = new PurgeRun
