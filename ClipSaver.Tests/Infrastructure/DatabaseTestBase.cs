@@ -25,4 +25,15 @@ public abstract class DatabaseTestBase(DateTimeOffset? now = null) : IAsyncLifet
         await context.SaveChangesAsync();
         return user.Id;
     }
+
+    /// <summary>Stores a new guild with one channel; returns their ids.</summary>
+    protected async Task<(long GuildId, long ChannelId)> AddGuildWithChannelAsync()
+    {
+        await using var context = Db.CreateContext();
+        var guild = TestData.Guild();
+        var channel = TestData.Channel(guild.Id);
+        context.AddRange(guild, channel);
+        await context.SaveChangesAsync();
+        return (guild.Id, channel.Id);
+    }
 }

@@ -29,17 +29,18 @@ public static class TestData
     /// <summary>A clip of an attachment with new message and attachment ids, posted and archived now unless told otherwise.</summary>
     public static Clip Clip(
         long guildId, long channelId, long authorId, string fileName = "clip.mp4", long sizeBytes = 10, DateTimeOffset? postedAt = null,
-        DateTimeOffset? archivedAt = null, string? contentType = null, string? storageKey = null) => new()
+        DateTimeOffset? archivedAt = null, string? contentType = null, string? storageKey = null, long? attachmentId = null, string? sha256 = null) => new()
         {
             GuildId = guildId,
             ChannelId = channelId,
             MessageId = NewId(),
-            AttachmentId = NewId(),
+            AttachmentId = attachmentId ?? NewId(),
             AuthorId = authorId,
             FileName = fileName,
             ContentType = contentType,
             SizeBytes = sizeBytes,
             StorageKey = storageKey,
+            Sha256 = sha256,
             PostedAt = postedAt ?? DateTimeOffset.UtcNow,
             ArchivedAt = archivedAt ?? DateTimeOffset.UtcNow,
         };

@@ -22,12 +22,8 @@ public sealed class OrphanScanTests : DatabaseTestBase
         _root = Directory.CreateTempSubdirectory("clipsaver-orphans-").FullName;
         _storage = new LocalFolderClipStorage(new StaticMonitor<StorageOptions>(new StorageOptions { Root = _root }));
         _jobs = TestJobs.Storage(Db);
+        (_guild, _channel) = await AddGuildWithChannelAsync();
         await using var context = Db.CreateContext();
-        var guild = TestData.Guild();
-        var channel = TestData.Channel(guild.Id);
-        context.AddRange(guild, channel);
-        await context.SaveChangesAsync();
-        (_guild, _channel) = (guild.Id, channel.Id);
         for (var i = 0; i < 3; i++)
         {
             await AddClipAsync(context, _guild, _channel, withFile: true);
@@ -219,20 +215,9 @@ public sealed class OrphanScanTests : DatabaseTestBase
         var stored = withFile ? await _storage.PutAsync(key, new MemoryStream(bytes), 1000, CancellationToken.None) : null;
         var author = TestData.NewId();
         context.Users.Add(new User { Id = author, Username = "a", CreatedAt = Clock.GetUtcNow() });
-        var clip = new Clip
-        {
-            GuildId = guildId,
-            ChannelId = channelId,
-            MessageId = TestData.NewId(),
-            AttachmentId = attachment,
-            AuthorId = author,
-            FileName = "clip.mp4",
-            SizeBytes = bytes.Length,
-            PostedAt = Clock.GetUtcNow(),
-            ArchivedAt = Clock.GetUtcNow(),
-            StorageKey = stored?.Key,
-            Sha256 = stored?.Sha256,
-        };
+        var clip = TestData.Clip(
+            guildId, channelId, author, "clip.mp4", bytes.Length, Clock.GetUtcNow(), archivedAt: Clock.GetUtcNow(), storageKey: stored?.Key, attachmentId: attachment,
+            sha256: stored?.Sha256);
         context.Clips.Add(clip);
         await context.SaveChangesAsync();
         return clip.Id;

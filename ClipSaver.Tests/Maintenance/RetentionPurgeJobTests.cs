@@ -15,12 +15,7 @@ public sealed class RetentionPurgeJobTests : DatabaseTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await using var context = Db.CreateContext();
-        var guild = TestData.Guild();
-        var channel = TestData.Channel(guild.Id);
-        context.AddRange(guild, channel);
-        await context.SaveChangesAsync();
-        (_guildId, _channelId) = (guild.Id, channel.Id);
+        (_guildId, _channelId) = await AddGuildWithChannelAsync();
     }
 
     private RetentionPurgeJob NewJob(ClipSaverDbContext context, int batchSize = 2) => new(

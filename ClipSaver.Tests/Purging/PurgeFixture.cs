@@ -80,21 +80,9 @@ public abstract class PurgeFixture : DatabaseTestBase
             var bytes = RandomNumberGenerator.GetBytes(100 + i);
             var key = ClipStorageKeys.ForAttachment(guildId, channelId, attachment, "clip.mp4");
             var stored = await Storage.PutAsync(key, new MemoryStream(bytes), 10_000, CancellationToken.None);
-            context.Clips.Add(new Clip
-            {
-                GuildId = guildId,
-                ChannelId = channelId,
-                MessageId = TestData.NewId(),
-                AttachmentId = attachment,
-                AuthorId = author,
-                FileName = "clip.mp4",
-                ContentType = "video/mp4",
-                SizeBytes = bytes.Length,
-                PostedAt = Clock.GetUtcNow().AddDays(-i),
-                ArchivedAt = Clock.GetUtcNow(),
-                StorageKey = key,
-                Sha256 = stored.Sha256,
-            });
+            context.Clips.Add(TestData.Clip(
+                guildId, channelId, author, "clip.mp4", bytes.Length, Clock.GetUtcNow().AddDays(-i), archivedAt: Clock.GetUtcNow(), contentType: "video/mp4",
+                storageKey: key, attachmentId: attachment, sha256: stored.Sha256));
         }
 
         context.ScanRuns.Add(TestData.ScanRun(guildId, channelId, ScanStatus.Completed, Clock.GetUtcNow().AddHours(-1)));
