@@ -1,6 +1,5 @@
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;

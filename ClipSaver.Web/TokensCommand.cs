@@ -1,10 +1,7 @@
 using System.Globalization;
 using ClipSaver.Core;
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web;
 

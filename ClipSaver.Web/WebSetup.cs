@@ -1,10 +1,8 @@
 using ClipSaver.Core;
 using ClipSaver.Core.Database;
 using ClipSaver.Web.Apis;
-using ClipSaver.Web.Auth;
 using ClipSaver.Web.Demo;
 using ClipSaver.Web.Health;
-using ClipSaver.Web.Infrastructure;
 using ClipSaver.Web.Jobs;
 
 namespace ClipSaver.Web;

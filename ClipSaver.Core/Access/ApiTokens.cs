@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Access;
 

@@ -1,9 +1,5 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Access;
 

@@ -1,6 +1,4 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Storage;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Archive;
 

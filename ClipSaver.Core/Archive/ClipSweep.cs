@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,5 +1,3 @@
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace ClipSaver.Core.Archive;

@@ -1,7 +1,5 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Storage;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Clips;
 

@@ -1,5 +1,4 @@
 using ClipSaver.Core.Database;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
 namespace ClipSaver.Core.Data;

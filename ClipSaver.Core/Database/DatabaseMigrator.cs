@@ -1,6 +1,4 @@
-using ClipSaver.Core.Data;
 using Hangfire.PostgreSql;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -19,6 +17,20 @@ public static class DatabaseMigrator
     {
         await using var scope = services.CreateAsyncScope();
         var connectionString = scope.ServiceProvider.GetRequiredService<ClipSaverConnection>().ConnectionString;
+        await MigrateAsync(scope.ServiceProvider.GetRequiredService<ClipSaverDbContext>(), connectionString, cancellationToken);
+    }
+
+    /// <summary>The same outside the app (the tests' template database, the benchmarks): a context on the connection string alone.</summary>
+    public static async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
+        DatabaseSetup.ConfigureNpgsql(options, connectionString);
+        await using var db = new ClipSaverDbContext(options.Options);
+        await MigrateAsync(db, connectionString, cancellationToken);
+    }
+
+    private static async Task MigrateAsync(ClipSaverDbContext db, string connectionString, CancellationToken cancellationToken)
+    {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended('clipsaver:migrate', 0))", connection))
@@ -28,7 +40,6 @@ public static class DatabaseMigrator
 
         try
         {
-            var db = scope.ServiceProvider.GetRequiredService<ClipSaverDbContext>();
             await db.Database.MigrateAsync(cancellationToken);
             PostgreSqlObjectsInstaller.Install(connection, HangfireSchema);
         }

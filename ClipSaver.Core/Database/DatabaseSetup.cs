@@ -1,5 +1,3 @@
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 

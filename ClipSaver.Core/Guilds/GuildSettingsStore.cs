@@ -1,7 +1,3 @@
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-
 namespace ClipSaver.Core.Guilds;
 
 /// <summary>Reads a guild's effective settings and saves changes (only the values that differ from the defaults).</summary>

@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Guilds;
 

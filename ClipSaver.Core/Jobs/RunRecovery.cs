@@ -1,12 +1,8 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
 using Hangfire;
 using Hangfire.States;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ClipSaver.Core.Jobs;

@@ -1,13 +1,8 @@
-using System.Text.Json;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Jobs;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Maintenance;
 

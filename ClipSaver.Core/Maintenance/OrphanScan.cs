@@ -1,14 +1,9 @@
-using System.Text.Json;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Maintenance;
 

@@ -1,11 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Maintenance;
 

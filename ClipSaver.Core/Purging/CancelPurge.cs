@@ -1,8 +1,5 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Purging;
 

@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 
 namespace ClipSaver.Core.Purging;
 

@@ -1,5 +1,3 @@
-using ClipSaver.Core.Data;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>What the owner types to confirm a purge. Compared exactly (ordinal, case-sensitive).</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>What a purge would delete, counted when asked (never on an ordinary page view).</summary>

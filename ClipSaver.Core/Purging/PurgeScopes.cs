@@ -1,6 +1,3 @@
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>

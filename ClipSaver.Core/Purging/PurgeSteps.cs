@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ClipSaver.Core.Purging;

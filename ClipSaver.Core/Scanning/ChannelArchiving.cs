@@ -1,8 +1,6 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Scanning;
 

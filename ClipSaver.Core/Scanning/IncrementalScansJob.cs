@@ -1,6 +1,4 @@
-using ClipSaver.Core.Data;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Scanning;
 

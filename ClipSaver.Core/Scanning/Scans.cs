@@ -1,7 +1,5 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Scanning;
 

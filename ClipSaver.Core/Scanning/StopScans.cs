@@ -1,6 +1,4 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Core.Scanning;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Core.Storage;
 

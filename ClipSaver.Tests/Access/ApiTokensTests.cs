@@ -1,35 +1,24 @@
 using System.Security.Cryptography;
 using System.Text;
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Access;
 
-public sealed class ApiTokensTests : IAsyncLifetime
+public sealed class ApiTokensTests : DatabaseTestBase
 {
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-    private TestDb _db = null!;
     private long _userId;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        await using var context = _db.CreateContext();
-        _userId = TestData.NewId();
-        context.Users.Add(new User { Id = _userId, Username = "scripter", CreatedAt = _clock.GetUtcNow() });
-        await context.SaveChangesAsync();
+        await base.InitializeAsync();
+        _userId = await AddUserAsync("scripter");
     }
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     [Fact]
     public async Task A_token_is_shown_once_stored_only_as_its_hash_and_acts_as_its_user()
     {
-        await using var context = _db.CreateContext();
-        var tokens = new ApiTokens(context, _clock);
+        await using var context = Db.CreateContext();
+        var tokens = new ApiTokens(context, Clock);
 
         var created = await tokens.CreateAsync(_userId, "backup script", null, CancellationToken.None);
 
@@ -45,16 +34,16 @@ public sealed class ApiTokensTests : IAsyncLifetime
     [Fact]
     public async Task Revoked_expired_unknown_and_malformed_tokens_are_refused()
     {
-        await using var context = _db.CreateContext();
-        var tokens = new ApiTokens(context, _clock);
+        await using var context = Db.CreateContext();
+        var tokens = new ApiTokens(context, Clock);
         var revoked = await tokens.CreateAsync(_userId, "old", null, CancellationToken.None);
-        var expiring = await tokens.CreateAsync(_userId, "short", _clock.GetUtcNow().AddDays(1), CancellationToken.None);
+        var expiring = await tokens.CreateAsync(_userId, "short", Clock.GetUtcNow().AddDays(1), CancellationToken.None);
 
         Assert.True(await tokens.RevokeAsync(_userId, revoked.Row.Id, CancellationToken.None));
         Assert.Null(await tokens.ValidateAsync(revoked.Token, CancellationToken.None));
 
         Assert.Equal(_userId, await tokens.ValidateAsync(expiring.Token, CancellationToken.None));
-        _clock.Advance(TimeSpan.FromDays(1));
+        Clock.Advance(TimeSpan.FromDays(1));
         Assert.Null(await tokens.ValidateAsync(expiring.Token, CancellationToken.None));
 
         Assert.Null(await tokens.ValidateAsync("cs_" + new string('a', 43), CancellationToken.None));
@@ -64,8 +53,8 @@ public sealed class ApiTokensTests : IAsyncLifetime
     [Fact]
     public async Task A_user_cannot_revoke_someone_elses_token_and_a_name_is_required()
     {
-        await using var context = _db.CreateContext();
-        var tokens = new ApiTokens(context, _clock);
+        await using var context = Db.CreateContext();
+        var tokens = new ApiTokens(context, Clock);
         var created = await tokens.CreateAsync(_userId, "mine", null, CancellationToken.None);
 
         Assert.False(await tokens.RevokeAsync(_userId + 1, created.Row.Id, CancellationToken.None));

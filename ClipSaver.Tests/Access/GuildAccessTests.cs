@@ -1,7 +1,3 @@
-using System.Net;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-
 namespace ClipSaver.Tests.Access;
 
 public sealed class GuildAccessTests : AppTestBase

@@ -1,20 +1,14 @@
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Access;
 
-[Trait("Category", "Browser")]
-[Collection(BrowserTestsRunAlone.Name)]
-public sealed class LoginBrowserTests : AppTestBase
+public sealed class LoginBrowserTests : BrowserTestBase
 {
     [Fact]
     public async Task An_owner_logs_in_through_the_consent_page_sees_exactly_their_guilds_and_logs_out()
     {
-        var baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
-        await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await context.NewPageAsync();
+        var page = await OpenPageAsync();
 
         await page.GotoAsync("/");
         await page.GetByRole(AriaRole.Link, new() { Name = "Log in with Discord" }).First.ClickAsync();
@@ -45,12 +39,8 @@ public sealed class LoginBrowserTests : AppTestBase
     [Fact]
     public async Task A_member_without_rights_sees_no_guild_and_gets_404_on_a_guild_page()
     {
-        var baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
-        await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await context.NewPageAsync();
-
-        await Browser.SignInAsync(page, DemoUsers.Member.Username);
+        var page = await OpenPageAsync(DemoUsers.Member.Username);
 
         Assert.True(await page.GetByTestId("no-present").IsVisibleAsync());
         Assert.True(await page.GetByTestId("no-addable").IsVisibleAsync());

@@ -1,24 +1,15 @@
-using System.Net;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Access;
 
 /// <summary>The API tokens page in the real Chromium: create a token (shown once), use it, revoke it.</summary>
-[Trait("Category", "Browser")]
-[Collection(BrowserTestsRunAlone.Name)]
-public sealed class TokensBrowserTests : AppTestBase
+public sealed class TokensBrowserTests : BrowserTestBase
 {
     [Fact]
     public async Task A_user_creates_a_token_sees_it_once_uses_it_and_revokes_it()
     {
-        var baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
-        await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await context.NewPageAsync();
-        await Browser.SignInAsync(page, DemoUsers.Owner.Username);
+        var page = await OpenPageAsync(DemoUsers.Owner.Username);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "API tokens" }).ClickAsync();
         await page.GetByLabel("Name").FillAsync("nightly export");

@@ -1,9 +1,5 @@
 using System.Globalization;
-using System.Net;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using ClipSaver.Web;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Access;
 

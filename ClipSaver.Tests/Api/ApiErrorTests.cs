@@ -1,16 +1,9 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Api;
 

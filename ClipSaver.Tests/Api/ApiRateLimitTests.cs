@@ -1,8 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-
 namespace ClipSaver.Tests.Api;
 
 public sealed class ApiRateLimitTests : AppTestBase

@@ -1,11 +1,5 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
-using ClipSaver.Core.Data;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Api;
 
@@ -78,18 +72,7 @@ public sealed class ApiWalkTests : AppTestBase
         {
             channelId = await db.Channels.Where(c => c.GuildId == (long)club.Id && c.Type == 0).OrderBy(c => c.Position).Select(c => c.Id).FirstAsync();
             await db.Channels.Where(c => c.Id == channelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
-            var clip = new Clip
-            {
-                GuildId = (long)club.Id,
-                ChannelId = channelId,
-                MessageId = TestData.NewId(),
-                AttachmentId = TestData.NewId(),
-                AuthorId = TestDiscord.Id(DemoUsers.Owner.Id),
-                FileName = "clip.mp4",
-                SizeBytes = 1,
-                PostedAt = DateTimeOffset.UtcNow,
-                ArchivedAt = DateTimeOffset.UtcNow,
-            };
+            var clip = TestData.Clip((long)club.Id, channelId, TestDiscord.Id(DemoUsers.Owner.Id), "clip.mp4", 1);
             if (!await db.Users.AnyAsync(u => u.Id == clip.AuthorId))
             {
                 db.Users.Add(new User { Id = clip.AuthorId, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });

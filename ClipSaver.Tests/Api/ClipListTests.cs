@@ -1,12 +1,6 @@
-using System.Net;
-using System.Text.Json;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Storage;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Api;
 
@@ -26,19 +20,7 @@ public sealed class ClipListTests : ClipClubTestBase
             db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
         }
 
-        var clip = new Clip
-        {
-            GuildId = GuildId,
-            ChannelId = ChannelId,
-            MessageId = TestData.NewId(),
-            AttachmentId = TestData.NewId(),
-            AuthorId = author,
-            FileName = fileName,
-            ContentType = contentType,
-            SizeBytes = 3,
-            PostedAt = DateTimeOffset.UtcNow.AddMinutes(-minutesAgo),
-            ArchivedAt = DateTimeOffset.UtcNow,
-        };
+        var clip = TestData.Clip(GuildId, ChannelId, author, fileName, 3, DateTimeOffset.UtcNow.AddMinutes(-minutesAgo), contentType: contentType);
         db.Clips.Add(clip);
         await db.SaveChangesAsync();
         var key = ClipStorageKeys.ForAttachment(GuildId, ChannelId, clip.Id, fileName);

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using ClipSaver.Core.Discord;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Discord;

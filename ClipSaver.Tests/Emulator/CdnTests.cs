@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using ClipSaver.DiscordEmulator;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Emulator;

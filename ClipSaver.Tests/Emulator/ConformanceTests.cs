@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Text.Json;
-using ClipSaver.DiscordEmulator;
 using ClipSaver.Tests.Emulator.Spec;
 
 namespace ClipSaver.Tests.Emulator;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text;
-using ClipSaver.DiscordEmulator;
 
 namespace ClipSaver.Tests.Emulator;
 

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using ClipSaver.DiscordEmulator;
 
 namespace ClipSaver.Tests.Emulator;
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using ClipSaver.DiscordEmulator;
 
 namespace ClipSaver.Tests.Emulator;
 

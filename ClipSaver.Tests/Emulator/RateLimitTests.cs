@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using ClipSaver.DiscordEmulator;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Emulator;

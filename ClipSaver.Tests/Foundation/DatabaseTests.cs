@@ -1,9 +1,5 @@
 using ClipSaver.Core;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ClipSaver.Tests.Foundation;

@@ -1,6 +1,3 @@
-using System.Net;
-using ClipSaver.Tests.Infrastructure;
-
 namespace ClipSaver.Tests.Foundation;
 
 public sealed class HangfireDashboardTests : AppTestBase

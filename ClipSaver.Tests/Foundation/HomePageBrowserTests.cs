@@ -1,17 +1,11 @@
-using ClipSaver.Tests.Infrastructure;
-
 namespace ClipSaver.Tests.Foundation;
 
-[Trait("Category", "Browser")]
-[Collection(BrowserTestsRunAlone.Name)]
-public sealed class HomePageBrowserTests : AppTestBase
+public sealed class HomePageBrowserTests : BrowserTestBase
 {
     [Fact]
     public async Task A_visitor_sees_the_home_page_with_its_login_button_in_a_real_browser()
     {
-        var baseUrl = App.StartOnKestrel();
-        await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await context.NewPageAsync();
+        var page = await OpenPageAsync();
         var consoleErrors = new List<string>();
         page.Console += (_, message) =>
         {

@@ -1,7 +1,3 @@
-using ClipSaver.Core.Data;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Tests.Foundation;
 
 /// <summary>
@@ -9,17 +5,12 @@ namespace ClipSaver.Tests.Foundation;
 /// for each, explained with sequential scans priced out, names the index. A changed query that no longer matches a
 /// partial index's predicate, or a dropped index, fails here. The measured plans are in the decision record.
 /// </summary>
-public sealed class JobIndexesTests : IAsyncLifetime
+public sealed class JobIndexesTests : DatabaseTestBase
 {
-    private TestDb _db = null!;
-
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync();
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private async Task<string> PlanAsync(Func<ClipSaverDbContext, IQueryable> query)
     {
-        await using var db = _db.CreateContext();
+        await using var db = Db.CreateContext();
         await db.Database.OpenConnectionAsync();
         await db.Database.ExecuteSqlRawAsync("SET enable_seqscan = off");
         await using var command = query(db).CreateDbCommand();

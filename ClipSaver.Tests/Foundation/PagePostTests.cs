@@ -1,10 +1,6 @@
-using System.Net;
 using System.Text.RegularExpressions;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Foundation;
 

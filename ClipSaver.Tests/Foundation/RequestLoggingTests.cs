@@ -1,6 +1,4 @@
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ClipSaver.Tests.Foundation;

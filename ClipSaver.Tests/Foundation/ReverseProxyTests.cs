@@ -1,6 +1,3 @@
-using System.Net;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using ClipSaver.Tests.Infrastructure;
-
 namespace ClipSaver.Tests.Foundation;
 
 public sealed class ShellTests : AppTestBase

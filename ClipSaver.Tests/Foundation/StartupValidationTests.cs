@@ -1,4 +1,3 @@
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Tests.Foundation;

@@ -1,23 +1,16 @@
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Guilds;
 
 /// <summary>Adding the bot, losing it, the banner, re-inviting; and the settings page. In the real Chromium.</summary>
-[Trait("Category", "Browser")]
-[Collection(BrowserTestsRunAlone.Name)]
-public sealed class GuildLifecycleBrowserTests : AppTestBase
+public sealed class GuildLifecycleBrowserTests : BrowserTestBase
 {
     [Fact]
     public async Task An_owner_adds_the_bot_loses_it_sees_the_banner_and_reinvites()
     {
-        var baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
         var vault = DemoGuild("Speedrun Vault");
-        await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await context.NewPageAsync();
-        await Browser.SignInAsync(page, DemoUsers.Owner.Username);
+        var page = await OpenPageAsync(DemoUsers.Owner.Username);
 
         // Add the bot: Discord's bot authorization (the emulator's consent page), then back to the guild's page.
         await page.GetByTestId("addable-guilds").GetByRole(AriaRole.Link, new() { Name = "Add ClipSaver" }).ClickAsync();
@@ -52,12 +45,9 @@ public sealed class GuildLifecycleBrowserTests : AppTestBase
     [Fact]
     public async Task An_owner_changes_a_setting_sees_it_kept_after_reload_and_a_bad_value_shows_its_message()
     {
-        var baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
         var club = DemoGuild("Clip Club");
-        await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await context.NewPageAsync();
-        await Browser.SignInAsync(page, DemoUsers.Owner.Username);
+        var page = await OpenPageAsync(DemoUsers.Owner.Username);
         await page.GotoAsync($"/guilds/{club.Id}/settings");
 
         await page.GetByLabel("Largest file to keep (MB)").FillAsync("250");

@@ -1,9 +1,4 @@
-using System.Net;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Guilds;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Guilds;
 

@@ -1,37 +1,27 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Guilds;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Guilds;
 
-public sealed class InstallIntentsTests : IAsyncLifetime
+public sealed class InstallIntentsTests() : DatabaseTestBase(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero))
 {
     private const long Alice = 200_000_000_000_000_001;
     private const long Bob = 200_000_000_000_000_002;
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
-    private TestDb _db = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        await using var context = _db.CreateContext();
-        context.Users.AddRange(
-            new User { Id = Alice, Username = "alice", CreatedAt = _clock.GetUtcNow() },
-            new User { Id = Bob, Username = "bob", CreatedAt = _clock.GetUtcNow() });
-        await context.SaveChangesAsync();
+        await base.InitializeAsync();
+        await AddUserAsync("alice", Alice);
+        await AddUserAsync("bob", Bob);
     }
 
-    public async Task DisposeAsync() => await _db.DisposeAsync();
-
     private InstallIntents Intents(ClipSaverDbContext context) =>
-        new(context, Options.Create(new InstallOptions { IntentLifetime = TimeSpan.FromMinutes(10) }), _clock);
+        new(context, Options.Create(new InstallOptions { IntentLifetime = TimeSpan.FromMinutes(10) }), Clock);
 
     [Fact]
     public async Task A_state_is_accepted_once_for_its_user_and_gives_back_the_guild_hint()
     {
-        await using var context = _db.CreateContext();
+        await using var context = Db.CreateContext();
         var state = await Intents(context).CreateAsync(Alice, 42, CancellationToken.None);
 
         var first = await Intents(context).ConsumeAsync(state, Alice, CancellationToken.None);
@@ -44,9 +34,9 @@ public sealed class InstallIntentsTests : IAsyncLifetime
     [Fact]
     public async Task A_state_past_its_expiry_is_refused()
     {
-        await using var context = _db.CreateContext();
+        await using var context = Db.CreateContext();
         var state = await Intents(context).CreateAsync(Alice, null, CancellationToken.None);
-        _clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
 
         Assert.Equal(InstallIntentOutcome.Expired, (await Intents(context).ConsumeAsync(state, Alice, CancellationToken.None)).Outcome);
     }
@@ -54,7 +44,7 @@ public sealed class InstallIntentsTests : IAsyncLifetime
     [Fact]
     public async Task Another_users_state_is_refused_and_stays_usable_by_its_owner()
     {
-        await using var context = _db.CreateContext();
+        await using var context = Db.CreateContext();
         var state = await Intents(context).CreateAsync(Alice, null, CancellationToken.None);
 
         Assert.Equal(InstallIntentOutcome.WrongUser, (await Intents(context).ConsumeAsync(state, Bob, CancellationToken.None)).Outcome);
@@ -67,7 +57,7 @@ public sealed class InstallIntentsTests : IAsyncLifetime
     [InlineData("not-a-state")]
     public async Task A_missing_or_unknown_state_is_refused(string? state)
     {
-        await using var context = _db.CreateContext();
+        await using var context = Db.CreateContext();
 
         Assert.Equal(InstallIntentOutcome.Unknown, (await Intents(context).ConsumeAsync(state, Alice, CancellationToken.None)).Outcome);
     }
@@ -75,12 +65,12 @@ public sealed class InstallIntentsTests : IAsyncLifetime
     [Fact]
     public async Task Two_callbacks_with_the_same_state_at_once_accept_exactly_one()
     {
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             var state = await Intents(context).CreateAsync(Alice, 7, CancellationToken.None);
             var attempts = Enumerable.Range(0, 10).Select(async _ =>
             {
-                await using var c = _db.CreateContext();
+                await using var c = Db.CreateContext();
                 return (await Intents(c).ConsumeAsync(state, Alice, CancellationToken.None)).Outcome;
             });
 

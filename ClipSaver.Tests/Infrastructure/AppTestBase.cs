@@ -1,6 +1,3 @@
-using ClipSaver.DiscordEmulator;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>A fresh database and app per test class instance (xunit creates one instance per test).</summary>

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Infrastructure;
 
@@ -10,13 +9,16 @@ public abstract partial class ClipClubTestBase : AppTestBase
 
     protected long ChannelId { get; private set; }
 
+    protected string ChannelName { get; private set; } = "";
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         await ReconcileAsync();
         GuildId = (long)DemoGuild("Clip Club").Id;
         await using var db = Db.CreateContext();
-        ChannelId = await db.Channels.Where(c => c.GuildId == GuildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).Select(c => c.Id).FirstAsync();
+        var channel = await db.Channels.Where(c => c.GuildId == GuildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).FirstAsync();
+        (ChannelId, ChannelName) = (channel.Id, channel.Name);
     }
 
     /// <summary>The antiforgery token a page of the app carries for its forms.</summary>

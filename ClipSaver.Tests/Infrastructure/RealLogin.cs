@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace ClipSaver.Tests.Infrastructure;

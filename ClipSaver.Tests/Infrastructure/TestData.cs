@@ -1,5 +1,3 @@
-using ClipSaver.Core.Data;
-
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>Small builders for rows that tests put straight into the database.</summary>
@@ -27,6 +25,25 @@ public static class TestData
         Name = name,
         Type = 0,
     };
+
+    /// <summary>A clip of an attachment with new message and attachment ids, posted and archived now unless told otherwise.</summary>
+    public static Clip Clip(
+        long guildId, long channelId, long authorId, string fileName = "clip.mp4", long sizeBytes = 10, DateTimeOffset? postedAt = null,
+        DateTimeOffset? archivedAt = null, string? contentType = null, string? storageKey = null, long? attachmentId = null, string? sha256 = null) => new()
+        {
+            GuildId = guildId,
+            ChannelId = channelId,
+            MessageId = NewId(),
+            AttachmentId = attachmentId ?? NewId(),
+            AuthorId = authorId,
+            FileName = fileName,
+            ContentType = contentType,
+            SizeBytes = sizeBytes,
+            StorageKey = storageKey,
+            Sha256 = sha256,
+            PostedAt = postedAt ?? DateTimeOffset.UtcNow,
+            ArchivedAt = archivedAt ?? DateTimeOffset.UtcNow,
+        };
 
     public static ScanRun ScanRun(long guildId, long channelId, ScanStatus status, DateTimeOffset? finishedAt) => new()
     {

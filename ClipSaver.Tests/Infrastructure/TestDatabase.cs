@@ -1,7 +1,4 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
-using Hangfire.PostgreSql;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace ClipSaver.Tests.Infrastructure;
@@ -57,19 +54,7 @@ public static class TestDatabase
         };
 
         cluster.CreateDatabaseIfMissing(TemplateName);
-        var templateConnection = cluster.ConnectionString(TemplateName);
-        var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
-        DatabaseSetup.ConfigureNpgsql(options, templateConnection);
-        await using (var db = new ClipSaverDbContext(options.Options))
-        {
-            await db.Database.MigrateAsync();
-        }
-
-        await using (var connection = new NpgsqlConnection(templateConnection))
-        {
-            await connection.OpenAsync();
-            PostgreSqlObjectsInstaller.Install(connection, DatabaseMigrator.HangfireSchema);
-        }
+        await DatabaseMigrator.MigrateAsync(cluster.ConnectionString(TemplateName), CancellationToken.None);
 
         // CREATE DATABASE ... TEMPLATE fails while anyone is connected to the template.
         NpgsqlConnection.ClearAllPools();

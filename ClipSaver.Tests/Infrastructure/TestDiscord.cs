@@ -1,5 +1,3 @@
-using ClipSaver.DiscordEmulator;
-
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>The Discord emulator for one test, on a free port, and the app settings that point at it.</summary>

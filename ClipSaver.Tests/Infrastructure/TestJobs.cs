@@ -19,6 +19,30 @@ public static class TestJobs
 
     public static IBackgroundJobClient Client(JobStorage storage) => new BackgroundJobClient(storage);
 
+    /// <summary>
+    /// Settings for an app under test that runs its own Hangfire server, polling every <paramref name="pollInterval"/>
+    /// with <paramref name="workers"/> workers (the app's default when null); <paramref name="more"/> adds other settings.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> ServerSettings(string pollInterval, int? workers, params (string Key, string? Value)[] more)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ClipSaver:Jobs:ServerEnabled"] = "true",
+            ["ClipSaver:Jobs:PollInterval"] = pollInterval,
+        };
+        if (workers is { } count)
+        {
+            settings["ClipSaver:Jobs:WorkerCount"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
     /// <summary>Waits until a job server has finished the job (succeeded, failed or deleted) and returns that state.</summary>
     public static async Task<StateData> WaitUntilFinishedAsync(JobStorage storage, string jobId, TimeSpan timeout)
     {

@@ -1,12 +1,6 @@
-using System.Net;
-using System.Text.Json;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using ClipSaver.Web.Jobs;
 using Hangfire;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Maintenance;
 

@@ -1,37 +1,23 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using ClipSaver.Web.Jobs;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Maintenance;
 
 /// <summary>The operators' page in the real Chromium: a retention purge with an age override, and a job's switch.</summary>
-[Trait("Category", "Browser")]
-[Collection(BrowserTestsRunAlone.Name)]
-public sealed class AdminBrowserTests : AppTestBase
+public sealed class AdminBrowserTests : BrowserTestBase
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private string _baseUrl = "";
     private long _guildId;
     private long _channelId;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Operators:0"] = TestDiscord.Id(DemoUsers.Owner.Id).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:00.500",
-        ["ClipSaver:Jobs:WorkerCount"] = "2",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:00.500", workers: 2, ("ClipSaver:Operators:0", TestDiscord.Id(DemoUsers.Owner.Id).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
         _guildId = (long)DemoGuild("Clip Club").Id;
         await using var db = Db.CreateContext();
@@ -85,9 +71,7 @@ public sealed class AdminBrowserTests : AppTestBase
         var definition = App.Services.GetServices<RecurringJobDefinition>().Single(d => d.Id == RetentionPurgeJob.RecurringJobId);
         definition.Registration(manager, definition.Id, Cron.Never());
 
-        await using var context = await Browser.NewContextAsync(_baseUrl);
-        var page = await context.NewPageAsync();
-        await Browser.SignInAsync(page, DemoUsers.Owner.Username);
+        var page = await OpenPageAsync(DemoUsers.Owner.Username);
         await page.GetByRole(AriaRole.Link, new() { Name = "Admin", Exact = true }).ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith("/admin", StringComparison.Ordinal));
         var row = page.Locator($"tr[data-job={RetentionPurgeJob.RecurringJobId}]");

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Npgsql;
 
 namespace ClipSaver.Tests.Maintenance;

@@ -1,39 +1,28 @@
 using ClipSaver.Core;
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Purging;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Maintenance;
 
-public sealed class HousekeepingTests : IAsyncLifetime
+public sealed class HousekeepingTests : DatabaseTestBase
 {
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-    private TestDb _db = null!;
     private long _user;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        await using var context = _db.CreateContext();
-        _user = TestData.NewId();
-        context.Users.Add(new User { Id = _user, Username = "u", CreatedAt = _clock.GetUtcNow() });
-        await context.SaveChangesAsync();
+        await base.InitializeAsync();
+        _user = await AddUserAsync("u");
     }
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     [Fact]
     public async Task Install_intents_go_only_after_their_expiry_plus_the_grace_period()
     {
-        var now = _clock.GetUtcNow();
-        await using (var context = _db.CreateContext())
+        var now = Clock.GetUtcNow();
+        await using (var context = Db.CreateContext())
         {
             context.InstallIntents.AddRange(
                 new InstallIntent { State = "long-gone", UserId = _user, CreatedAt = now.AddHours(-3), ExpiresAt = now.AddHours(-2) },
@@ -42,9 +31,9 @@ public sealed class HousekeepingTests : IAsyncLifetime
             await context.SaveChangesAsync();
         }
 
-        await using var jobContext = _db.CreateContext();
-        var job = new ExpiredIntentsJob(jobContext, new ClipSaverConnection(_db.ConnectionString),
-            new StaticMonitor<HousekeepingOptions>(new HousekeepingOptions { IntentGrace = TimeSpan.FromHours(1) }), _clock, NullLogger<ExpiredIntentsJob>.Instance);
+        await using var jobContext = Db.CreateContext();
+        var job = new ExpiredIntentsJob(jobContext, new ClipSaverConnection(Db.ConnectionString),
+            new StaticMonitor<HousekeepingOptions>(new HousekeepingOptions { IntentGrace = TimeSpan.FromHours(1) }), Clock, NullLogger<ExpiredIntentsJob>.Instance);
         var result = await job.RunAsync(CancellationToken.None);
 
         Assert.Equal(1, result.Deleted);
@@ -54,7 +43,7 @@ public sealed class HousekeepingTests : IAsyncLifetime
     [Fact]
     public async Task A_removed_guild_is_purged_after_its_grace_days_and_not_before_nor_when_reinvited()
     {
-        var now = _clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         Guild Removed(int daysAgo) => new()
         {
             Id = TestData.NewId(),
@@ -67,21 +56,21 @@ public sealed class HousekeepingTests : IAsyncLifetime
         var due = Removed(31);
         var inGrace = Removed(29);
         var reinvited = TestData.Guild(ownerId: _user);
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             context.AddRange(due, inGrace, reinvited);
             await context.SaveChangesAsync();
         }
 
-        await using (var jobContext = _db.CreateContext())
+        await using (var jobContext = Db.CreateContext())
         {
-            var storage = TestJobs.Storage(_db);
+            var storage = TestJobs.Storage(Db);
             // ClipSaver itself requests these purges: the access service, and so Discord, is never asked.
             using var discord = new HttpClient();
             var access = new GuildAccess(jobContext, new DiscordRestClient(discord), new MemoryCache(new MemoryCacheOptions()), new StaticMonitor<AccessOptions>(new AccessOptions()), NullLogger<GuildAccess>.Instance);
-            var purges = new RequestPurge(jobContext, access, TestJobs.Client(storage), new StaticMonitor<PurgeOptions>(new PurgeOptions()), _clock);
-            var job = new GracePeriodJob(jobContext, new ClipSaverConnection(_db.ConnectionString), purges,
-                new StaticMonitor<RetentionOptions>(new RetentionOptions { RemovedGuildGraceDays = 30 }), _clock, NullLogger<GracePeriodJob>.Instance);
+            var purges = new RequestPurge(jobContext, access, TestJobs.Client(storage), new StaticMonitor<PurgeOptions>(new PurgeOptions()), Clock);
+            var job = new GracePeriodJob(jobContext, new ClipSaverConnection(Db.ConnectionString), purges,
+                new StaticMonitor<RetentionOptions>(new RetentionOptions { RemovedGuildGraceDays = 30 }), Clock, NullLogger<GracePeriodJob>.Instance);
 
             var first = await job.RunAsync(CancellationToken.None);
             var second = await job.RunAsync(CancellationToken.None);
@@ -90,7 +79,7 @@ public sealed class HousekeepingTests : IAsyncLifetime
             Assert.Empty(second.GuildsPurged);
         }
 
-        await using var check = _db.CreateContext();
+        await using var check = Db.CreateContext();
         var run = await check.PurgeRuns.SingleAsync();
         Assert.Equal((due.Id, PurgeScope.Guild, PurgeStatus.Scheduled, (long?)null), (run.GuildId, run.Scope, run.Status, run.RequestedBy));
         Assert.NotNull(run.HangfireJobId);

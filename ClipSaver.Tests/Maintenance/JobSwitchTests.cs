@@ -1,11 +1,7 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Tests.Infrastructure;
 using ClipSaver.Web.Jobs;
 using ClipSaver.Web.Maintenance;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Maintenance;
 
@@ -18,12 +14,8 @@ public sealed class JobSwitchTests : AppTestBase
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(60);
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:00.250",
-        ["ClipSaver:Jobs:WorkerCount"] = "1",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:00.250", workers: 1);
 
     private JobStorage Storage => App.Services.GetRequiredService<JobStorage>();
 

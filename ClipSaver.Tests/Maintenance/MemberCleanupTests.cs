@@ -1,8 +1,4 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Maintenance;
 
@@ -29,18 +25,7 @@ public sealed class MemberCleanupTests : AppTestBase
             }
 
             db.GuildMembers.Add(new GuildMember { GuildId = (long)club.Id, UserId = (long)m.User.Id, FirstSeenAt = DateTimeOffset.UtcNow, LastSeenAt = DateTimeOffset.UtcNow });
-            db.Clips.Add(new Clip
-            {
-                GuildId = (long)club.Id,
-                ChannelId = channel,
-                MessageId = TestData.NewId(),
-                AttachmentId = TestData.NewId(),
-                AuthorId = (long)m.User.Id,
-                FileName = "clip.mp4",
-                SizeBytes = 10,
-                PostedAt = DateTimeOffset.UtcNow,
-                ArchivedAt = DateTimeOffset.UtcNow,
-            });
+            db.Clips.Add(TestData.Clip((long)club.Id, channel, (long)m.User.Id, "clip.mp4", 10));
         }
 
         await db.SaveChangesAsync();
@@ -113,18 +98,7 @@ public sealed class MemberCleanupTests : AppTestBase
         {
             db.GuildSettings.Add(new GuildSettingsRow { GuildId = guild, Json = "{\"departedMemberClips\":\"Delete\"}", UpdatedAt = DateTimeOffset.UtcNow });
             otherChannel = await db.Channels.Where(c => c.GuildId == guild && c.Type == 0 && c.Id != channel).Select(c => c.Id).FirstAsync();
-            db.Clips.Add(new Clip
-            {
-                GuildId = guild,
-                ChannelId = otherChannel,
-                MessageId = TestData.NewId(),
-                AttachmentId = TestData.NewId(),
-                AuthorId = leaver,
-                FileName = "clip.mp4",
-                SizeBytes = 10,
-                PostedAt = DateTimeOffset.UtcNow,
-                ArchivedAt = DateTimeOffset.UtcNow,
-            });
+            db.Clips.Add(TestData.Clip(guild, otherChannel, leaver, "clip.mp4", 10));
             await db.Channels.Where(c => c.Id == channel).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, members.Count));
             await db.Channels.Where(c => c.Id == otherChannel).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, 1));
             var purge = TestData.PurgeRun(guild, PurgeStatus.Running, null);

@@ -1,54 +1,44 @@
 using ClipSaver.Core;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
-using ClipSaver.Tests.Infrastructure;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Maintenance;
 
-public sealed class OrphanScanTests : IAsyncLifetime
+public sealed class OrphanScanTests : DatabaseTestBase
 {
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-    private TestDb _db = null!;
     private LocalFolderClipStorage _storage = null!;
     private JobStorage _jobs = null!;
     private string _root = null!;
     private long _guild;
     private long _channel;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
+        await base.InitializeAsync();
         _root = Directory.CreateTempSubdirectory("clipsaver-orphans-").FullName;
         _storage = new LocalFolderClipStorage(new StaticMonitor<StorageOptions>(new StorageOptions { Root = _root }));
-        _jobs = TestJobs.Storage(_db);
-        await using var context = _db.CreateContext();
-        var guild = TestData.Guild();
-        var channel = TestData.Channel(guild.Id);
-        context.AddRange(guild, channel);
-        await context.SaveChangesAsync();
-        (_guild, _channel) = (guild.Id, channel.Id);
+        _jobs = TestJobs.Storage(Db);
+        (_guild, _channel) = await AddGuildWithChannelAsync();
+        await using var context = Db.CreateContext();
         for (var i = 0; i < 3; i++)
         {
             await AddClipAsync(context, _guild, _channel, withFile: true);
         }
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _db.DisposeAsync();
+        await base.DisposeAsync();
         Directory.Delete(_root, recursive: true);
     }
 
     private OrphanScan NewScan(ClipSaverDbContext context) => new(
-        context, new ClipSaverConnection(_db.ConnectionString), new ClipArchive(context, _storage), _storage, TestJobs.Client(_jobs),
-        new StaticMonitor<ScanOptions>(new ScanOptions()), new StaticMonitor<OrphanScanOptions>(new OrphanScanOptions { FileGrace = Grace }), _clock,
+        context, new ClipSaverConnection(Db.ConnectionString), new ClipArchive(context, _storage), _storage, TestJobs.Client(_jobs),
+        new StaticMonitor<ScanOptions>(new ScanOptions()), new StaticMonitor<OrphanScanOptions>(new OrphanScanOptions { FileGrace = Grace }), Clock,
         NullLogger<OrphanScan>.Instance);
 
     private static readonly TimeSpan Grace = TimeSpan.FromHours(6);
@@ -59,7 +49,7 @@ public sealed class OrphanScanTests : IAsyncLifetime
     [Fact]
     public async Task A_healthy_installation_has_no_orphans()
     {
-        await using var context = _db.CreateContext();
+        await using var context = Db.CreateContext();
 
         var report = await NewScan(context).RunAsync(fix: false, verifyChecksums: true, CancellationToken.None);
 
@@ -72,11 +62,11 @@ public sealed class OrphanScanTests : IAsyncLifetime
     public async Task Each_planted_orphan_is_found_and_the_fix_removes_exactly_those()
     {
         long purgedClip, missingFileClip, wrongSizeClip, stuckScan, stuckPurge;
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             var purged = TestData.Guild();
-            purged.DeletedAt = _clock.GetUtcNow().AddDays(-1);
-            purged.PurgedAt = _clock.GetUtcNow().AddDays(-1);
+            purged.DeletedAt = Clock.GetUtcNow().AddDays(-1);
+            purged.PurgedAt = Clock.GetUtcNow().AddDays(-1);
             var purgedChannel = TestData.Channel(purged.Id);
             context.AddRange(purged, purgedChannel);
             await context.SaveChangesAsync();
@@ -87,19 +77,19 @@ public sealed class OrphanScanTests : IAsyncLifetime
             await _storage.DeleteAsync(missing, CancellationToken.None);
             await context.Clips.Where(c => c.Id == wrongSizeClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.SizeBytes, 1));
             await _storage.PutAsync($"{_guild}/{_channel}/999.mp4", new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
-            WrittenAt($"{_guild}/{_channel}/999.mp4", _clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
+            WrittenAt($"{_guild}/{_channel}/999.mp4", Clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
 
             var scan = TestData.ScanRun(_guild, _channel, ScanStatus.Running, null);
-            scan.HeartbeatAt = _clock.GetUtcNow().AddHours(-2);
+            scan.HeartbeatAt = Clock.GetUtcNow().AddHours(-2);
             var purge = TestData.PurgeRun(_guild, PurgeStatus.Running, null);
-            purge.HeartbeatAt = _clock.GetUtcNow().AddHours(-2);
+            purge.HeartbeatAt = Clock.GetUtcNow().AddHours(-2);
             context.AddRange(scan, purge);
             await context.SaveChangesAsync();
             (stuckScan, stuckPurge) = (scan.Id, purge.Id);
         }
 
         var before = await HealthySnapshotAsync();
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             var report = await NewScan(context).RunAsync(fix: false, verifyChecksums: false, CancellationToken.None);
             Assert.Equal(1, Count(report, "clips_of_purged_guilds"));
@@ -110,13 +100,13 @@ public sealed class OrphanScanTests : IAsyncLifetime
             Assert.Contains($"clip {purgedClip}", report.Kinds.Single(k => k.Kind == "clips_of_purged_guilds").Examples);
         }
 
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             var fixedReport = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
             Assert.True(fixedReport.Fixed);
         }
 
-        await using (var check = _db.CreateContext())
+        await using (var check = Db.CreateContext())
         {
             Assert.False(await check.Clips.AnyAsync(c => c.Id == purgedClip));
             Assert.Null(await check.Clips.Where(c => c.Id == missingFileClip).Select(c => c.StorageKey).FirstAsync());
@@ -139,7 +129,7 @@ public sealed class OrphanScanTests : IAsyncLifetime
         // file has no clip. It was written a moment ago; the other orphan a little longer ago than the grace age.
         long pendingClip;
         string pendingKey;
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             pendingClip = await AddClipAsync(context, _guild, _channel, withFile: false);
             var attachment = await context.Clips.Where(c => c.Id == pendingClip).Select(c => c.AttachmentId!.Value).FirstAsync();
@@ -147,13 +137,13 @@ public sealed class OrphanScanTests : IAsyncLifetime
         }
 
         var stored = await _storage.PutAsync(pendingKey, new MemoryStream([1, 2, 3, 4]), 100, CancellationToken.None);
-        WrittenAt(pendingKey, _clock.GetUtcNow() - TimeSpan.FromMinutes(1));
+        WrittenAt(pendingKey, Clock.GetUtcNow() - TimeSpan.FromMinutes(1));
         var oldKey = $"{_guild}/{_channel}/777.mp4";
         await _storage.PutAsync(oldKey, new MemoryStream([5, 6]), 100, CancellationToken.None);
-        WrittenAt(oldKey, _clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
+        WrittenAt(oldKey, Clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
 
         OrphanReport report;
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             report = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
         }
@@ -165,12 +155,12 @@ public sealed class OrphanScanTests : IAsyncLifetime
         Assert.NotNull(await _storage.GetInfoAsync(pendingKey, CancellationToken.None));
 
         // The scan attaches its file afterwards, and the clip is whole.
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             await context.Clips.Where(c => c.Id == pendingClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, pendingKey).SetProperty(c => c.Sha256, stored.Sha256).SetProperty(c => c.SizeBytes, stored.SizeBytes));
         }
 
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             var after = await NewScan(context).RunAsync(fix: false, verifyChecksums: true, CancellationToken.None);
             Assert.Equal(0, after.Total);
@@ -182,17 +172,17 @@ public sealed class OrphanScanTests : IAsyncLifetime
     {
         var key = $"{_guild}/{_channel}/888.mp4";
         await _storage.PutAsync(key, new MemoryStream([1]), 100, CancellationToken.None);
-        WrittenAt(key, _clock.GetUtcNow() - TimeSpan.FromMinutes(5));
+        WrittenAt(key, Clock.GetUtcNow() - TimeSpan.FromMinutes(5));
 
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             var young = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
             Assert.Equal(0, Count(young, "files_without_clip"));
         }
 
         Assert.NotNull(await _storage.GetInfoAsync(key, CancellationToken.None));
-        _clock.Advance(Grace);
-        await using (var context = _db.CreateContext())
+        Clock.Advance(Grace);
+        await using (var context = Db.CreateContext())
         {
             var old = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
             Assert.Equal(1, Count(old, "files_without_clip"));
@@ -205,7 +195,7 @@ public sealed class OrphanScanTests : IAsyncLifetime
 
     private async Task<string> HealthySnapshotAsync()
     {
-        await using var context = _db.CreateContext();
+        await using var context = Db.CreateContext();
         var rows = await context.Clips.Where(c => c.GuildId == _guild && c.SizeBytes > 1 && c.StorageKey != null).OrderBy(c => c.Id)
             .Select(c => $"{c.Id}|{c.StorageKey}|{c.Sha256}").Take(3).ToListAsync();
         var files = new List<string>();
@@ -224,21 +214,10 @@ public sealed class OrphanScanTests : IAsyncLifetime
         var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64);
         var stored = withFile ? await _storage.PutAsync(key, new MemoryStream(bytes), 1000, CancellationToken.None) : null;
         var author = TestData.NewId();
-        context.Users.Add(new User { Id = author, Username = "a", CreatedAt = _clock.GetUtcNow() });
-        var clip = new Clip
-        {
-            GuildId = guildId,
-            ChannelId = channelId,
-            MessageId = TestData.NewId(),
-            AttachmentId = attachment,
-            AuthorId = author,
-            FileName = "clip.mp4",
-            SizeBytes = bytes.Length,
-            PostedAt = _clock.GetUtcNow(),
-            ArchivedAt = _clock.GetUtcNow(),
-            StorageKey = stored?.Key,
-            Sha256 = stored?.Sha256,
-        };
+        context.Users.Add(new User { Id = author, Username = "a", CreatedAt = Clock.GetUtcNow() });
+        var clip = TestData.Clip(
+            guildId, channelId, author, "clip.mp4", bytes.Length, Clock.GetUtcNow(), archivedAt: Clock.GetUtcNow(), storageKey: stored?.Key, attachmentId: attachment,
+            sha256: stored?.Sha256);
         context.Clips.Add(clip);
         await context.SaveChangesAsync();
         return clip.Id;

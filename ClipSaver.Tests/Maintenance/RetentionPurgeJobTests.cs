@@ -1,41 +1,28 @@
 using ClipSaver.Core;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Maintenance;
 
-public sealed class RetentionPurgeJobTests : IAsyncLifetime
+public sealed class RetentionPurgeJobTests : DatabaseTestBase
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _clock = new(Now);
-    private TestDb _db = null!;
     private long _guildId;
     private long _channelId;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _db = await TestDatabase.CreateAsync();
-        await using var context = _db.CreateContext();
-        var guild = TestData.Guild();
-        var channel = TestData.Channel(guild.Id);
-        context.AddRange(guild, channel);
-        await context.SaveChangesAsync();
-        (_guildId, _channelId) = (guild.Id, channel.Id);
+        await base.InitializeAsync();
+        (_guildId, _channelId) = await AddGuildWithChannelAsync();
     }
-
-    public async Task DisposeAsync() => await _db.DisposeAsync();
 
     private RetentionPurgeJob NewJob(ClipSaverDbContext context, int batchSize = 2) => new(
         context,
-        new ClipSaverConnection(_db.ConnectionString),
+        new ClipSaverConnection(Db.ConnectionString),
         new StaticMonitor<RetentionOptions>(new RetentionOptions { JobRecordHours = 48, BatchSize = batchSize }),
-        _clock,
+        Clock,
         NullLogger<RetentionPurgeJob>.Instance);
 
     [Fact]
@@ -43,7 +30,7 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
     {
         var old = Now.AddHours(-49);
         var recent = Now.AddHours(-47);
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             context.ScanRuns.AddRange(
                 TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, old),
@@ -64,13 +51,13 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
             await context.SaveChangesAsync();
         }
 
-        await using var jobContext = _db.CreateContext();
+        await using var jobContext = Db.CreateContext();
         var result = await NewJob(jobContext).RunAsync(null, CancellationToken.None);
 
         Assert.False(result.Skipped);
         Assert.Equal(3, result.ScanRunsDeleted);
         Assert.Equal(1, result.PurgeRunsDeleted);
-        await using var check = _db.CreateContext();
+        await using var check = Db.CreateContext();
         var scans = await check.ScanRuns.Select(r => r.Status).OrderBy(s => s).ToListAsync();
         Assert.Equal([ScanStatus.Queued, ScanStatus.Running, ScanStatus.Completed], scans.OrderBy(s => (int)s).ToList());
         var purges = await check.PurgeRuns.Select(r => r.Status).ToListAsync();
@@ -82,7 +69,7 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
     [Fact]
     public async Task An_override_of_zero_hours_removes_every_finished_record_for_that_run_only()
     {
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             context.ScanRuns.AddRange(
                 TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, Now.AddMinutes(-1)),
@@ -90,34 +77,34 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
             await context.SaveChangesAsync();
         }
 
-        await using var jobContext = _db.CreateContext();
+        await using var jobContext = Db.CreateContext();
         var result = await NewJob(jobContext).RunAsync(0, CancellationToken.None);
 
         Assert.Equal(1, result.ScanRunsDeleted);
-        await using var check = _db.CreateContext();
+        await using var check = Db.CreateContext();
         Assert.Equal(ScanStatus.Running, (await check.ScanRuns.SingleAsync()).Status);
     }
 
     [Fact]
     public async Task A_second_run_while_the_first_holds_the_lock_skips_and_deletes_nothing()
     {
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             context.ScanRuns.Add(TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, Now.AddDays(-5)));
             await context.SaveChangesAsync();
         }
 
-        await using (var held = await AdvisoryLock.TryAcquireAsync(_db.ConnectionString, RetentionPurgeJob.RecurringJobId, CancellationToken.None))
+        await using (var held = await AdvisoryLock.TryAcquireAsync(Db.ConnectionString, RetentionPurgeJob.RecurringJobId, CancellationToken.None))
         {
             Assert.NotNull(held);
-            await using var jobContext = _db.CreateContext();
+            await using var jobContext = Db.CreateContext();
             var second = await NewJob(jobContext).RunAsync(null, CancellationToken.None);
             Assert.True(second.Skipped);
-            await using var check = _db.CreateContext();
+            await using var check = Db.CreateContext();
             Assert.Equal(1, await check.ScanRuns.CountAsync());
         }
 
-        await using var laterContext = _db.CreateContext();
+        await using var laterContext = Db.CreateContext();
         var later = await NewJob(laterContext).RunAsync(null, CancellationToken.None);
         Assert.False(later.Skipped);
         Assert.Equal(1, later.ScanRunsDeleted);
@@ -126,7 +113,7 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
     [Fact]
     public async Task Batches_smaller_than_the_backlog_still_remove_all_of_it()
     {
-        await using (var context = _db.CreateContext())
+        await using (var context = Db.CreateContext())
         {
             for (var i = 0; i < 7; i++)
             {
@@ -136,7 +123,7 @@ public sealed class RetentionPurgeJobTests : IAsyncLifetime
             await context.SaveChangesAsync();
         }
 
-        await using var jobContext = _db.CreateContext();
+        await using var jobContext = Db.CreateContext();
         var result = await NewJob(jobContext, batchSize: 3).RunAsync(null, CancellationToken.None);
 
         Assert.Equal(7, result.ScanRunsDeleted);

@@ -1,35 +1,22 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Scanning;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>The danger zone in the real Chromium: preview, wrong phrase, confirm, countdown, progress, report, cancel.</summary>
-[Trait("Category", "Browser")]
-[Collection(BrowserTestsRunAlone.Name)]
-public sealed class DangerZoneBrowserTests : AppTestBase
+public sealed class DangerZoneBrowserTests : BrowserTestBase
 {
-    private string _baseUrl = "";
     private EmulatedGuild _guild = null!;
     private EmulatedUser _owner = null!;
 
     protected override WorldShape World => WorldShape.Small;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Purge:UndoWindow"] = "00:00:04",
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:01",
-        ["ClipSaver:Jobs:WorkerCount"] = "2",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:01", workers: 2, ("ClipSaver:Purge:UndoWindow", "00:00:04"));
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
         _guild = Discord.World.Guilds.First(g => g.BotPresent);
         _owner = Discord.World.User(_guild.OwnerId)!;
@@ -59,10 +46,9 @@ public sealed class DangerZoneBrowserTests : AppTestBase
         }
     }
 
-    private async Task<IPage> SignedInPageAsync(IBrowserContext context)
+    private async Task<IPage> SignedInPageAsync()
     {
-        var page = await context.NewPageAsync();
-        await Browser.SignInAsync(page, _owner.Username);
+        var page = await OpenPageAsync(_owner.Username);
         await page.GotoAsync($"/guilds/{_guild.Id}/settings");
         await page.GetByTestId("danger-zone").WaitForAsync();
         return page;
@@ -81,8 +67,7 @@ public sealed class DangerZoneBrowserTests : AppTestBase
         }
 
         Assert.True(clipsBefore > 0);
-        await using var context = await Browser.NewContextAsync(_baseUrl);
-        var page = await SignedInPageAsync(context);
+        var page = await SignedInPageAsync();
 
         await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("preview").WaitForAsync();
@@ -132,8 +117,7 @@ public sealed class DangerZoneBrowserTests : AppTestBase
         }
 
         Assert.NotEmpty(messages);
-        await using var context = await Browser.NewContextAsync(_baseUrl);
-        var page = await SignedInPageAsync(context);
+        var page = await SignedInPageAsync();
         await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("preview").WaitForAsync();
 
@@ -158,8 +142,7 @@ public sealed class DangerZoneBrowserTests : AppTestBase
             clipsBefore = await db.Clips.CountAsync(c => c.GuildId == (long)_guild.Id);
         }
 
-        await using var context = await Browser.NewContextAsync(_baseUrl);
-        var page = await SignedInPageAsync(context);
+        var page = await SignedInPageAsync();
 
         await page.GetByTestId("preview-all").ClickAsync();
         await page.GetByTestId("confirm-input").FillAsync("DELETE ALL CHANNELS");
@@ -179,8 +162,7 @@ public sealed class DangerZoneBrowserTests : AppTestBase
     [Fact]
     public async Task A_guild_purge_deletes_everything_the_bot_leaves_and_the_banner_offers_a_reinvite()
     {
-        await using var context = await Browser.NewContextAsync(_baseUrl);
-        var page = await SignedInPageAsync(context);
+        var page = await SignedInPageAsync();
 
         await page.GetByTestId("preview-guild").ClickAsync();
         await page.GetByTestId("preview").WaitForAsync();

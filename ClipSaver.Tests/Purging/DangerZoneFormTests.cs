@@ -1,41 +1,21 @@
-using System.Net;
-using System.Text.RegularExpressions;
-using ClipSaver.Core.Data;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>
 /// The danger zone's pages under bad input: forms that are missing fields, garbled, or posted where no form belongs
 /// answer 400 with a sentence and delete nothing; ids out of range are 404; the clip list downloads as CSV.
 /// </summary>
-public sealed partial class DangerZoneFormTests : AppTestBase
+public sealed class DangerZoneFormTests : ClipClubTestBase
 {
     private const string Refused = "Nothing was deleted: the form was incomplete or not understood.";
     private static readonly string[] ExceptionMarkers = ["   at ", "Exception", ".cs:line"];
 
-    private long _guildId;
-    private long _channelId;
-    private string _channelName = "";
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        await ReconcileAsync();
-        _guildId = (long)DemoGuild("Clip Club").Id;
-        await using var db = Db.CreateContext();
-        var channel = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).FirstAsync();
-        (_channelId, _channelName) = (channel.Id, channel.Name);
-    }
 
     /// <summary>A signed-in owner's client with the antiforgery cookie, and the token its forms carry.</summary>
     private async Task<(HttpClient Client, string Token)> OwnerAsync(ulong user = 0)
     {
         var client = App.CreateClientAs(TestDiscord.Id(user == 0 ? DemoUsers.Owner.Id : user));
-        var page = await client.GetStringAsync($"/guilds/{_guildId}/danger-zone");
-        return (client, CsrfToken().Match(page).Groups[1].Value);
+        var page = await client.GetStringAsync($"/guilds/{GuildId}/danger-zone");
+        return (client, CsrfTokenOf(page));
     }
 
     private static FormUrlEncodedContent Form(string token, params (string Name, string Value)[] fields) =>
@@ -70,9 +50,9 @@ public sealed partial class DangerZoneFormTests : AppTestBase
     {
         var (client, token) = await OwnerAsync();
         // "CHANNEL" stands for the channel's real name, so that only the malformed field is wrong.
-        var pairs = fields.Select(f => f.Split('=', 2)).Select(p => (p[0], p[1] == "CHANNEL" ? (p[0] == "channelId" ? _channelId.ToString(System.Globalization.CultureInfo.InvariantCulture) : _channelName) : p[1])).ToArray();
+        var pairs = fields.Select(f => f.Split('=', 2)).Select(p => (p[0], p[1] == "CHANNEL" ? (p[0] == "channelId" ? ChannelId.ToString(System.Globalization.CultureInfo.InvariantCulture) : ChannelName) : p[1])).ToArray();
 
-        var response = await client.PostAsync($"/guilds/{_guildId}/danger-zone{handler}", Form(token, pairs));
+        var response = await client.PostAsync($"/guilds/{GuildId}/danger-zone{handler}", Form(token, pairs));
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text[..Math.Min(text.Length, 2000)]}");
@@ -80,7 +60,7 @@ public sealed partial class DangerZoneFormTests : AppTestBase
         Assert.DoesNotContain(ExceptionMarkers, m => text.Contains(m, StringComparison.Ordinal));
         await using var db = Db.CreateContext();
         Assert.False(await db.PurgeRuns.AnyAsync());
-        Assert.Null(await db.Guilds.Where(g => g.Id == _guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
+        Assert.Null(await db.Guilds.Where(g => g.Id == GuildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
         Assert.False(await db.Channels.AnyAsync(c => c.PurgeCooldownUntil != null));
     }
 
@@ -89,11 +69,11 @@ public sealed partial class DangerZoneFormTests : AppTestBase
     {
         var (client, token) = await OwnerAsync();
 
-        var response = await client.PostAsync($"/guilds/{_guildId}/danger-zone/purge", Form(token, ("scope", "Channel"), ("channelId", _channelId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("confirm", _channelName)));
+        var response = await client.PostAsync($"/guilds/{GuildId}/danger-zone/purge", Form(token, ("scope", "Channel"), ("channelId", ChannelId.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("confirm", ChannelName)));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var db = Db.CreateContext();
-        Assert.Equal(_channelId, (await db.PurgeRuns.SingleAsync()).ChannelId);
+        Assert.Equal(ChannelId, (await db.PurgeRuns.SingleAsync()).ChannelId);
     }
 
     [Theory]
@@ -126,7 +106,7 @@ public sealed partial class DangerZoneFormTests : AppTestBase
     {
         var (client, _) = await OwnerAsync();
 
-        var response = await client.GetAsync($"/guilds/{_guildId}/danger-zone/preview?{query}");
+        var response = await client.GetAsync($"/guilds/{GuildId}/danger-zone/preview?{query}");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
@@ -137,36 +117,31 @@ public sealed partial class DangerZoneFormTests : AppTestBase
         long otherChannel;
         await using (var db = Db.CreateContext())
         {
-            otherChannel = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && c.Id != _channelId).Select(c => c.Id).FirstAsync();
+            otherChannel = await db.Channels.Where(c => c.GuildId == GuildId && c.Type == 0 && c.Id != ChannelId).Select(c => c.Id).FirstAsync();
             var author = TestDiscord.Id(DemoUsers.Owner.Id);
             db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
-            db.Clips.AddRange(Clip(_channelId, author, "a.mp4"), Clip(_channelId, author, "b, \"quoted\".mp4"), Clip(otherChannel, author, "c.mp4"));
+            db.Clips.AddRange(Clip(ChannelId, author, "a.mp4"), Clip(ChannelId, author, "b, \"quoted\".mp4"), Clip(otherChannel, author, "c.mp4"));
             await db.SaveChangesAsync();
         }
 
         var (client, _) = await OwnerAsync();
-        var response = await client.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=Channel&channelId={_channelId}");
+        var response = await client.GetAsync($"/guilds/{GuildId}/danger-zone/cliplist?scope=Channel&channelId={ChannelId}");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.Equal($"clips-{_guildId}-{_channelId}.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
-        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
+        var lines = await ClipListCsv.ReadChannelListAsync(response, GuildId, ChannelId);
         Assert.Equal(3, lines.Length);
-        Assert.StartsWith($"{_channelName},https://discord.com/channels/{_guildId}/{_channelId}/", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith($"{ChannelName},https://discord.com/channels/{GuildId}/{ChannelId}/", lines[1], StringComparison.Ordinal);
         Assert.Contains(",owner,a.mp4,", lines[1], StringComparison.Ordinal);
         Assert.Contains(",\"b, \"\"quoted\"\".mp4\",", lines[2], StringComparison.Ordinal);
 
-        var all = await client.GetStringAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels");
+        var all = await client.GetStringAsync($"/guilds/{GuildId}/danger-zone/cliplist?scope=AllChannels");
         Assert.Equal(4, all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
 
         // Like the preview it is linked from: the owner's alone (a manager gets the API's 403), and only for a
         // well-formed scope.
         var manager = App.CreateClientAs(TestDiscord.Id(DemoUsers.Manager.Id));
-        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Member.Id)).GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/guilds/{_guildId}/danger-zone/cliplist?scope=Channel")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync($"/guilds/{GuildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Member.Id)).GetAsync($"/guilds/{GuildId}/danger-zone/cliplist?scope=AllChannels")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/guilds/{GuildId}/danger-zone/cliplist?scope=Channel")).StatusCode);
     }
 
     [Fact]
@@ -174,38 +149,25 @@ public sealed partial class DangerZoneFormTests : AppTestBase
     {
         var (manager, managerToken) = await OwnerAsync(DemoUsers.Manager.Id);
         var form = Form(managerToken, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS"));
-        var refused = await manager.PostAsync($"/guilds/{_guildId}/danger-zone/purge", form);
+        var refused = await manager.PostAsync($"/guilds/{GuildId}/danger-zone/purge", form);
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains("only the server&#x27;s owner", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync($"/guilds/{_guildId}/danger-zone/preview?scope=AllChannels")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await manager.GetAsync($"/guilds/{GuildId}/danger-zone/preview?scope=AllChannels")).StatusCode);
 
         var (owner, token) = await OwnerAsync();
-        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"/guilds/{_guildId}/danger-zone/purge", Form(token, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS")))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"/guilds/{GuildId}/danger-zone/purge", Form(token, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS")))).StatusCode);
         await using (var db = Db.CreateContext())
         {
             await db.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
         }
 
-        var cooling = await owner.PostAsync($"/guilds/{_guildId}/danger-zone/purge", Form(token, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS")));
+        var cooling = await owner.PostAsync($"/guilds/{GuildId}/danger-zone/purge", Form(token, ("scope", "AllChannels"), ("confirm", "DELETE ALL CHANNELS")));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, cooling.StatusCode);
         Assert.InRange(cooling.Headers.RetryAfter!.Delta!.Value.TotalHours, 23.9, 24.0);
         Assert.Contains("purged less than 24 hours ago", await cooling.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private Clip Clip(long channelId, long authorId, string fileName) => new()
-    {
-        GuildId = _guildId,
-        ChannelId = channelId,
-        MessageId = TestData.NewId(),
-        AttachmentId = TestData.NewId(),
-        AuthorId = authorId,
-        FileName = fileName,
-        SizeBytes = 1000,
-        PostedAt = DateTimeOffset.UtcNow.AddMinutes(fileName[0] - 200),
-        ArchivedAt = DateTimeOffset.UtcNow,
-    };
+    private Clip Clip(long channelId, long authorId, string fileName) => TestData.Clip(GuildId, channelId, authorId, fileName, 1000, DateTimeOffset.UtcNow.AddMinutes(fileName[0] - 200));
 
-    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
-    private static partial Regex CsrfToken();
 }

@@ -1,11 +1,6 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Purging;
 
@@ -18,14 +13,8 @@ public sealed class JobServersTests : AppTestBase
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:00.250",
-        ["ClipSaver:Jobs:WorkerCount"] = "1",
-        ["ClipSaver:Jobs:ScanWorkerCount"] = "1",
-        ["ClipSaver:Purge:UndoWindow"] = "00:00:00",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:00.250", workers: 1, ("ClipSaver:Jobs:ScanWorkerCount", "1"), ("ClipSaver:Purge:UndoWindow", "00:00:00"));
 
     [Fact]
     public async Task A_purge_runs_while_every_scan_worker_is_busy_with_a_long_scan()

@@ -1,10 +1,7 @@
 using ClipSaver.Core;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
-using ClipSaver.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.States;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 
@@ -16,12 +13,8 @@ namespace ClipSaver.Tests.Purging;
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class KilledWorkerTests : AppTestBase
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:00.250",
-        ["ClipSaver:Jobs:InvisibilityTimeout"] = "00:00:03",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:00.250", workers: null, ("ClipSaver:Jobs:InvisibilityTimeout", "00:00:03"));
 
     [Theory]
     [InlineData(PurgeStatus.Scheduled)] // killed between the pick-up and the status update
@@ -38,18 +31,7 @@ public sealed class KilledWorkerTests : AppTestBase
             channelId = channel.Id;
             for (var i = 0; i < 5; i++)
             {
-                db.Clips.Add(new Clip
-                {
-                    GuildId = guild.Id,
-                    ChannelId = channel.Id,
-                    MessageId = TestData.NewId(),
-                    AttachmentId = TestData.NewId(),
-                    AuthorId = TestData.NewId(),
-                    FileName = "clip.mp4",
-                    SizeBytes = 10,
-                    PostedAt = DateTimeOffset.UtcNow,
-                    ArchivedAt = DateTimeOffset.UtcNow,
-                });
+                db.Clips.Add(TestData.Clip(guild.Id, channel.Id, TestData.NewId(), "clip.mp4", 10));
             }
 
             var run = new PurgeRun

@@ -1,10 +1,4 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
-using ClipSaver.Core.Data;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 
@@ -188,19 +182,7 @@ public sealed class PurgeApiTests : AppTestBase
             db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
         }
 
-        Clip Clip(long channelId, string name, long size, bool stored) => new()
-        {
-            GuildId = _guildId,
-            ChannelId = channelId,
-            MessageId = TestData.NewId(),
-            AttachmentId = TestData.NewId(),
-            AuthorId = author,
-            FileName = name,
-            SizeBytes = size,
-            StorageKey = stored ? $"test/{name}" : null,
-            PostedAt = DateTimeOffset.UtcNow.AddHours(-1),
-            ArchivedAt = DateTimeOffset.UtcNow,
-        };
+        Clip Clip(long channelId, string name, long size, bool stored) => TestData.Clip(_guildId, channelId, author, name, size, DateTimeOffset.UtcNow.AddHours(-1), storageKey: stored ? $"test/{name}" : null);
         db.Clips.AddRange(Clip(_channelId, "a.mp4", 3000, stored: true), Clip(_channelId, "b.mp4", 500, stored: false), Clip(other, "c.mp4", 700, stored: true));
         db.ScanRuns.AddRange(TestData.ScanRun(_guildId, _channelId, ScanStatus.Completed, DateTimeOffset.UtcNow), TestData.ScanRun(_guildId, other, ScanStatus.Completed, DateTimeOffset.UtcNow));
         await db.SaveChangesAsync();
@@ -262,12 +244,7 @@ public sealed class PurgeApiTests : AppTestBase
 
         var response = await owner.GetAsync($"{url}?scope=channel&channelId={_channelId}");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.Equal($"clips-{_guildId}-{_channelId}.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
-        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
+        var lines = await ClipListCsv.ReadChannelListAsync(response, _guildId, _channelId);
         Assert.Equal(["a.mp4", "b.mp4"], lines.Skip(1).Select(l => l.Split(',')[3]).Order());
         Assert.All(lines.Skip(1), l => Assert.StartsWith($"{_channelName},https://discord.com/channels/{_guildId}/{_channelId}/", l, StringComparison.Ordinal));
 

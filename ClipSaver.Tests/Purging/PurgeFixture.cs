@@ -2,21 +2,15 @@ using System.Security.Cryptography;
 using ClipSaver.Core;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Purging;
 
@@ -26,11 +20,9 @@ namespace ClipSaver.Tests.Purging;
 /// the emulator, which does not know these guilds: the owner's live check then falls back to the stored owner, as it
 /// does for a guild the bot lost (<see cref="GuildAccess"/>).
 /// </summary>
-public abstract class PurgeFixture : IAsyncLifetime
+public abstract class PurgeFixture : DatabaseTestBase
 {
     public const long Owner = 300_000_000_000_000_001;
-    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-    protected TestDb Db { get; private set; } = null!;
     protected LocalFolderClipStorage Storage { get; private set; } = null!;
     protected JobStorage JobStorage { get; private set; } = null!;
     protected long GuildId { get; private set; }
@@ -44,9 +36,9 @@ public abstract class PurgeFixture : IAsyncLifetime
 
     protected PurgeOptions Options { get; } = new() { UndoWindow = TimeSpan.FromMinutes(2), BatchSize = 7, ScanStopTimeout = TimeSpan.FromSeconds(10) };
 
-    public virtual async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        Db = await TestDatabase.CreateAsync();
+        await base.InitializeAsync();
         _storageRoot = Directory.CreateTempSubdirectory("clipsaver-purge-").FullName;
         Storage = new LocalFolderClipStorage(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = _storageRoot }));
         JobStorage = TestJobs.Storage(Db);
@@ -69,9 +61,9 @@ public abstract class PurgeFixture : IAsyncLifetime
         await SeedChannelAsync(context, other.Id, c.Id, 9);
     }
 
-    public virtual async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await Db.DisposeAsync();
+        await base.DisposeAsync();
         await _discordClients.DisposeAsync();
         await _discord.DisposeAsync();
         Directory.Delete(_storageRoot, recursive: true);
@@ -88,21 +80,9 @@ public abstract class PurgeFixture : IAsyncLifetime
             var bytes = RandomNumberGenerator.GetBytes(100 + i);
             var key = ClipStorageKeys.ForAttachment(guildId, channelId, attachment, "clip.mp4");
             var stored = await Storage.PutAsync(key, new MemoryStream(bytes), 10_000, CancellationToken.None);
-            context.Clips.Add(new Clip
-            {
-                GuildId = guildId,
-                ChannelId = channelId,
-                MessageId = TestData.NewId(),
-                AttachmentId = attachment,
-                AuthorId = author,
-                FileName = "clip.mp4",
-                ContentType = "video/mp4",
-                SizeBytes = bytes.Length,
-                PostedAt = Clock.GetUtcNow().AddDays(-i),
-                ArchivedAt = Clock.GetUtcNow(),
-                StorageKey = key,
-                Sha256 = stored.Sha256,
-            });
+            context.Clips.Add(TestData.Clip(
+                guildId, channelId, author, "clip.mp4", bytes.Length, Clock.GetUtcNow().AddDays(-i), archivedAt: Clock.GetUtcNow(), contentType: "video/mp4",
+                storageKey: key, attachmentId: attachment, sha256: stored.Sha256));
         }
 
         context.ScanRuns.Add(TestData.ScanRun(guildId, channelId, ScanStatus.Completed, Clock.GetUtcNow().AddHours(-1)));

@@ -1,10 +1,7 @@
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Storage;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 
@@ -388,18 +385,7 @@ public sealed class PurgeJobTests : PurgeFixture
         Assert.Equal(PurgeStatus.Completed, (await check.PurgeRuns.AsNoTracking().SingleAsync()).Status);
     }
 
-    private Clip NewClip(long channelId) => new()
-    {
-        GuildId = GuildId,
-        ChannelId = channelId,
-        MessageId = TestData.NewId(),
-        AttachmentId = TestData.NewId(),
-        AuthorId = Owner,
-        FileName = "late.mp4",
-        SizeBytes = 1,
-        PostedAt = Clock.GetUtcNow(),
-        ArchivedAt = Clock.GetUtcNow(),
-    };
+    private Clip NewClip(long channelId) => TestData.Clip(GuildId, channelId, Owner, "late.mp4", 1, Clock.GetUtcNow(), archivedAt: Clock.GetUtcNow());
 
     private async Task<string> ChannelSnapshotAsync(long channelId)
     {

@@ -1,8 +1,6 @@
 using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using Hangfire.States;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Purging;
 

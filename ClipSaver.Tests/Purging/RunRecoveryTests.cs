@@ -1,11 +1,8 @@
 using ClipSaver.Core;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
-using ClipSaver.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.States;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,34 +1,23 @@
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Scanning;
 
 /// <summary>An owner switches a channel on, watches its scan finish, and opens a clip in the player.</summary>
-[Trait("Category", "Browser")]
-[Collection(BrowserTestsRunAlone.Name)]
-public sealed class ArchivingBrowserTests : AppTestBase
+public sealed class ArchivingBrowserTests : BrowserTestBase
 {
     protected override WorldShape World => WorldShape.Small;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["ClipSaver:Jobs:ServerEnabled"] = "true",
-        ["ClipSaver:Jobs:PollInterval"] = "00:00:01",
-        ["ClipSaver:Jobs:WorkerCount"] = "2",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:01", workers: 2);
 
     [Fact]
     public async Task Switching_a_channel_on_runs_a_scan_the_row_shows_its_progress_and_a_clip_streams_with_ranges()
     {
-        var baseUrl = App.StartOnKestrel();
         await ReconcileAsync();
         var guild = Discord.World.Guilds.First(g => g.BotPresent);
         var owner = Discord.World.User(guild.OwnerId)!;
         var channel = Discord.World.Channels(guild.Id).First(c => c.Type == 0 && !c.Nsfw);
-        await using var context = await Browser.NewContextAsync(baseUrl);
-        var page = await context.NewPageAsync();
-        await Browser.SignInAsync(page, owner.Username);
+        var page = await OpenPageAsync(owner.Username);
 
         await page.GotoAsync($"/guilds/{guild.Id}/channels");
         var row = page.Locator($"#channel-{channel.Id}");

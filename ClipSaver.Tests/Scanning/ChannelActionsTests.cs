@@ -1,10 +1,6 @@
-using System.Net;
 using System.Text;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Scanning;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Tests.Scanning;
 

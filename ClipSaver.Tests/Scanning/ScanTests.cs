@@ -1,11 +1,6 @@
 using System.Security.Cryptography;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
-using ClipSaver.DiscordEmulator;
-using ClipSaver.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Tests.Scanning;
 

@@ -1,11 +1,8 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using ClipSaver.Core;
-using ClipSaver.Core.Access;
-using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Scalar.AspNetCore;
 
 namespace ClipSaver.Web.Apis;

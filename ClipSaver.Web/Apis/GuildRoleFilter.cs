@@ -1,6 +1,4 @@
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Discord;
-using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClipSaver.Web.Apis;

@@ -1,13 +1,9 @@
 using System.Globalization;
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Scanning;
-using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using static ClipSaver.Web.Apis.ApiSetup;
 
 namespace ClipSaver.Web.Apis;

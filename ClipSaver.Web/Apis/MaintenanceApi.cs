@@ -1,13 +1,9 @@
 using System.Text.Json;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Web.Auth;
 using ClipSaver.Web.Maintenance;
 using Hangfire;
 using Hangfire.Storage;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Apis;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,11 +1,6 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
-using ClipSaver.Web.Auth;
-using ClipSaver.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Apis;
 

@@ -3,7 +3,6 @@ using ClipSaver.Core;
 using ClipSaver.Core.Discord;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Auth;

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using ClipSaver.Core.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Auth;
 

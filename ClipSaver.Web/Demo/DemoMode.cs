@@ -1,9 +1,7 @@
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Scanning;
 using ClipSaver.DiscordEmulator;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Demo;
 

@@ -1,6 +1,5 @@
 using ClipSaver.Core;
 using ClipSaver.Core.Database;
-using ClipSaver.Web.Auth;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.Dashboard;

@@ -1,4 +1,3 @@
-using ClipSaver.Core.Data;
 using Hangfire.Server;
 using Hangfire.States;
 

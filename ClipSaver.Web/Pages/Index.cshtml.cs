@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Mvc.RazorPages;
-
 namespace ClipSaver.Web.Pages;
 
 public sealed class IndexModel : PageModel

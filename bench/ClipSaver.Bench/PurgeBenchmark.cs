@@ -64,18 +64,7 @@ public static class PurgeBenchmark
         var database = $"bench_{scope.ToString().ToLowerInvariant()}";
         cluster.CreateDatabaseIfMissing(database);
         var cs = cluster.ConnectionString(database);
-        var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
-        DatabaseSetup.ConfigureNpgsql(options, cs);
-        await using (var db = new ClipSaverDbContext(options.Options))
-        {
-            await db.Database.MigrateAsync();
-        }
-
-        await using (var c = new NpgsqlConnection(cs))
-        {
-            await c.OpenAsync();
-            PostgreSqlObjectsInstaller.Install(c, DatabaseMigrator.HangfireSchema);
-        }
+        await DatabaseMigrator.MigrateAsync(cs, CancellationToken.None);
 
         var seed = Stopwatch.StartNew();
         var (target, other, firstChannel) = await SeedAsync(cs, channels, perChannel);

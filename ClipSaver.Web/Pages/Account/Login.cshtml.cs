@@ -1,7 +1,4 @@
-using ClipSaver.Web.Auth;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ClipSaver.Web.Pages.Account;
 

@@ -1,11 +1,3 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
-using ClipSaver.Web.Auth;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Web.Pages.Account;
 
 /// <summary>Personal API tokens: create (shown once), list, revoke.</summary>

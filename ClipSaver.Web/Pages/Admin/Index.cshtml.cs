@@ -1,15 +1,9 @@
 using System.Text.Json;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Web.Auth;
 using ClipSaver.Web.Jobs;
 using ClipSaver.Web.Maintenance;
 using Hangfire;
 using Hangfire.Storage;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ClipSaver.Web.Pages.Admin;

@@ -1,15 +1,7 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Scanning;
-using ClipSaver.Web.Auth;
-using ClipSaver.Web.Infrastructure;
 using Hangfire;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Pages.Guilds;
 

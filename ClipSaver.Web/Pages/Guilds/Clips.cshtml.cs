@@ -1,12 +1,4 @@
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
-using ClipSaver.Core.Data;
-using ClipSaver.Web.Auth;
-using ClipSaver.Web.Infrastructure;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Pages.Guilds;
 

@@ -1,13 +1,5 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Purging;
 using ClipSaver.Web.Apis;
-using ClipSaver.Web.Auth;
-using ClipSaver.Web.Infrastructure;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace ClipSaver.Web.Pages.Guilds;
 

@@ -1,9 +1,3 @@
-using ClipSaver.Core.Data;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>A guild's overview: totals, scans, clips archived per day, recent audit events.</summary>

@@ -1,8 +1,4 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Web.Auth;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Pages.Guilds;

@@ -1,16 +1,8 @@
 using System.Globalization;
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Data;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
-using ClipSaver.Web.Auth;
-using ClipSaver.Web.Infrastructure;
 using Hangfire;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Pages.Guilds;

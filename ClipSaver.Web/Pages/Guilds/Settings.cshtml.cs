@@ -1,11 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Guilds;
-using ClipSaver.Web.Auth;
-using ClipSaver.Web.Infrastructure;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace ClipSaver.Web.Pages.Guilds;
 

@@ -1,0 +1,6 @@
+// Namespaces nearly every file of Core uses (EF Core, the entities, options and logging).
+global using System.Text.Json;
+global using ClipSaver.Core.Data;
+global using Microsoft.EntityFrameworkCore;
+global using Microsoft.Extensions.Logging;
+global using Microsoft.Extensions.Options;
