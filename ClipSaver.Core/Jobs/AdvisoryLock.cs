@@ -43,20 +43,33 @@ public sealed class AdvisoryLock : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether some session holds the lock now (read from <c>pg_locks</c>, without taking it). A bigint advisory key
-    /// shows there as two 32-bit halves, <c>classid</c> (high) and <c>objid</c> (low), with <c>objsubid</c> 1.
+    /// Which of <paramref name="names"/> some session holds now, read from <c>pg_locks</c> in one query without taking
+    /// any. A bigint advisory key shows there as two 32-bit halves, <c>classid</c> (high) and <c>objid</c> (low), with
+    /// <c>objsubid</c> 1.
     /// </summary>
-    public static async Task<bool> IsHeldAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    public static async Task<HashSet<string>> HeldAsync(NpgsqlConnection connection, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        if (names.Count == 0)
+        {
+            return held;
+        }
+
         await using var cmd = new NpgsqlCommand(
             """
-            SELECT EXISTS (
-                SELECT 1 FROM pg_locks
-                WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(@name, 0))
+            SELECT n.name FROM unnest(@names) AS n(name)
+            WHERE hashtextextended('clipsaver:' || n.name, 0) IN (
+                SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks
+                WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
             """, connection);
-        cmd.Parameters.AddWithValue("name", Key(name));
-        return (bool)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+        cmd.Parameters.AddWithValue("names", names.ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            held.Add(reader.GetString(0));
+        }
+
+        return held;
     }
 
     /// <summary>Throws when the lock's connection is gone (the database restarted): the holder must stop, for another may now hold it.</summary>

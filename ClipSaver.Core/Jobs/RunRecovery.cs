@@ -81,10 +81,11 @@ public sealed partial class RunRecovery(
             .OrderBy(p => p.Id)
             .Select(p => new { p.Id, p.Status, p.HangfireJobId, p.HeartbeatAt })
             .ToListAsync(cancellationToken);
+        var livePurges = await AdvisoryLock.HeldAsync(sql, [.. purges.Select(p => RunLeases.Purge(p.Id))], cancellationToken);
         foreach (var p in purges)
         {
             var staleRunning = p.Status == PurgeStatus.Running && (p.HeartbeatAt is null || p.HeartbeatAt < stale);
-            if (await AdvisoryLock.IsHeldAsync(sql, RunLeases.Purge(p.Id), cancellationToken) || (!staleRunning && WillRun(p.HangfireJobId)))
+            if (livePurges.Contains(RunLeases.Purge(p.Id)) || (!staleRunning && WillRun(p.HangfireJobId)))
             {
                 continue;
             }
@@ -106,10 +107,11 @@ public sealed partial class RunRecovery(
             .OrderBy(r => r.Id)
             .Select(r => new { r.Id, r.Status, r.HangfireJobId, r.HeartbeatAt })
             .ToListAsync(cancellationToken);
+        var liveScans = await AdvisoryLock.HeldAsync(sql, [.. scans.Select(r => RunLeases.Scan(r.Id))], cancellationToken);
         foreach (var r in scans)
         {
             var staleRunning = r.Status == ScanStatus.Running && (r.HeartbeatAt is null || r.HeartbeatAt < stale);
-            if (await AdvisoryLock.IsHeldAsync(sql, RunLeases.Scan(r.Id), cancellationToken) || (!staleRunning && WillRun(r.HangfireJobId)))
+            if (liveScans.Contains(RunLeases.Scan(r.Id)) || (!staleRunning && WillRun(r.HangfireJobId)))
             {
                 continue;
             }
