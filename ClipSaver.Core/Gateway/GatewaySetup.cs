@@ -9,6 +9,7 @@ public static class GatewaySetup
     {
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateSection(GatewayOptions.Section);
         services.AddScoped<GatewayEvents>();
+        services.AddScoped<GatewayStatus>();
         services.AddScoped<Scanning.ClipIntake>();
         services.AddSingleton<LiveDownloads>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveDownloads>());

@@ -42,6 +42,9 @@ public sealed class GatewayHub
 
     public int Identifies { get; private set; }
 
+    /// <summary>The intents of the latest identify.</summary>
+    public int LastIdentifyIntents { get; private set; }
+
     public int Resumes { get; private set; }
 
     /// <summary>Resumes sent to the session's <c>resume_gateway_url</c> (the others went to the main URL).</summary>
@@ -162,6 +165,7 @@ public sealed class GatewayHub
                 _identifiedAt[bucket] = now;
                 _sessionStartsUsed++;
                 Identifies++;
+                LastIdentifyIntents = intents;
                 foreach (var stale in _sessions.Values.Where(s => s.Connection is null && (s.Ended || now - s.DetachedAt > Settings.ResumeWindow)).ToList())
                 {
                     _sessions.Remove(stale.Id);
