@@ -10,7 +10,10 @@ public abstract class GatewayAppTestBase : AppTestBase
 {
     protected override WorldShape World => WorldShape.Small;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected override IReadOnlyDictionary<string, string?> Settings => GatewaySettings;
+
+    /// <summary>The live bot on, with quick lease checks and short backoffs.</summary>
+    public static Dictionary<string, string?> GatewaySettings => new()
     {
         ["ClipSaver:Gateway:Enabled"] = "true",
         ["ClipSaver:Gateway:LeaseInterval"] = "00:00:01",
@@ -18,7 +21,10 @@ public abstract class GatewayAppTestBase : AppTestBase
         ["ClipSaver:Gateway:MaxBackoff"] = "00:00:02",
     };
 
-    protected override void ConfigureEmulator(EmulatorOptions options)
+    protected override void ConfigureEmulator(EmulatorOptions options) => ConfigureGateway(options);
+
+    /// <summary>Quick heartbeats, and identifies as fast as the client asks (the client still spaces them by its own rule).</summary>
+    public static void ConfigureGateway(EmulatorOptions options)
     {
         options.Gateway.HeartbeatInterval = TimeSpan.FromMilliseconds(400);
         options.Gateway.MaxConcurrency = 16;
