@@ -18,6 +18,27 @@ public static class GatewayCloseCodes
         _ => null,
     };
 
+    /// <summary>4014 in words, naming the intents that are off (from the application's flags).</summary>
+    public static string DisallowedIntents(Discord.DiscordApplicationFeatures flags)
+    {
+        var off = new List<string>();
+        if ((flags & (Discord.DiscordApplicationFeatures.GatewayMessageContent | Discord.DiscordApplicationFeatures.GatewayMessageContentLimited)) == 0)
+        {
+            off.Add("the Message Content intent");
+        }
+
+        if (!Discord.IntentCheck.HasServerMembers(flags))
+        {
+            off.Add("the Server Members intent");
+        }
+
+        return off.Count == 0
+            ? Fatal(4014)!
+            : $"{string.Join(" and ", off)} {(off.Count == 1 ? "is" : "are")} not switched on in Discord's developer portal (Bot → Privileged Gateway Intents; close code 4014). Switch {(off.Count == 1 ? "it" : "them")} on, then restart ClipSaver.".ToUpperFirst();
+    }
+
+    private static string ToUpperFirst(this string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+
     /// <summary>Codes after which the session cannot be resumed: 4007 invalid sequence, 4009 session timed out.</summary>
     public static bool EndsSession(int code) => code is 4007 or 4009;
 

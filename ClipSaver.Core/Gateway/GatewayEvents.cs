@@ -111,9 +111,22 @@ public sealed partial class GatewayEvents(
             return;
         }
 
+        var moveCursor = await CoveredSinceSessionStartAsync(channelId, shard, cancellationToken);
+        if (message.Attachments.Count == 0 && message.Embeds.Count == 0)
+        {
+            // Nothing that could be a clip: only the cursor moves (a purge switches archiving off, so it cannot race with this).
+            var id = message.Id.ToInt64();
+            if (moveCursor)
+            {
+                await db.Channels.Where(c => c.Id == channelId && (c.NewestScannedMessageId == null || c.NewestScannedMessageId < id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.NewestScannedMessageId, id), cancellationToken);
+            }
+
+            return;
+        }
+
         var guildSettings = await settings.GetAsync(channel.GuildId, cancellationToken);
         var parentId = channel.IsThread ? channel.ParentId : null;
-        var moveCursor = await CoveredSinceSessionStartAsync(channelId, shard, cancellationToken);
         var added = await intake.AddFromEventAsync(channel.GuildId, channelId, parentId, message, guildSettings, moveCursor, clock.GetUtcNow(), cancellationToken);
         if (added is { ToDownload.Count: > 0 })
         {
@@ -127,12 +140,21 @@ public sealed partial class GatewayEvents(
     /// been continuous since (a resume replays what it missed). Otherwise the cursor stays and the gap-filling scan
     /// reads on from it; reading a message twice changes nothing.
     /// </summary>
-    private Task<bool> CoveredSinceSessionStartAsync(long channelId, ShardState shard, CancellationToken cancellationToken)
+    private async Task<bool> CoveredSinceSessionStartAsync(long channelId, ShardState shard, CancellationToken cancellationToken)
     {
-        var since = shard.SessionStartedAt;
-        return since is null
-            ? Task.FromResult(false)
-            : db.ScanRuns.AnyAsync(r => r.ChannelId == channelId && r.Status == ScanStatus.Completed && r.StartedAt >= since, cancellationToken);
+        if (shard.IsCovered(channelId))
+        {
+            return true;
+        }
+
+        if (shard.SessionStartedAt is not { } since
+            || !await db.ScanRuns.AnyAsync(r => r.ChannelId == channelId && r.Status == ScanStatus.Completed && r.StartedAt >= since, cancellationToken))
+        {
+            return false;
+        }
+
+        shard.Covered(channelId, since);
+        return true;
     }
 
     /// <summary>Deleted on Discord: the clips stay unless the guild asked for them to go (<see cref="GuildSettings.MessageDeletedClips"/>).</summary>

@@ -164,6 +164,10 @@ public sealed partial class GatewayService(
                 var processing = events.RunAsync(stop.Token);
                 await shardConnection.RunAsync(stop.Token);
                 await events.CompleteAsync(processing);
+                if (state.State == "stopped" && state.StoppedReason == GatewayCloseCodes.Fatal(4014))
+                {
+                    await NameDisallowedIntentsAsync(state);
+                }
             }, CancellationToken.None);
             lock (_gate)
             {
@@ -182,7 +186,8 @@ public sealed partial class GatewayService(
         {
             await using var scope = scopes.CreateAsyncScope();
             var limit = (await scope.ServiceProvider.GetRequiredService<DiscordRestClient>().GetGatewayBotAsync(cancellationToken)).SessionStartLimit;
-            SessionStartLimit = limit;
+            // Shown as it will be after this identify.
+            SessionStartLimit = limit with { Remaining = Math.Max(0, limit.Remaining - 1) };
             if (limit.Remaining <= 0)
             {
                 var wait = TimeSpan.FromMilliseconds(limit.ResetAfter);
@@ -197,6 +202,21 @@ public sealed partial class GatewayService(
         }
 
         return turn;
+    }
+
+    /// <summary>Which privileged intent is off: the close code does not say, the application's flags do.</summary>
+    private async Task NameDisallowedIntentsAsync(ShardState state)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var app = await scope.ServiceProvider.GetRequiredService<DiscordRestClient>().GetCurrentApplicationAsync(CancellationToken.None);
+            state.Stopped(GatewayCloseCodes.DisallowedIntents(app.Flags));
+        }
+        catch (Exception e) when (e is DiscordApiException or HttpRequestException or TimeoutException)
+        {
+            // The general sentence stands.
+        }
     }
 
     private async Task ReleaseAsync(int shardId, string why)

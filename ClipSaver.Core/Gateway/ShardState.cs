@@ -10,6 +10,7 @@ public sealed class ShardState(int shardId, int shardCount)
     private readonly LinkedList<string> _reasons = new();
     private readonly HashSet<long> _guilds = [];
     private readonly HashSet<long> _unavailable = [];
+    private readonly HashSet<long> _covered = [];
 
     public int ShardId { get; } = shardId;
 
@@ -46,6 +47,7 @@ public sealed class ShardState(int shardId, int shardCount)
             if (newSession)
             {
                 SessionStartedAt = now;
+                _covered.Clear();
                 _guilds.Clear();
                 _unavailable.Clear();
             }
@@ -58,6 +60,27 @@ public sealed class ShardState(int shardId, int shardCount)
         lock (_gate)
         {
             SessionStartedAt = now;
+            _covered.Clear();
+        }
+    }
+
+    /// <summary>Channels known to be read up to this session's start (see <c>GatewayEvents</c>); forgotten with a new session.</summary>
+    public bool IsCovered(long channelId)
+    {
+        lock (_gate)
+        {
+            return _covered.Contains(channelId);
+        }
+    }
+
+    public void Covered(long channelId, DateTimeOffset sessionStartedAt)
+    {
+        lock (_gate)
+        {
+            if (SessionStartedAt == sessionStartedAt)
+            {
+                _covered.Add(channelId);
+            }
         }
     }
 

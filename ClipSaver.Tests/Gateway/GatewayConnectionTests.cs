@@ -7,7 +7,18 @@ namespace ClipSaver.Tests.Gateway;
 /// <summary>The bot's side of the protocol against the emulator: identify, resume, op 7/9, zombies, close codes.</summary>
 public sealed class GatewayConnectionTests : GatewayAppTestBase
 {
+    private const long Operator = 4242;
+
     private GatewayHub Hub => Discord.Gateway;
+
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>(GatewaySettings) { ["ClipSaver:Operators:0"] = Operator.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    private async Task<string> AdminPageAsync()
+    {
+        using var client = App.CreateClientAs(Operator);
+        return await client.GetStringAsync(new Uri("/admin", UriKind.Relative));
+    }
 
     [Fact]
     public async Task The_bot_identifies_once_with_its_intents_and_records_its_guilds_from_GUILD_CREATE()
@@ -21,6 +32,11 @@ public sealed class GatewayConnectionTests : GatewayAppTestBase
         await using var check = Db.CreateContext();
         Assert.Equal("Clip Club", (await check.Guilds.SingleAsync()).Name);
         Assert.Equal(1, Hub.MaxLiveSessions(0));
+
+        var admin = await AdminPageAsync();
+        Assert.Contains("data-testid=\"shard-0\"", admin, StringComparison.Ordinal);
+        Assert.Contains(">connected<", admin, StringComparison.Ordinal);
+        Assert.Contains("Session starts left today: 999 of 1000", admin, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,5 +110,7 @@ public sealed class GatewayConnectionTests : GatewayAppTestBase
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("Degraded", body.GetProperty("status").GetString());
         Assert.Contains(body.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "gateway" && c.GetProperty("status").GetString() == "Degraded");
+        await EventuallyAsync(async db => await db.GatewayShards.AnyAsync(s => s.State == "stopped" && s.StoppedReason!.Contains("is not switched on")), "the stopped shard reported");
+        Assert.Contains("Message Content intent is not switched on", System.Net.WebUtility.HtmlDecode(await AdminPageAsync()), StringComparison.Ordinal);
     }
 }
