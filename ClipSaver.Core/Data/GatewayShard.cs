@@ -24,5 +24,7 @@ public sealed class GatewayShard
     /// <summary>Why the shard stopped, in words for an operator; null while it runs.</summary>
     public string? StoppedReason { get; set; }
     public DateTimeOffset? ConnectedSince { get; set; }
+    /// <summary>The shard's last identify (database time), so that the next identify of its bucket, on any instance, waits 5 seconds after it.</summary>
+    public DateTimeOffset? IdentifiedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

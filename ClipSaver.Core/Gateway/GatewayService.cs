@@ -181,7 +181,7 @@ public sealed partial class GatewayService(
     /// <summary>The session start limit first (a bot past 1,000 identifies a day has its token reset), then the identify bucket.</summary>
     private async Task<IAsyncDisposable> IdentifyTurnAsync(ShardLeases leases, int shardId, int maxConcurrency, ShardState state, CancellationToken cancellationToken)
     {
-        var turn = await leases.IdentifyTurnAsync(shardId, maxConcurrency, clock, cancellationToken);
+        var turn = await leases.IdentifyTurnAsync(shardId, state.ShardCount, maxConcurrency, clock, cancellationToken);
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -261,7 +261,10 @@ public sealed partial class GatewayService(
             }
             else
             {
+                // The identify time is the leases' (ShardLeases), not the state's.
+                var identified = existing.IdentifiedAt;
                 db.Entry(existing).CurrentValues.SetValues(row);
+                existing.IdentifiedAt = identified;
             }
         }
 

@@ -76,9 +76,50 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
         return TimeSpan.FromMilliseconds(min + (RandomNumberGenerator.GetInt32(1000) / 1000.0 * Math.Max(0, ceiling - min)));
     }
 
+    /// <summary>
+    /// A new session waits for its identify turn before connecting: waiting on an open connection would leave its
+    /// heartbeats unanswered. The turn ends (and is recorded) once the identify is sent, or when the attempt fails.
+    /// </summary>
     private async Task<Outcome> ConnectOnceAsync(CancellationToken stopping)
     {
         var resuming = _sessionId is not null && _resumeUrl is not null;
+        var turn = new IdentifyTurn();
+        try
+        {
+            if (!resuming)
+            {
+                turn.Held = await settings.IdentifyGate(settings.ShardId, stopping);
+            }
+
+            return await RunConnectionAsync(resuming, turn, stopping);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e, settings.ShardId);
+            return new Outcome($"failed: {e.Message}", resuming);
+        }
+        finally
+        {
+            await turn.EndAsync();
+        }
+    }
+
+    private sealed class IdentifyTurn
+    {
+        public IAsyncDisposable? Held { get; set; }
+
+        public async Task EndAsync()
+        {
+            if (Held is { } held)
+            {
+                Held = null;
+                await held.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<Outcome> RunConnectionAsync(bool resuming, IdentifyTurn turn, CancellationToken stopping)
+    {
         GatewaySocket socket;
         try
         {
@@ -110,7 +151,7 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
                 var interval = TimeSpan.FromMilliseconds(hello.Data.GetProperty("heartbeat_interval").GetDouble());
                 var heart = new Heartbeat(socket, interval, () => _sequence, state, clock);
                 var beating = heart.RunAsync(zombie, connection);
-                await (resuming ? ResumeAsync(socket, connection.Token) : IdentifyAsync(socket, connection.Token));
+                await (resuming ? ResumeAsync(socket, connection.Token) : IdentifyAsync(socket, turn, connection.Token));
                 var outcome = await ReceiveLoopAsync(socket, heart, connection.Token);
                 await socket.CloseAsync(outcome.Resumable ? 4000 : 1000, outcome.Reason);
                 return outcome;
@@ -134,6 +175,7 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
                 socket.Abort();
                 return new Outcome("stopped", false);
             }
+
             finally
             {
                 await connection.CancelAsync();
@@ -141,9 +183,8 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
         }
     }
 
-    private async Task IdentifyAsync(GatewaySocket socket, CancellationToken cancellationToken)
+    private async Task IdentifyAsync(GatewaySocket socket, IdentifyTurn turn, CancellationToken cancellationToken)
     {
-        await using var turn = await settings.IdentifyGate(settings.ShardId, cancellationToken);
         await socket.SendAsync(2, new
         {
             token = settings.Token,
@@ -151,6 +192,7 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
             properties = new Dictionary<string, string> { ["os"] = Environment.OSVersion.Platform.ToString().ToLowerInvariant(), ["browser"] = "ClipSaver", ["device"] = "ClipSaver" },
             shard = new[] { settings.ShardId, settings.ShardCount },
         }, cancellationToken);
+        await turn.EndAsync();
     }
 
     private Task ResumeAsync(GatewaySocket socket, CancellationToken cancellationToken) =>
@@ -204,6 +246,9 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
 
     [LoggerMessage(LogLevel.Warning, "Gateway shard {ShardId} reconnects ({Reason}); resume: {Resumable}.")]
     private static partial void LogReconnecting(ILogger logger, int shardId, string reason, bool resumable);
+
+    [LoggerMessage(LogLevel.Error, "Gateway shard {ShardId}: the connection failed.")]
+    private static partial void LogFailed(ILogger logger, Exception e, int shardId);
 
     [LoggerMessage(LogLevel.Error, "Gateway shard {ShardId} stopped: {Reason}")]
     private static partial void LogStopped(ILogger logger, int shardId, string reason);

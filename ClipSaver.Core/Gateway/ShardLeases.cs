@@ -45,17 +45,31 @@ public sealed class ShardLeases(string connectionString) : IAsyncDisposable
         AdvisoryLock.TryAcquireAsync(connectionString, $"gateway:shard:{shardId}", cancellationToken);
 
     /// <summary>
-    /// Waits for the shard's identify bucket. The returned turn, when disposed (after the identify was sent), keeps the
-    /// bucket for the rest of <see cref="IdentifySpacing"/> before giving it to the next shard, on any instance.
+    /// Waits for the shard's identify bucket, then until 5 seconds have passed since the bucket's last identify (kept
+    /// in <c>gateway_shards.identified_at</c>, so the rule holds across instances and after a holder died). Disposing
+    /// the turn, once the identify is sent, records its time and frees the bucket.
     /// </summary>
-    public async Task<IAsyncDisposable> IdentifyTurnAsync(int shardId, int maxConcurrency, TimeProvider clock, CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> IdentifyTurnAsync(int shardId, int shardCount, int maxConcurrency, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var name = $"gateway:identify:{shardId % Math.Max(1, maxConcurrency)}";
+        var buckets = Math.Max(1, maxConcurrency);
         while (true)
         {
-            if (await AdvisoryLock.TryAcquireAsync(connectionString, name, cancellationToken) is { } held)
+            if (await AdvisoryLock.TryAcquireAsync(connectionString, $"gateway:identify:{shardId % buckets}", cancellationToken) is { } held)
             {
-                return new Turn(held, clock.GetTimestamp(), clock);
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(cancellationToken);
+                await using var cmd = new NpgsqlCommand(
+                    "SELECT coalesce(extract(epoch FROM max(identified_at) + @spacing - now()), 0)::float8 FROM gateway_shards WHERE shard_id % @buckets = @bucket", connection);
+                cmd.Parameters.AddWithValue("spacing", IdentifySpacing + TimeSpan.FromMilliseconds(250));
+                cmd.Parameters.AddWithValue("buckets", buckets);
+                cmd.Parameters.AddWithValue("bucket", shardId % buckets);
+                var wait = (double)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait), clock, cancellationToken);
+                }
+
+                return new Turn(connectionString, held, shardId, shardCount);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), clock, cancellationToken);
@@ -70,21 +84,29 @@ public sealed class ShardLeases(string connectionString) : IAsyncDisposable
         }
     }
 
-    private sealed class Turn(AdvisoryLock held, long takenAt, TimeProvider clock) : IAsyncDisposable
+    /// <summary>Records the identify's time on the shard's row (created if the holder has not reported yet), then frees the bucket.</summary>
+    private sealed class Turn(string connectionString, AdvisoryLock held, int shardId, int shardCount) : IAsyncDisposable
     {
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
-            var rest = IdentifySpacing - clock.GetElapsedTime(takenAt);
-            _ = Task.Run(async () =>
+            try
             {
-                if (rest > TimeSpan.Zero)
-                {
-                    await Task.Delay(rest, clock);
-                }
-
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(CancellationToken.None);
+                await using var cmd = new NpgsqlCommand(
+                    """
+                    INSERT INTO gateway_shards (shard_id, shard_count, state, guild_count, unavailable_guild_ids, reconnects, recent_reasons, updated_at, identified_at)
+                    VALUES (@id, @count, 'connecting', 0, '{}', 0, '{}', now(), now())
+                    ON CONFLICT (shard_id) DO UPDATE SET identified_at = now()
+                    """, connection);
+                cmd.Parameters.AddWithValue("id", shardId);
+                cmd.Parameters.AddWithValue("count", shardCount);
+                await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            finally
+            {
                 await held.DisposeAsync();
-            });
-            return ValueTask.CompletedTask;
+            }
         }
     }
 }

@@ -387,6 +387,10 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("guild_count");
 
+                    b.Property<DateTimeOffset?>("IdentifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("identified_at");
+
                     b.Property<string>("InstanceId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")

@@ -10,8 +10,17 @@ namespace ClipSaver.Tests.Gateway;
 public sealed class GatewayLeaseTests : GatewayAppTestBase
 {
     private readonly List<ClipSaverAppFactory> _others = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings) { ["ClipSaver:Gateway:ShardCount"] = "3" };
+
+    /// <summary>Discord's own identify rule: one per 5 seconds (max_concurrency 1), refused with op 9 when broken.</summary>
+    protected override void ConfigureEmulator(EmulatorOptions options)
+    {
+        base.ConfigureEmulator(options);
+        options.Gateway.MaxConcurrency = 1;
+        options.Gateway.IdentifySpacing = TimeSpan.FromSeconds(5);
+    }
 
     private ClipSaverAppFactory StartInstance()
     {
@@ -37,7 +46,7 @@ public sealed class GatewayLeaseTests : GatewayAppTestBase
     public async Task Shards_spread_over_two_and_then_three_instances_and_a_stopped_holders_shards_are_taken_over()
     {
         await StartAsync();
-        await EventuallyAsync(() => Held(App) == 3, "the first instance holding all three shards");
+        await EventuallyAsync(() => Held(App) == 3, "the first instance holding all three shards: " + string.Join(", ", App.Services.GetRequiredService<GatewayService>().LocalShards.Select(s => $"{s.ShardId} {s.State} {string.Join("|", s.ToRow("", default).RecentReasons)}")));
         var second = StartInstance();
         await EventuallyAsync(() => Held(App) == 2 && Held(second) == 1, "two instances sharing the shards", 30);
         var third = StartInstance();
@@ -54,6 +63,8 @@ public sealed class GatewayLeaseTests : GatewayAppTestBase
         {
             Assert.Equal(1, Discord.Gateway.MaxLiveSessions(shard));
         }
+
+        Assert.Equal(0, Discord.Gateway.IdentifiesTooSoon);
     }
 
     [Fact]
@@ -62,8 +73,15 @@ public sealed class GatewayLeaseTests : GatewayAppTestBase
         using var other = StartProcess();
         try
         {
-            await EventuallyAsync(async db => await db.GatewayShards.CountAsync(s => s.State == "connected" && s.InstanceId!.Contains($"/{other.Id}/")) == 3,
-                "the separate process holding all three shards", 60);
+            try
+            {
+                await EventuallyAsync(async db => await db.GatewayShards.CountAsync(s => s.State == "connected" && s.InstanceId!.Contains($"/{other.Id}/")) == 3,
+                    "the separate process holding all three shards", 90);
+            }
+            catch (Xunit.Sdk.XunitException e)
+            {
+                throw new Xunit.Sdk.XunitException($"{e.Message}{Environment.NewLine}{string.Join(Environment.NewLine, _output.TakeLast(40))}");
+            }
             await StartAsync();
             await Task.Delay(1500);
             Assert.Equal(0, Held(App));
@@ -77,6 +95,8 @@ public sealed class GatewayLeaseTests : GatewayAppTestBase
             {
                 Assert.Equal(1, Discord.Gateway.MaxLiveSessions(shard));
             }
+
+            Assert.Equal(0, Discord.Gateway.IdentifiesTooSoon);
         }
         finally
         {
@@ -120,8 +140,8 @@ public sealed class GatewayLeaseTests : GatewayAppTestBase
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => _output.Enqueue(e.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ClipSaver.Core.Migrations
 {
     [DbContext(typeof(ClipSaverDbContext))]
-    [Migration("20261128092227_GatewayShards")]
+    [Migration("20261128102104_GatewayShards")]
     partial class GatewayShards
     {
         /// <inheritdoc />
@@ -389,6 +389,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<int>("GuildCount")
                         .HasColumnType("integer")
                         .HasColumnName("guild_count");
+
+                    b.Property<DateTimeOffset?>("IdentifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("identified_at");
 
                     b.Property<string>("InstanceId")
                         .HasMaxLength(200)

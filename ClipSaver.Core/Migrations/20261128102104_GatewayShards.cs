@@ -30,6 +30,7 @@ namespace ClipSaver.Core.Migrations
                     recent_reasons = table.Column<string[]>(type: "text[]", nullable: false),
                     stopped_reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
                     connected_since = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    identified_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
