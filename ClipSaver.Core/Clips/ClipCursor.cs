@@ -25,6 +25,21 @@ public readonly record struct ClipCursor(DateTimeOffset PostedAt, long Id)
         return true;
     }
 
+    /// <summary>The clips after this position, newest first: the one keyset condition of every clip list.</summary>
+    public IQueryable<Clip> After(IQueryable<Clip> clips)
+    {
+        var (postedAt, id) = (PostedAt, Id);
+        return clips.Where(c => c.PostedAt < postedAt || (c.PostedAt == postedAt && c.Id < id));
+    }
+
+    /// <summary>One page of <paramref name="clips"/>, newest first, and the cursor of the next page (null on the last).</summary>
+    public static async Task<(IReadOnlyList<Clip> Page, string? Next)> PageAsync(IQueryable<Clip> clips, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await clips.OrderByDescending(c => c.PostedAt).ThenByDescending(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        var page = rows.Count > limit ? rows[..limit] : rows;
+        return (page, rows.Count > limit ? new ClipCursor(page[^1].PostedAt, page[^1].Id).ToString() : null);
+    }
+
     public override string ToString() =>
         $"{PostedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}_{Id.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -43,7 +43,7 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
                 return new ListClipsResult.BadCursor();
             }
 
-            clips = clips.Where(c => c.PostedAt < after.PostedAt || (c.PostedAt == after.PostedAt && c.Id < after.Id));
+            clips = after.After(clips);
         }
 
         if (filter.ChannelId is { } channel)
@@ -68,8 +68,7 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
             clips = clips.Where(c => c.PostedAt < until);
         }
 
-        var rows = await clips.OrderByDescending(c => c.PostedAt).ThenByDescending(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken);
-        var page = rows.Count > limit ? rows[..limit] : rows;
-        return new ListClipsResult.Listed(page, rows.Count > limit ? new ClipCursor(page[^1].PostedAt, page[^1].Id).ToString() : null);
+        var (page, next) = await ClipCursor.PageAsync(clips, limit, cancellationToken);
+        return new ListClipsResult.Listed(page, next);
     }
 }

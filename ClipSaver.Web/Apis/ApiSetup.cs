@@ -83,6 +83,8 @@ public static class ApiSetup
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("ClipSaver API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         app.MapGuildsApi();
         app.MapPurgesApi();
+        app.MapMeApi();
+        app.MapExportsApi();
         app.MapMaintenanceApi();
         return app;
     }

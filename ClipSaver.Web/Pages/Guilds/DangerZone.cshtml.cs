@@ -205,7 +205,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             .Select(c => new ChannelChoice(c.Id, c.Name, c.ClipCount, c.PurgeCooldownUntil))
             .ToListAsync(cancellationToken);
         AllChannelsCooldownUntil = await db.Guilds.Where(g => g.Id == guild.Id).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken);
-        var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guild.Id)
+        // A member's deletion of their own clips is theirs (on /me); the owner sees its audit event on the overview.
+        var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guild.Id && p.Scope != PurgeScope.Author)
             .OrderByDescending(p => p.RequestedAt).Take(5)
             .Select(p => new { Run = p, Channel = db.Channels.Where(c => c.Id == p.ChannelId).Select(c => c.Name).FirstOrDefault() })
             .ToListAsync(cancellationToken);
@@ -214,7 +215,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 
     private async Task<RunView?> RunViewAsync(long guildId, long runId, CancellationToken cancellationToken)
     {
-        var row = await db.PurgeRuns.AsNoTracking().Where(p => p.Id == runId && p.GuildId == guildId)
+        var row = await db.PurgeRuns.AsNoTracking().Where(p => p.Id == runId && p.GuildId == guildId && p.Scope != PurgeScope.Author)
             .Select(p => new { Run = p, Channel = db.Channels.Where(c => c.Id == p.ChannelId).Select(c => c.Name).FirstOrDefault() })
             .FirstOrDefaultAsync(cancellationToken);
         return row is null ? null : new RunView(row.Run, row.Channel, PurgeReport.Parse(row.Run.ReportJson ?? row.Run.ProgressJson), clock.GetUtcNow());
