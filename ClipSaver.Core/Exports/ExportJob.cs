@@ -264,7 +264,7 @@ public sealed partial class ExportJob(
                 {
                     var cursor = LastClipId;
                     var batch = await ClipsOf(db, export).AsNoTracking().Where(c => c.Id > cursor).OrderBy(c => c.Id).Take(Batch)
-                        .Select(c => new { c.Id, c.GuildId, c.ChannelId, c.MessageId, c.PostedAt, c.FileName, c.StorageKey }).ToListAsync(cancellationToken);
+                        .Select(c => new { c.Id, c.GuildId, c.ChannelId, c.MessageId, c.PostedAt, c.FileName, c.StorageKey, c.SizeBytes }).ToListAsync(cancellationToken);
                     if (batch.Count == 0)
                     {
                         return true;
@@ -273,6 +273,12 @@ public sealed partial class ExportJob(
                     await NamesAsync([.. batch.Select(c => c.GuildId)], [.. batch.Select(c => c.ChannelId)], cancellationToken);
                     foreach (var c in batch)
                     {
+                        // The size the clip's row records decides the split, before its file is opened.
+                        if (Rows.Count > 0 && bytes + c.SizeBytes > limit)
+                        {
+                            return true;
+                        }
+
                         var source = await storage.OpenReadAsync(c.StorageKey!, cancellationToken);
                         if (source is null)
                         {
@@ -283,11 +289,6 @@ public sealed partial class ExportJob(
 
                         await using (source)
                         {
-                            if (Rows.Count > 0 && bytes + source.Length > limit)
-                            {
-                                return true;
-                            }
-
                             var path = $"{Safe(_guilds[c.GuildId])} ({c.GuildId})/{Safe(_channels.GetValueOrDefault(c.ChannelId) ?? "channel")} ({c.ChannelId})/"
                                 + $"{c.PostedAt.UtcDateTime:yyyy-MM-dd}_{c.Id}_{Safe(c.FileName)}";
                             var entry = zip.CreateEntry(path, CompressionLevel.NoCompression);
