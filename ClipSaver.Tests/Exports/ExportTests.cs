@@ -167,6 +167,29 @@ public sealed class ExportTests : ClipClubTestBase
     }
 
     [Fact]
+    public async Task The_purge_preview_offers_export_first_until_an_export_newer_than_the_newest_clip_exists()
+    {
+        var owner = await ApiClientAsync(DemoUsers.Owner.Id);
+        await ClipAsync(OwnerId, "owners.mp4", 1);
+        var page = App.CreateClientAs(OwnerId);
+        var preview = $"/guilds/{GuildId}/danger-zone/preview?scope=Channel&channelId={ChannelId}";
+        Assert.Contains("data-testid=\"export-first\"", await page.GetStringAsync(preview), StringComparison.Ordinal);
+
+        var id = await AcceptedAsync(await owner.PostAsJsonAsync($"/api/guilds/{GuildId}/exports", new { }));
+        await BuildAsync(id);
+        Assert.DoesNotContain("data-testid=\"export-first\"", await page.GetStringAsync(preview), StringComparison.Ordinal);
+
+        // A clip archived after the export makes it stale again.
+        await ClipAsync(OwnerId, "newer.mp4", 0);
+        await using (var db = Db.CreateContext())
+        {
+            await db.Clips.Where(c => c.FileName == "newer.mp4").ExecuteUpdateAsync(s => s.SetProperty(c => c.ArchivedAt, DateTimeOffset.UtcNow.AddMinutes(5)));
+        }
+
+        Assert.Contains("data-testid=\"export-first\"", await page.GetStringAsync(preview), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_export_interrupted_by_a_crash_carries_on_after_its_last_stored_part_and_ends_complete()
     {
         var member = await ApiClientAsync(DemoUsers.Member.Id);

@@ -1,4 +1,5 @@
 using ClipSaver.Core.Clips;
+using ClipSaver.Core.Exports;
 using ClipSaver.Core.OwnData;
 using ClipSaver.Core.Purging;
 
@@ -6,7 +7,8 @@ namespace ClipSaver.Web.Pages.MyClips;
 
 /// <summary>
 /// "My clips": what the signed-in user posted, in every guild ClipSaver archives, grouped by guild, with the player;
-/// the opt-out switch; the deletion of their clips (preview, their username to confirm, the undo window, progress).
+/// the opt-out switch; exports of their clips (progress, parts to download); the deletion of their clips (preview,
+/// their username to confirm, the undo window, progress).
 /// No guild rights are needed. Every action is a use case of Core's OwnData folder, the same the API calls.
 /// </summary>
 [Authorize]
@@ -22,6 +24,8 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
     public IReadOnlyList<GuildClips> Guilds { get; private set; } = [];
     public OptOutState OptOut { get; private set; } = new(false, null);
     public IReadOnlyList<PurgeRun> Deletions { get; private set; } = [];
+    public IReadOnlyList<ExportView> Exports { get; private set; } = [];
+    public IReadOnlyDictionary<long, string> GuildNames { get; private set; } = new Dictionary<long, string>();
     public string Username { get; private set; } = "";
     public long? OnlyGuild { get; private set; }
     public DateTimeOffset Now { get; private set; }
@@ -91,6 +95,29 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
         }, result is PurgeResult.Cancelled ? 200 : Apis.PurgeResults.StatusCode(result), cancellationToken);
     }
 
+    public async Task<IActionResult> OnPostExportAsync(long? guildId, [FromServices] RequestExport request, CancellationToken cancellationToken) =>
+        await request.MineAsync(Me, guildId, cancellationToken) switch
+        {
+            ExportResult.Accepted => await AnswerAsync("Your export is being built; its parts appear below when they are ready.", StatusCodes.Status202Accepted, cancellationToken),
+            ExportResult.Busy => await AnswerAsync("An export of yours is still being built: one at a time.", StatusCodes.Status409Conflict, cancellationToken),
+            _ => await AnswerAsync("Nothing to export there.", StatusCodes.Status404NotFound, cancellationToken),
+        };
+
+    /// <summary>Deletes one of the user's exports (a member's or, from the danger zone, an owner's).</summary>
+    public async Task<IActionResult> OnPostDeleteExportAsync(long exportId, [FromServices] DeleteExport delete, CancellationToken cancellationToken) =>
+        await delete.RunAsync(Me, exportId, cancellationToken) is ExportResult.Deleted
+            ? await AnswerAsync("Export deleted.", StatusCodes.Status200OK, cancellationToken)
+            : await AnswerAsync("There is no such export of yours.", StatusCodes.Status404NotFound, cancellationToken);
+
+    /// <summary>One export's status; htmx polls it while it is being built (here and in the danger zone).</summary>
+    public async Task<IActionResult> OnGetExportProgressAsync(long exportId, CancellationToken cancellationToken)
+    {
+        Response.VaryOnHtmx();
+        return await ExportView.LoadAsync(db, User.DiscordUserId()!.Value, q => q.Where(x => x.Id == exportId), 1, cancellationToken) is [var view]
+            ? Partial("_ExportStatus", view)
+            : NotFound();
+    }
+
     private async Task<IActionResult> AnswerAsync(string? message, int status, CancellationToken cancellationToken)
     {
         Message = message;
@@ -110,7 +137,10 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
         OptOut = new OptOutState(optedOutAt is not null, optedOutAt);
         Deletions = await db.PurgeRuns.AsNoTracking().Where(p => p.AuthorId == userId && p.Scope == PurgeScope.Author)
             .OrderByDescending(p => p.RequestedAt).Take(10).ToListAsync(cancellationToken);
+        var deletionGuilds = Deletions.Select(d => d.GuildId).Distinct().ToList();
+        GuildNames = await db.Guilds.AsNoTracking().Where(g => deletionGuilds.Contains(g.Id)).ToDictionaryAsync(g => g.Id, g => g.Name, cancellationToken);
 
+        Exports = await ExportView.LoadAsync(db, userId, q => q.Where(x => !x.IsGuildExport), 5, cancellationToken);
         var guilds = new List<GuildClips>();
         foreach (var totals in await own.TotalsAsync(Me, onlyGuild, cancellationToken))
         {
