@@ -51,6 +51,7 @@ public sealed class MyClipsApiTests : ClipClubTestBase
         // The member has no rights in the guild: its clip list stays closed to them.
         Assert.Equal(HttpStatusCode.NotFound, (await member.GetAsync($"/api/guilds/{GuildId}/clips")).StatusCode);
 
+        Assert.Contains("see, download or delete the clips you posted", await App.CreateClientAs(null).GetStringAsync("/"), StringComparison.Ordinal);
         var page = await App.CreateClientAs(MemberId).GetStringAsync("/me");
         Assert.Contains("mine-new.mp4", page, StringComparison.Ordinal);
         Assert.Contains("mine-old.mp4", page, StringComparison.Ordinal);
