@@ -18,7 +18,8 @@ public sealed record ExportManifestRow(string Guild, string Channel, string Mess
 /// pipe (the ZIP is written on one side while <see cref="IClipStorage.PutAsync"/> reads the other), so neither a whole
 /// part nor a temporary copy is ever held. A part is recorded with the last clip it holds once it is stored; a crash
 /// loses at most the part being written (storage keeps nothing of an unfinished write), and the retry, or the
-/// recovery dispatcher's job, carries on after the last recorded part. The run's lease makes it one job at a time.
+/// recovery dispatcher's job, carries on after the last recorded part. The run's lease makes it one job at a time;
+/// every two seconds the job checks it and writes its progress.
 /// </summary>
 public sealed partial class ExportJob(
     ClipSaverDbContext db,
@@ -29,6 +30,9 @@ public sealed partial class ExportJob(
     ILogger<ExportJob> logger)
 {
     private const int Batch = 200;
+
+    /// <summary>How often a running export shows its progress and checks its lease (and that it was not deleted).</summary>
+    private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(2);
 
     /// <summary>The clips an export holds: those with a stored file, of the member (and guild), or of the guild (and channel with its threads).</summary>
     public static IQueryable<Clip> ClipsOf(ClipSaverDbContext db, Export export)
@@ -257,14 +261,15 @@ public sealed partial class ExportJob(
         public async Task<bool> FilesAsync(ZipArchive zip, AdvisoryLock lease, CancellationToken cancellationToken)
         {
             long bytes = 0;
-            var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
+            var beat = System.Diagnostics.Stopwatch.StartNew();
+            var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
             try
             {
                 while (true)
                 {
                     var cursor = LastClipId;
                     var batch = await ClipsOf(db, export).AsNoTracking().Where(c => c.Id > cursor).OrderBy(c => c.Id).Take(Batch)
-                        .Select(c => new { c.Id, c.GuildId, c.ChannelId, c.MessageId, c.PostedAt, c.FileName, c.StorageKey, c.SizeBytes }).ToListAsync(cancellationToken);
+                        .Select(c => new { c.Id, c.GuildId, c.ChannelId, c.MessageId, c.PostedAt, c.FileName, c.StorageKey, c.SizeBytes, c.Sha256 }).ToListAsync(cancellationToken);
                     if (batch.Count == 0)
                     {
                         return true;
@@ -293,14 +298,16 @@ public sealed partial class ExportJob(
                                 + $"{c.PostedAt.UtcDateTime:yyyy-MM-dd}_{c.Id}_{Safe(c.FileName)}";
                             var entry = zip.CreateEntry(path, CompressionLevel.NoCompression);
                             entry.LastWriteTime = c.PostedAt;
-                            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                            // The manifest gives the SHA-256 the archive recorded when it stored the file (computed
+                            // here only for a file stored without one): a reader who checks it checks the archive too.
+                            using var hash = c.Sha256 is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
                             long size = 0;
                             await using (var target = await entry.OpenAsync(cancellationToken))
                             {
                                 int read;
                                 while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
                                 {
-                                    hash.AppendData(buffer, 0, read);
+                                    hash?.AppendData(buffer, 0, read);
                                     await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                                     size += read;
                                 }
@@ -309,12 +316,16 @@ public sealed partial class ExportJob(
                             bytes += size;
                             LastClipId = c.Id;
                             Rows.Add(new ExportManifestRow(_guilds[c.GuildId], _channels.GetValueOrDefault(c.ChannelId) ?? "", $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}",
-                                c.PostedAt, c.FileName, size, Convert.ToHexStringLower(hash.GetHashAndReset()), path));
+                                c.PostedAt, c.FileName, size, hash is null ? c.Sha256! : Convert.ToHexStringLower(hash.GetHashAndReset()), path));
                         }
 
-                        if (Rows.Count % 50 == 0 && !await HeartbeatAsync(lease, bytes, cancellationToken))
+                        if (beat.Elapsed >= HeartbeatEvery)
                         {
-                            return false;
+                            beat.Restart();
+                            if (!await HeartbeatAsync(lease, bytes, cancellationToken))
+                            {
+                                return false;
+                            }
                         }
                     }
                 }

@@ -57,6 +57,7 @@ public static class ExportBenchmark
             var list = Path.Combine(root, "files.txt");
             await File.WriteAllLinesAsync(list, files);
             var catSeconds = new List<double>();
+            var catSyncSeconds = new List<double>();
             var exportSeconds = new List<double>();
             var idle = server.Memory().Rss;
             long highest = 0, exportBytes = 0;
@@ -65,19 +66,22 @@ public static class ExportBenchmark
             for (var i = 0; i < repeat; i++)
             {
                 catSeconds.Add(await CatAsync(list, Path.Combine(root, "cat.out")));
+                catSyncSeconds.Add(await CatAsync(list, Path.Combine(root, "cat.out"), sync: true));
                 var (seconds, bytes, rss) = await ExportAsync(api, server);
                 exportSeconds.Add(seconds);
                 (highest, exportBytes) = (Math.Max(highest, rss), bytes);
-                Console.WriteLine($"  round {i + 1}: cat {catSeconds[^1]:0.00} s, export {seconds:0.00} s ({bytes / 1048576.0:N0} MiB of parts), RSS while exporting up to {rss / 1048576.0:0} MiB");
+                Console.WriteLine($"  round {i + 1}: cat {catSeconds[^1]:0.00} s, cat + fsync {catSyncSeconds[^1]:0.00} s, export {seconds:0.00} s ({bytes / 1048576.0:N0} MiB of parts), RSS while exporting up to {rss / 1048576.0:0} MiB");
             }
 
             var (_, peak) = server.Memory();
             var cat = Median(catSeconds);
+            var catSync = Median(catSyncSeconds);
             var export = Median(exportSeconds);
             Console.WriteLine();
             Console.WriteLine($"cat of the files into one file: median {cat:0.00} s = {total / 1048576.0 / cat:0} MiB/s");
             Console.WriteLine($"export (job, through the API):  median {export:0.00} s = {exportBytes / 1048576.0 / export:0} MiB/s of ZIP, {total / 1048576.0 / export:0} MiB/s of clip files");
-            Console.WriteLine($"export against cat:             {cat / export * 100:0} %");
+            Console.WriteLine($"cat, then fsync of that file:   median {catSync:0.00} s = {total / 1048576.0 / catSync:0} MiB/s (the export's parts are fsynced before they count)");
+            Console.WriteLine($"export against cat:             {cat / export * 100:0} %; against cat + fsync: {catSync / export * 100:0} %");
             Console.WriteLine($"app memory (RSS):               idle {idle / 1048576.0:0} MiB, highest sampled while exporting {highest / 1048576.0:0} MiB, process peak {peak / 1048576.0:0} MiB");
         }
         catch
@@ -128,9 +132,18 @@ public static class ExportBenchmark
             paths.Add(Path.Combine(clipsRoot, key));
             db.Clips.Add(new Clip
             {
-                GuildId = guildId, ChannelId = channel, MessageId = 930_000_000_000_000_000 + i, AttachmentId = attachment, AuthorId = Member,
-                FileName = $"clip-{i}.mp4", ContentType = "video/mp4", SizeBytes = size, PostedAt = now.AddMinutes(-i), ArchivedAt = now,
-                StorageKey = key, Sha256 = stored.Sha256,
+                GuildId = guildId,
+                ChannelId = channel,
+                MessageId = 930_000_000_000_000_000 + i,
+                AttachmentId = attachment,
+                AuthorId = Member,
+                FileName = $"clip-{i}.mp4",
+                ContentType = "video/mp4",
+                SizeBytes = size,
+                PostedAt = now.AddMinutes(-i),
+                ArchivedAt = now,
+                StorageKey = key,
+                Sha256 = stored.Sha256,
             });
             if (i % 1000 == 999)
             {
@@ -143,11 +156,11 @@ public static class ExportBenchmark
         return paths;
     }
 
-    /// <summary><c>cat</c> of every file into one file, as the shell would; seconds.</summary>
-    private static async Task<double> CatAsync(string list, string output)
+    /// <summary><c>cat</c> of every file into one file, as the shell would (then, with <paramref name="sync"/>, <c>sync</c> of that file); seconds.</summary>
+    private static async Task<double> CatAsync(string list, string output, bool sync = false)
     {
         var watch = Stopwatch.StartNew();
-        var info = new ProcessStartInfo("sh") { ArgumentList = { "-c", $"xargs -a '{list}' cat > '{output}'" } };
+        var info = new ProcessStartInfo("sh") { ArgumentList = { "-c", $"xargs -a '{list}' cat > '{output}'" + (sync ? $" && sync '{output}'" : "") } };
         using var process = Process.Start(info)!;
         await process.WaitForExitAsync();
         var seconds = watch.Elapsed.TotalSeconds;
