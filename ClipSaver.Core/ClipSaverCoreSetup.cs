@@ -23,8 +23,7 @@ public static class ClipSaverCoreSetup
             .Validate(o => o.HasValidPublicBaseUrl, "ClipSaver:PublicBaseUrl must be an absolute http(s) address without a query, e.g. https://clips.example.org.")
             .ValidateSection(ClipSaverOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateSection(StorageOptions.Section);
-        builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();
+        builder.Services.AddClipStorage();
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateSection(RetentionOptions.Section);
         builder.Services.AddScoped<RetentionPurgeJob>();
         builder.Services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section).ValidateSection(HousekeepingOptions.Section);
