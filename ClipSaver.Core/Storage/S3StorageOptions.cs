@@ -39,7 +39,7 @@ public sealed partial class S3StorageOptions
 
     public bool HasStaticCredentials => !string.IsNullOrEmpty(AccessKey);
 
-    internal IEnumerable<ValidationResult> Validate()
+    public IEnumerable<ValidationResult> Validate()
     {
         if (string.IsNullOrWhiteSpace(Bucket) || !BucketName().IsMatch(Bucket))
         {
