@@ -44,6 +44,9 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<CancelPurge>();
         builder.Services.AddScoped<ListPurgeClips>();
         builder.Services.AddDiscordClients();
+        // Every instance on this database takes its share of the bot token's global limit (decision 022).
+        builder.Services.AddSingleton<SharedDiscordBudget>();
+        builder.Services.AddSingleton<IDiscordRateBudget>(sp => sp.GetRequiredService<SharedDiscordBudget>());
         if (builder.Environment.IsProduction())
         {
             builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<DiscordOptions>, DiscordCredentialsRequired>();
