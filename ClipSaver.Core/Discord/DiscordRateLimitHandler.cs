@@ -117,8 +117,10 @@ public sealed partial class DiscordRateLimitHandler(DiscordRateLimitState state,
 
     private async Task WaitForCapacityAsync(DiscordRateLimitState.Bucket bucket, DiscordOptions settings, CancellationToken cancellationToken)
     {
+        // Several instances read the same remaining count (the token's): each sends only while at least one request
+        // is left for every instance, so that all of them sending on the same answer still fit (decision 022).
         var now = state.Clock.GetUtcNow();
-        if (bucket.Remaining is <= 0 && bucket.ResetAt > now)
+        if (bucket.Remaining is { } left && left < state.SharingInstances && bucket.ResetAt > now)
         {
             await Task.Delay(bucket.ResetAt - now, state.Clock, cancellationToken);
         }

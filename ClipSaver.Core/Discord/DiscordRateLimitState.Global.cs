@@ -11,6 +11,9 @@ public sealed partial class DiscordRateLimitState
     private DateTimeOffset _globalPauseUntil;
     private int _inFlight;
 
+    /// <summary>Instances that share the bot token's limits (1 when this one is alone or not yet counted).</summary>
+    internal int SharingInstances => Math.Max(1, budget?.Instances ?? 1);
+
     internal void PauseAll(TimeSpan wait)
     {
         lock (_globalLock)

@@ -7,6 +7,9 @@ public interface IDiscordRateBudget
 {
     /// <summary>How many of <paramref name="perSecond"/> this instance may use now; 0 while it may send nothing yet.</summary>
     int ShareOf(int perSecond);
+
+    /// <summary>Live instances that share the token (0 while this one is not yet counted).</summary>
+    int Instances { get; }
 }
 
 /// <summary>
@@ -16,7 +19,8 @@ public interface IDiscordRateBudget
 /// live instances, since a killed process loses its lock with its socket. Its share is the limit divided by that
 /// count. An instance that finds others already there sends nothing for <see cref="JoinDelay"/>, by which time each
 /// of them has counted it and lowered its own share (and the slots they took under the old share have run out), so
-/// the instances together never go past the limit. Without its lock (the database restarted) an instance sends
+/// the instances together never go past the limit. Per-route buckets, learned from the answers' headers, are the
+/// token's too: with N instances each sends only while a bucket has at least N requests left. Without its lock (the database restarted) an instance sends
 /// nothing until it holds one again.
 /// </summary>
 public sealed partial class SharedDiscordBudget(ClipSaverConnection connection, TimeProvider clock, ILogger<SharedDiscordBudget> logger)

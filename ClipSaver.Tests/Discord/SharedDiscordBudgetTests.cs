@@ -45,6 +45,22 @@ public sealed class SharedDiscordBudgetTests : IAsyncLifetime
         return share;
     }
 
+    /// <summary>Clients as in separate instances: each with its own rate-limit state and budget, on one database.</summary>
+    private List<DiscordRestClient> Clients(int count, Dictionary<string, string?> settings) =>
+        Enumerable.Range(0, count).Select(_ =>
+        {
+            var services = new ServiceCollection()
+                .AddLogging()
+                .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+                .AddSingleton(new ClipSaverConnection(_db.ConnectionString))
+                .AddSingleton<SharedDiscordBudget>()
+                .AddSingleton<IDiscordRateBudget>(sp => sp.GetRequiredService<SharedDiscordBudget>())
+                .AddDiscordClients()
+                .BuildServiceProvider();
+            _owned.Add(services);
+            return services.GetRequiredService<DiscordRestClient>();
+        }).ToList();
+
     [Fact]
     public async Task Live_instances_split_the_limit_a_newcomer_waits_its_turn_and_a_gone_one_gives_its_share_back()
     {
@@ -81,19 +97,7 @@ public sealed class SharedDiscordBudgetTests : IAsyncLifetime
         settings["Discord:GlobalRequestsPerSecond"] = $"{limit}";
         var channels = emulator.World.Guilds.SelectMany(g => emulator.World.Channels(g.Id)).Where(c => c.Type == 0).Select(c => new Snowflake(c.Id)).ToList();
 
-        var clients = Enumerable.Range(0, 3).Select(_ =>
-        {
-            var services = new ServiceCollection()
-                .AddLogging()
-                .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-                .AddSingleton(new ClipSaverConnection(_db.ConnectionString))
-                .AddSingleton<SharedDiscordBudget>()
-                .AddSingleton<IDiscordRateBudget>(sp => sp.GetRequiredService<SharedDiscordBudget>())
-                .AddDiscordClients()
-                .BuildServiceProvider();
-            _owned.Add(services);
-            return services.GetRequiredService<DiscordRestClient>();
-        }).ToList();
+        var clients = Clients(3, settings);
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(clients.Select(async (client, n) =>
@@ -107,5 +111,23 @@ public sealed class SharedDiscordBudgetTests : IAsyncLifetime
         Assert.True(stats.Requests >= 270);
         // 270 requests at most 30 a second take at least 9 seconds (less one second's worth at the start).
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds((270.0 / limit) - 1), $"270 requests in {watch.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task Three_clients_reading_one_token_wide_route_at_once_get_no_429_from_racing_on_its_bucket()
+    {
+        var options = new EmulatorOptions { World = WorldShape.Small };
+        options.RateLimits.Buckets["application"] = new BucketLimit(4, TimeSpan.FromMilliseconds(500));
+        var emulator = await EmulatorHost.StartAsync(options);
+        _owned.Add(emulator);
+        var clients = Clients(3, TestDiscord.Settings(emulator, options));
+        await Task.WhenAll(clients.Select(c => c.GetCurrentApplicationAsync(CancellationToken.None)));
+        await Task.Delay(SharedDiscordBudget.JoinDelay + TimeSpan.FromSeconds(1)); // all three counted by each other
+
+        await Task.WhenAll(clients.SelectMany(c => Enumerable.Range(0, 12).Select(_ => c.GetCurrentApplicationAsync(CancellationToken.None))));
+
+        var stats = emulator.Stats.For(options.BotToken);
+        Assert.Equal((0L, 0L), (stats.RateLimitedUser, stats.RateLimitedGlobal));
+        Assert.True(stats.Requests >= 39);
     }
 }

@@ -44,13 +44,7 @@ public static class TestS3Server
     /// <summary>eng/s3/server.js, with its packages installed by npm when missing.</summary>
     public static string FindProgram()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ClipSaver.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        var eng = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("The repository root (ClipSaver.sln) was not found above the test binaries."), "eng", "s3");
+        var eng = Path.Combine(RepoRoot(), "eng", "s3");
         var program = Path.Combine(eng, "server.js");
         if (!File.Exists(Path.Combine(eng, "node_modules", "s3rver", "package.json")))
         {
@@ -58,6 +52,18 @@ public static class TestS3Server
         }
 
         return program;
+    }
+
+    /// <summary>The repository's folder (the one with ClipSaver.sln), above the test binaries.</summary>
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ClipSaver.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("The repository root (ClipSaver.sln) was not found above the test binaries.");
     }
 
     private static async Task<string> StartAsync()
