@@ -268,6 +268,6 @@ public sealed class ExportTests : ClipClubTestBase
 
         public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken) => inner.DeleteAbandonedTemporaryFilesAsync(olderThan, cancellationToken);
 
-        public Task<bool> IsWritableAsync(CancellationToken cancellationToken) => inner.IsWritableAsync(cancellationToken);
+        public Task<StorageHealth> CheckHealthAsync(CancellationToken cancellationToken) => inner.CheckHealthAsync(cancellationToken);
     }
 }
