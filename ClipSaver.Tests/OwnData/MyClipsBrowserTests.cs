@@ -38,7 +38,7 @@ public sealed class MyClipsBrowserTests : BrowserTestBase
 
     private static async Task<ZipArchive> DownloadFirstPartAsync(IPage page, ILocator scope)
     {
-        await scope.GetByTestId("export-ready").WaitForAsync(new() { Timeout = 60_000 });
+        await scope.GetByTestId("export-ready").WaitForAsync(new() { Timeout = 120_000 });
         var download = await page.RunAndWaitForDownloadAsync(() => scope.GetByTestId("export-part").First.ClickAsync());
         var path = await download.PathAsync();
         return await ZipArchive.CreateAsync(new MemoryStream(await File.ReadAllBytesAsync(path)), ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null);
