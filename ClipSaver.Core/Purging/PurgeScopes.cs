@@ -34,6 +34,6 @@ public static class PurgeScopes
     {
         PurgeScope.Channel => $"Purge of channel #{channelName}",
         PurgeScope.AllChannels => "Purge of all channels",
-        _ => "Purge of the whole guild",
+        _ => "Purge of the whole server",
     };
 }
