@@ -277,6 +277,9 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         }
 
         await Browser.ScreenshotAsync(page, "danger-guild-report");
+        // The banner appears with the report, without a reload, and says what is kept.
+        await page.GetByTestId("deleted-banner").WaitForAsync(new() { Timeout = 5_000 });
+        Assert.Contains("activity list", await page.GetByTestId("activity-kept").TextContentAsync(), StringComparison.Ordinal);
 
         await page.GotoAsync($"/guilds/{_guild.Id}");
         await page.GetByTestId("deleted-banner").WaitForAsync();

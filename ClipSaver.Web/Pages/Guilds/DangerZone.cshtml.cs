@@ -14,7 +14,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 {
     public sealed record ChannelChoice(long Id, string Name, long Clips, DateTimeOffset? CooldownUntil);
 
-    public sealed record RunView(PurgeRun Run, string? ChannelName, PurgeReport Progress, DateTimeOffset Now, bool Focus = false)
+    /// <param name="Banner">Set on the refresh that sees a whole-server purge finished: the removed-server banner, shown without a reload.</param>
+    public sealed record RunView(PurgeRun Run, string? ChannelName, PurgeReport Progress, DateTimeOffset Now, bool Focus = false, GuildHeader? Banner = null)
     {
         public bool IsActive => Run.Status is PurgeStatus.Scheduled or PurgeStatus.Running;
         public bool CanCancel => Run.Status == PurgeStatus.Scheduled && Run.NotBefore > Now;
@@ -116,13 +117,18 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     /// <summary>One run's progress; htmx polls it while the run is scheduled or running.</summary>
     public async Task<IActionResult> OnGetProgressAsync(long guildId, long runId, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is null)
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
             return NotFound();
         }
 
         var view = await RunViewAsync(guildId, runId, cancellationToken);
         Response.VaryOnHtmx();
+        if (view is { Run: { Scope: PurgeScope.Guild, Status: PurgeStatus.Completed } } && guild.IsDeleted)
+        {
+            view = view with { Banner = guild };
+        }
+
         return view is null ? NotFound() : Partial("_PurgeProgress", view);
     }
 
