@@ -73,3 +73,18 @@
         hadFocus = null;
     });
 })();
+
+// A video the browser cannot play (a broken or unusual file) says so over the player, with the download link.
+(function () {
+    "use strict";
+    document.addEventListener("error", function (event) {
+        var video = event.target;
+        if (!(video instanceof HTMLVideoElement) || !video.parentElement) {
+            return;
+        }
+        var message = video.parentElement.querySelector(".player-error");
+        if (message) {
+            message.hidden = false;
+        }
+    }, true);
+})();
