@@ -105,7 +105,15 @@ public sealed partial class ClipSweep(ClipSaverDbContext db, ILogger<ClipSweep> 
         /// <summary>At least a tenth of the table: reading it all in order costs less than fetching the scope by index.</summary>
         public bool ScopeIsLargePart => ScopeRows * 10 >= TableRows;
 
-        public long PagesPerBatch(int batchSize) => Math.Max(1, (long)(batchSize / Math.Max(1, RowsPerPage)));
+        /// <summary>
+        /// Enough pages to hold about <paramref name="batchSize"/> of the scope's rows: a batch deletes as many rows as
+        /// an index batch would, with fewer transactions (each one's fixed cost counts a million rows in).
+        /// </summary>
+        public long PagesPerBatch(int batchSize)
+        {
+            var share = TableRows > 0 ? Math.Clamp((double)ScopeRows / TableRows, 0.1, 1) : 1;
+            return Math.Max(1, (long)(batchSize / (Math.Max(1, RowsPerPage) * share)));
+        }
     }
 
     private sealed record TableStats(long Pages, long StatsPages, double StatsRows);

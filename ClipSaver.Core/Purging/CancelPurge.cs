@@ -20,7 +20,7 @@ public sealed class CancelPurge(ClipSaverDbContext db, GuildAccess access, IBack
             return new PurgeResult.NotFound(PurgeResult.NotFound.Purge);
         }
 
-        switch (await PurgeOwner.RefuseAsync(db, access, actor, owningGuild, live: true, cancellationToken))
+        switch (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, owningGuild, live: true, cancellationToken))
         {
             case PurgeResult.NotFound:
                 // A purge of a guild the user may not see does not exist for them.

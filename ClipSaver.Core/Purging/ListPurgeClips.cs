@@ -15,7 +15,7 @@ public sealed class ListPurgeClips(ClipSaverDbContext db, GuildAccess access)
     public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
     {
         PurgeScopes.EnsureWellFormed(scope, channelId);
-        if (await PurgeOwner.RefuseAsync(db, access, actor, guildId, live: false, cancellationToken) is { } refused)
+        if (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) is { } refused)
         {
             return refused;
         }

@@ -13,7 +13,7 @@ public sealed class PreviewPurge(ClipSaverDbContext db, GuildAccess access, Time
     public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
     {
         PurgeScopes.EnsureWellFormed(scope, channelId);
-        if (await PurgeOwner.RefuseAsync(db, access, actor, guildId, live: false, cancellationToken) is { } refused)
+        if (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) is { } refused)
         {
             return refused;
         }

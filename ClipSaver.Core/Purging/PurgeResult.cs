@@ -1,3 +1,5 @@
+using ClipSaver.Core.Access;
+
 namespace ClipSaver.Core.Purging;
 
 /// <summary>
@@ -47,4 +49,27 @@ public abstract record PurgeResult
     public sealed record TooLate : PurgeResult;
 
     public bool IsRefusal => this is NotFound or NotOwner or WrongPhrase or CoolingDown or Conflict or TooLate;
+
+    /// <summary>
+    /// The check every purge use case starts with. Purges are the guild owner's alone (design brief §4;
+    /// docs/decisions/007-access.md); ClipSaver itself may purge too (the grace-period deletion). Null when the actor
+    /// may purge the guild; otherwise the refusal: not found for a guild the user may not see (or that does not
+    /// exist), not the owner for a manager. <paramref name="live"/> asks Discord now, whatever the cache says: before
+    /// anything is recorded or cancelled.
+    /// </summary>
+    internal static async Task<PurgeResult?> RefuseUnlessOwnerAsync(ClipSaverDbContext db, GuildAccess access, Actor actor, long guildId, bool live, CancellationToken cancellationToken)
+    {
+        if (actor.UserId is not { } userId)
+        {
+            return await db.Guilds.AnyAsync(g => g.Id == guildId, cancellationToken) ? null : new NotFound(NotFound.Guild);
+        }
+
+        var role = live ? await access.GetLiveRoleAsync(guildId, userId, cancellationToken) : await access.GetRoleAsync(guildId, userId, cancellationToken);
+        return role switch
+        {
+            GuildRole.Owner => null,
+            GuildRole.Manager => new NotOwner(),
+            _ => new NotFound(NotFound.Guild),
+        };
+    }
 }

@@ -16,7 +16,7 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
     public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, string? confirm, CancellationToken cancellationToken)
     {
         PurgeScopes.EnsureWellFormed(scope, channelId);
-        if (await PurgeOwner.RefuseAsync(db, access, actor, guildId, live: true, cancellationToken) is { } refused)
+        if (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: true, cancellationToken) is { } refused)
         {
             return refused;
         }

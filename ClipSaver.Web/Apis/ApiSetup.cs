@@ -123,13 +123,6 @@ public static class ApiSetup
         return await next(context);
     }
 
-    /// <summary>
-    /// 404 for a guild the caller may not see; 403 when they see it but lack the role; null when allowed. Routes under
-    /// <c>/api/guilds/{guildId}</c> get this from <see cref="GuildRoleFilter"/> instead.
-    /// </summary>
-    public static async Task<ProblemHttpResult?> CheckGuildAsync(HttpContext http, GuildAccess access, long guildId, GuildRole needed, bool live, CancellationToken cancellationToken) =>
-        (await GuildRoleFilter.ResolveAsync(http.User.DiscordUserId()!.Value, access, guildId, new RequiredGuildRole(needed, live), cancellationToken)).Refusal;
-
     /// <summary>403 for a guild the caller sees without the role an action needs.</summary>
     public static ProblemHttpResult Forbidden(GuildRole needed) =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: needed == GuildRole.Owner ? "Only the server's owner may do this." : "You may not change this server.");

@@ -10,14 +10,11 @@ public sealed record GuildCaller(long GuildId, long UserId, GuildRole Role)
     public Actor Actor => Actor.User(UserId);
 }
 
-/// <summary>Endpoint metadata: the role a guild route needs (a manager when absent), and whether it is read live from Discord.</summary>
-public sealed record RequiredGuildRole(GuildRole Role, bool Live);
-
 /// <summary>
 /// The guild check of every <c>/api/guilds/{guildId}</c> route, done once in an endpoint filter (docs/decisions/007-access.md):
 /// a guild the caller may not see is a 404, a guild they see without the role the route needs is a 403, and otherwise
-/// the handler finds a <see cref="GuildCaller"/> with <see cref="Caller"/>. A route that needs more than a manager says
-/// so with <see cref="RequireGuildRole"/>.
+/// the handler finds a <see cref="GuildCaller"/> with <see cref="Caller"/>. Actions that need more than a manager (purges,
+/// owner-only) are use cases that check the owner live themselves, so no route asks this filter for more.
 /// </summary>
 public static class GuildRoleFilter
 {
@@ -26,10 +23,6 @@ public static class GuildRoleFilter
         api.MapGroup("/guilds/{guildId}")
             .AddEndpointFilter(CheckAsync)
             .ProducesProblem(StatusCodes.Status404NotFound);
-
-    /// <summary>The route needs <paramref name="role"/> (403 below it); <paramref name="live"/> reads the role from Discord now, as purges do.</summary>
-    public static RouteHandlerBuilder RequireGuildRole(this RouteHandlerBuilder endpoint, GuildRole role, bool live = false) =>
-        endpoint.WithMetadata(new RequiredGuildRole(role, live)).ProducesProblem(StatusCodes.Status403Forbidden);
 
     /// <summary>The caller the filter resolved for this request.</summary>
     public static GuildCaller Caller(this HttpContext http) =>
@@ -45,23 +38,13 @@ public static class GuildRoleFilter
         }
 
         var guildId = id.ToInt64();
-        var required = http.GetEndpoint()?.Metadata.GetMetadata<RequiredGuildRole>() ?? new RequiredGuildRole(GuildRole.Manager, Live: false);
-        var (role, refusal) = await ResolveAsync(userId, http.RequestServices.GetRequiredService<GuildAccess>(), guildId, required, http.RequestAborted);
-        if (refusal is not null)
+        var role = await http.RequestServices.GetRequiredService<GuildAccess>().GetRoleAsync(guildId, userId, http.RequestAborted);
+        if (role == GuildRole.None)
         {
-            return refusal;
+            return ApiSetup.Unknown("guild");
         }
 
         http.Features.Set(new GuildCaller(guildId, userId, role));
         return await next(context);
-    }
-
-    /// <summary>The user's role in the guild, and the refusal when it falls short: 404 for no role at all, 403 below the required one.</summary>
-    public static async Task<(GuildRole Role, ProblemHttpResult? Refusal)> ResolveAsync(long userId, GuildAccess access, long guildId, RequiredGuildRole required, CancellationToken cancellationToken)
-    {
-        var role = required.Live ? await access.GetLiveRoleAsync(guildId, userId, cancellationToken) : await access.GetRoleAsync(guildId, userId, cancellationToken);
-        return role == GuildRole.None ? (role, ApiSetup.Unknown("guild"))
-            : role < required.Role ? (role, ApiSetup.Forbidden(required.Role))
-            : (role, null);
     }
 }

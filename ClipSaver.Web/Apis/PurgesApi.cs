@@ -56,7 +56,7 @@ public static class PurgesApi
             .WithDescription("The same scope parameters and rights as the preview. Columns: channel, message_link, author, file_name, size_bytes, posted_at, sha256.")
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
             .ProducesProblems(400, 403, 404);
-        api.MapGet("/guilds/{guildId}/purges", (Snowflake guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct) => ListAsync(guildId.ToInt64(), http, access, db, ct))
+        api.MapGuildGroup().MapGet("/purges", (Snowflake guildId, HttpContext http, ClipSaverDbContext db, CancellationToken ct) => ListAsync(http.Caller().GuildId, db, ct))
             .WithSummary("The guild's purges, newest first").ProducesProblems(400, 404);
         api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report").ProducesProblems(400, 404);
         api.MapDelete("/purges/{id}", CancelAsync).WithSummary("Cancel a purge inside its undo window (owner only)").ProducesProblems(400, 403, 404, 409);
@@ -128,13 +128,8 @@ public static class PurgesApi
             var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
         };
 
-    private static async Task<Results<Ok<List<PurgeStatusDto>>, ProblemHttpResult>> ListAsync(long guildId, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Ok<List<PurgeStatusDto>>> ListAsync(long guildId, ClipSaverDbContext db, CancellationToken ct)
     {
-        if (await ApiSetup.CheckGuildAsync(http, access, guildId, GuildRole.Manager, live: false, ct) is { } refused)
-        {
-            return refused;
-        }
-
         var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guildId).OrderByDescending(p => p.RequestedAt).Take(100).ToListAsync(ct);
         return TypedResults.Ok(runs.Select(ToDto).ToList());
     }
