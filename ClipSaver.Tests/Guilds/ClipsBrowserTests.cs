@@ -80,5 +80,20 @@ public sealed class ClipsBrowserTests : BrowserTestBase
         var first = page.GetByTestId("clip").First;
         Assert.Equal("Video link: plays on its own site", (await first.GetByTestId("placeholder").TextContentAsync())!.Trim());
         Assert.DoesNotContain("▶", await page.GetByTestId("clip-grid").TextContentAsync(), StringComparison.Ordinal);
+
+        // "Load more" puts the position in the address: a reload continues from there, with a way back to the start.
+        await page.GotoAsync($"/guilds/{_guildId}/clips?Sort=Oldest");
+        await page.GetByTestId("load-more").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("After=", StringComparison.Ordinal) && url.Contains("Sort=Oldest", StringComparison.Ordinal));
+        await page.ReloadAsync();
+        Assert.True(await page.GetByTestId("list-start").IsVisibleAsync());
+        Assert.Equal("Oldest", await page.GetByTestId("sort").InputValueAsync());
+
+        // Each clip has a page of its own: the player, the details, the message on Discord and the download.
+        await page.GetByTestId("clip-link").First.ClickAsync();
+        await page.GetByTestId("clip-page").WaitForAsync();
+        Assert.StartsWith($"https://discord.com/channels/{_guildId}/{_channelId}/", await page.GetByTestId("discord-link").GetAttributeAsync("href"), StringComparison.Ordinal);
+        Assert.True(await page.GetByTestId("download").IsVisibleAsync());
+        await Browser.ScreenshotAsync(page, "clip-page");
     }
 }
