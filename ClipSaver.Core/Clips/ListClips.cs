@@ -46,26 +46,11 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
                 return new ListClipsResult.BadCursor();
             }
 
-            var at = new DateTimeOffset(ClipCursor.IsBySize(filter.Sort) ? 0 : after.Key, TimeSpan.Zero);
-            clips = filter.Sort switch
-            {
-                ClipSort.Oldest => clips.Where(c => c.PostedAt > at || (c.PostedAt == at && c.Id > after.Id)),
-                ClipSort.Largest => clips.Where(c => c.SizeBytes < after.Key || (c.SizeBytes == after.Key && c.Id < after.Id)),
-                ClipSort.Smallest => clips.Where(c => c.SizeBytes > after.Key || (c.SizeBytes == after.Key && c.Id > after.Id)),
-                _ => clips.Where(c => c.PostedAt < at || (c.PostedAt == at && c.Id < after.Id)),
-            };
+            clips = after.After(clips, filter.Sort);
         }
 
-        var ordered = filter.Sort switch
-        {
-            ClipSort.Oldest => clips.OrderBy(c => c.PostedAt).ThenBy(c => c.Id),
-            ClipSort.Largest => clips.OrderByDescending(c => c.SizeBytes).ThenByDescending(c => c.Id),
-            ClipSort.Smallest => clips.OrderBy(c => c.SizeBytes).ThenBy(c => c.Id),
-            _ => clips.OrderByDescending(c => c.PostedAt).ThenByDescending(c => c.Id),
-        };
-        var rows = await ordered.Take(limit + 1).ToListAsync(cancellationToken);
-        var page = rows.Count > limit ? rows[..limit] : rows;
-        return new ListClipsResult.Listed(page, rows.Count > limit ? ClipCursor.After(page[^1], filter.Sort).ToString(filter.Sort) : null);
+        var (page, next) = await ClipCursor.PageAsync(clips, limit, filter.Sort, cancellationToken);
+        return new ListClipsResult.Listed(page, next);
     }
 
     /// <summary>

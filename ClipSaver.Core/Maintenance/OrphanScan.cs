@@ -134,7 +134,8 @@ public sealed partial class OrphanScan(
 
         await foreach (var file in storage.ListAsync("", cancellationToken))
         {
-            if (file.LastModified >= writtenBefore)
+            // Export parts are no clip's file: the retention job deletes them when their time is up.
+            if (file.LastModified >= writtenBefore || file.Key.StartsWith(Exports.ExportKeys.Prefix, StringComparison.Ordinal))
             {
                 continue;
             }

@@ -65,7 +65,7 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
         // a thread belongs to.
         long[] covered = scope == PurgeScope.Channel ? await PurgeScopes.ChannelIdsAsync(db, guildId, channelId!.Value, cancellationToken) : [];
         var active = await db.PurgeRuns
-            .Where(p => p.GuildId == guildId && (p.Status == PurgeStatus.Scheduled || p.Status == PurgeStatus.Running))
+            .Where(p => p.GuildId == guildId && (p.Status == PurgeStatus.Scheduled || p.Status == PurgeStatus.Running) && p.Scope != PurgeScope.Author)
             .Select(p => new { p.Scope, p.ChannelId })
             .ToListAsync(cancellationToken);
         if (active.Any(p => scope != PurgeScope.Channel || p.Scope != PurgeScope.Channel || covered.Contains(p.ChannelId!.Value) || p.ChannelId == parentId))

@@ -220,7 +220,7 @@ public sealed partial class ScanJob(
 
         var sources = withClips.SelectMany(x => x.Found).ToList();
         var rows = sources.Select(c => c.ToRow(settings)).ToList();
-        var clipIds = await archive.AddAsync(run.GuildId, run.ChannelId, rows, now, cancellationToken);
+        var (clipIds, optedOut) = await archive.AddCountingAsync(run.GuildId, run.ChannelId, rows, now, cancellationToken);
         var clips = clipIds.Count(id => id is not null);
         var toDownload = new List<(long, FoundClip)>();
         for (var i = 0; i < rows.Count; i++)
@@ -239,6 +239,7 @@ public sealed partial class ScanJob(
         await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.MessagesRead, r => r.MessagesRead + page.Count)
             .SetProperty(r => r.ClipsFound, r => r.ClipsFound + clips)
+            .SetProperty(r => r.ClipsSkippedOptedOut, r => r.ClipsSkippedOptedOut + optedOut)
             .SetProperty(r => r.HeartbeatAt, now), cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return toDownload;

@@ -20,30 +20,7 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         await ReconcileAsync();
         _guild = Discord.World.Guilds.First(g => g.BotPresent);
         _owner = Discord.World.User(_guild.OwnerId)!;
-        foreach (var channel in Discord.World.Channels(_guild.Id).Where(c => c.Type == 0 && !c.Nsfw))
-        {
-            await using (var db = Db.CreateContext())
-            {
-                await db.Channels.Where(c => c.Id == (long)channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
-            }
-
-            long runId = 0;
-            await RunAsync<Scans>(async s => runId = await s.StartAsync((long)_guild.Id, (long)channel.Id, ScanKind.Backfill, CancellationToken.None));
-            await RunAsync<ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
-        }
-
-        // The job server may have taken a scan before the direct run did: wait until every scan has finished.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var db = Db.CreateContext();
-            if (!await db.ScanRuns.AnyAsync(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Running))
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
+        await ArchiveAsync(_guild.Id, Discord.World.Channels(_guild.Id).Where(c => c.Type == 0 && !c.Nsfw));
     }
 
     private async Task<IPage> SignedInPageAsync()

@@ -95,6 +95,8 @@ public static class ApiSetup
             .WithCustomCss(ScalarContrastCss)).AllowAnonymous();
         app.MapGuildsApi();
         app.MapPurgesApi();
+        app.MapMeApi();
+        app.MapExportsApi();
         app.MapMaintenanceApi();
         return app;
     }

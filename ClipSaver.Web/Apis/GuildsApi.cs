@@ -20,15 +20,16 @@ public static class GuildsApi
     public sealed record GuildDetailDto(string Id, string Name, string? Icon, GuildRole Role, DateTimeOffset? DeletedAt, GuildDeletionReason? DeletionReason, DateTimeOffset? PurgedAt,
         long Clips, long Bytes, int ChannelsArchived, int Channels, DateTimeOffset? ChannelsSyncedAt);
 
+    /// <summary>A channel; <see cref="ClipsSkippedOptedOut"/> counts clips not archived because their authors opted out (never who).</summary>
     public sealed record ChannelDto(string Id, string Name, int Type, string? ParentId, int Position, bool Nsfw, bool IsThread, bool Archiving, long Clips, long Bytes,
-        DateTimeOffset? LastScanAt, DateTimeOffset? DeletedAt, DateTimeOffset? PurgeCooldownUntil);
+        DateTimeOffset? LastScanAt, DateTimeOffset? DeletedAt, DateTimeOffset? PurgeCooldownUntil, long ClipsSkippedOptedOut);
 
     public sealed record ArchiveBody(bool? Enabled);
 
     public sealed record ScanStartedDto(string Id);
 
     public sealed record ScanDto(string Id, string ChannelId, ScanKind Kind, ScanStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-        long MessagesRead, long ClipsFound, long FilesStored, long BytesStored, string? Error);
+        long MessagesRead, long ClipsFound, long FilesStored, long BytesStored, string? Error, long ClipsSkippedOptedOut);
 
     public sealed record ClipDto(string Id, string ChannelId, string MessageId, string AuthorId, ClipSource Source, string FileName, string? ContentType, long SizeBytes,
         double? DurationSecs, int? Width, int? Height, DateTimeOffset PostedAt, DateTimeOffset ArchivedAt, bool Stored, string? Sha256, string? EmbedUrl, string? SkipReason, string MessageLink);
@@ -96,7 +97,7 @@ public static class GuildsApi
         var id = guildId.ToInt64();
         var channels = await db.Channels.AsNoTracking().Where(c => c.GuildId == id && c.Type != DiscordChannelTypes.GuildCategory).OrderBy(c => c.Position).ThenBy(c => c.Id).ToListAsync(ct);
         return TypedResults.Ok(channels.Select(c => new ChannelDto(Id(c.Id), c.Name, c.Type, c.ParentId is { } p ? Id(p) : null, c.Position, c.Nsfw, c.IsThread, c.IsReading,
-            c.ClipCount, c.ClipBytes, c.LastScanAt, c.DeletedAt, c.PurgeCooldownUntil)).ToList());
+            c.ClipCount, c.ClipBytes, c.LastScanAt, c.DeletedAt, c.PurgeCooldownUntil, c.ClipsSkippedOptedOut)).ToList());
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetArchivingAsync(Snowflake guildId, Snowflake channelId, ArchiveBody body, HttpContext http, ChannelArchiving archiving, CancellationToken ct)
@@ -155,7 +156,7 @@ public static class GuildsApi
         var take = limit ?? 50;
         var rows = await query.Where(r => r.Id < before).OrderByDescending(r => r.Id).Take(take + 1).ToListAsync(ct);
         var items = rows.Take(take).Select(r => new ScanDto(Id(r.Id), Id(r.ChannelId), r.Kind, r.Status, r.CreatedAt, r.StartedAt, r.FinishedAt,
-            r.MessagesRead, r.ClipsFound, r.FilesStored, r.BytesStored, r.Error)).ToList();
+            r.MessagesRead, r.ClipsFound, r.FilesStored, r.BytesStored, r.Error, r.ClipsSkippedOptedOut)).ToList();
         return TypedResults.Ok(new Page<ScanDto>(items, rows.Count > take ? items[^1].Id : null));
     }
 
@@ -258,7 +259,7 @@ public static class GuildsApi
     private static Dictionary<string, string[]> CamelKeys(IReadOnlyDictionary<string, string[]> errors) =>
         errors.ToDictionary(e => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(e.Key), e => e.Value);
 
-    private static ClipDto ToDto(Clip c) => new(Id(c.Id), Id(c.ChannelId), Id(c.MessageId), Id(c.AuthorId), c.Source, c.FileName, c.ContentType, c.SizeBytes,
+    internal static ClipDto ToDto(Clip c) => new(Id(c.Id), Id(c.ChannelId), Id(c.MessageId), Id(c.AuthorId), c.Source, c.FileName, c.ContentType, c.SizeBytes,
         c.DurationSecs, c.Width, c.Height, c.PostedAt, c.ArchivedAt, c.StorageKey is not null, c.Sha256, c.EmbedUrl, c.SkipReason,
         $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}");
 }

@@ -33,6 +33,7 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         // The orphan scan looks up the stored files' keys, a thousand at a time.
         builder.HasIndex(x => x.StorageKey);
         // The member cleanup looks for clips by author across guilds (users left with no clip are removed).
-        builder.HasIndex(x => x.AuthorId);
+        // Also a member's own clips, newest first ("My clips", GET /api/me/clips).
+        builder.HasIndex(x => new { x.AuthorId, x.PostedAt, x.Id }).IsDescending(false, true, true);
     }
 }

@@ -27,6 +27,9 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     public IReadOnlyList<ChannelChoice> Channels { get; private set; } = [];
     public DateTimeOffset? AllChannelsCooldownUntil { get; private set; }
     public IReadOnlyList<RunView> Runs { get; private set; } = [];
+
+    /// <summary>The owner's latest exports of this guild (<c>_ExportStatus</c>).</summary>
+    public IReadOnlyList<MyClips.ExportView> Exports { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
 
     /// <summary>A sentence about the last action (refused, accepted, cancelled).</summary>
@@ -69,7 +72,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 
         return await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken) switch
         {
-            PurgeResult.Previewed p => Partial("_PurgePreview", p),
+            PurgeResult.Previewed p => await PreviewWithExportAsync(p, cancellationToken),
             PurgeResult.NotFound { What: PurgeResult.NotFound.Channel } => Refused(Partial("_PurgePreview", (PurgeResult.Previewed?)null), StatusCodes.Status404NotFound),
             var refused => StatusCode(PurgeResults.StatusCode(refused)),
         };
@@ -112,6 +115,26 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         }
 
         return await ShowAsync(guild, await cancel.RunAsync(Caller, runId.Value, guildId, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>"Export the archive" (the whole guild, or a channel with its threads), the owner's alone like a purge.</summary>
+    public async Task<IActionResult> OnPostExportAsync(long guildId, long? channelId, [FromServices] ClipSaver.Core.Exports.RequestExport request, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
+        {
+            return NotFound();
+        }
+
+        var result = await request.GuildAsync(Caller, guildId, channelId, cancellationToken);
+        (Message, MessageIsError, Response.StatusCode) = result switch
+        {
+            ClipSaver.Core.Exports.ExportResult.Accepted => ("The export is being built; its parts appear here and on “My clips” when ready.", false, StatusCodes.Status202Accepted),
+            ClipSaver.Core.Exports.ExportResult.Busy => ("An export of yours is still being built: one at a time.", true, StatusCodes.Status409Conflict),
+            ClipSaver.Core.Exports.ExportResult.NotOwner => ("Only the server's owner can export the archive.", true, StatusCodes.Status403Forbidden),
+            _ => ("Nothing was exported: that channel does not exist.", true, StatusCodes.Status404NotFound),
+        };
+        await LoadAsync(guild, cancellationToken);
+        return Zone();
     }
 
     /// <summary>One run's progress; htmx polls it while the run is scheduled or running.</summary>
@@ -206,6 +229,15 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         _ => throw new InvalidOperationException("Unknown purge result."),
     };
 
+    /// <summary>The preview, offering "export first" when no export of the scope is newer than its newest clip.</summary>
+    private async Task<IActionResult> PreviewWithExportAsync(PurgeResult.Previewed preview, CancellationToken cancellationToken)
+    {
+        var partial = Partial("_PurgePreview", preview);
+        partial.ViewData["ExportFirst"] = !await ClipSaver.Core.Exports.ExportFreshness.HasFreshExportAsync(
+            db, User.DiscordUserId()!.Value, preview.GuildId, preview.ChannelId, clock.GetUtcNow(), cancellationToken);
+        return partial;
+    }
+
     private IActionResult Refused(IActionResult result, int statusCode)
     {
         Response.StatusCode = statusCode;
@@ -227,16 +259,18 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             .Select(c => new ChannelChoice(c.Id, c.Name, c.ClipCount, c.PurgeCooldownUntil))
             .ToListAsync(cancellationToken);
         AllChannelsCooldownUntil = await db.Guilds.Where(g => g.Id == guild.Id).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken);
-        var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guild.Id)
+        // A member's deletion of their own clips is theirs (on /me); the owner sees its audit event on the overview.
+        var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guild.Id && p.Scope != PurgeScope.Author)
             .OrderByDescending(p => p.RequestedAt).Take(5)
             .Select(p => new { Run = p, Channel = db.Channels.Where(c => c.Id == p.ChannelId).Select(c => c.Name).FirstOrDefault() })
             .ToListAsync(cancellationToken);
         Runs = [.. runs.Select(r => new RunView(r.Run, r.Channel, PurgeReport.Parse(r.Run.ReportJson ?? r.Run.ProgressJson), Now, r.Run.Id == _focusRunId))];
+        Exports = await MyClips.ExportView.LoadAsync(db, User.DiscordUserId()!.Value, q => q.Where(x => x.IsGuildExport && x.GuildId == guild.Id), 2, cancellationToken);
     }
 
     private async Task<RunView?> RunViewAsync(long guildId, long runId, CancellationToken cancellationToken)
     {
-        var row = await db.PurgeRuns.AsNoTracking().Where(p => p.Id == runId && p.GuildId == guildId)
+        var row = await db.PurgeRuns.AsNoTracking().Where(p => p.Id == runId && p.GuildId == guildId && p.Scope != PurgeScope.Author)
             .Select(p => new { Run = p, Channel = db.Channels.Where(c => c.Id == p.ChannelId).Select(c => c.Name).FirstOrDefault() })
             .FirstOrDefaultAsync(cancellationToken);
         return row is null ? null : new RunView(row.Run, row.Channel, PurgeReport.Parse(row.Run.ReportJson ?? row.Run.ProgressJson), clock.GetUtcNow());
