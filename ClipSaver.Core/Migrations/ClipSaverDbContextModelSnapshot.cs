@@ -348,6 +348,10 @@ namespace ClipSaver.Core.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_clips_guild_id_posted_at_id");
 
+                    b.HasIndex("GuildId", "SizeBytes", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_clips_guild_id_size_bytes_id");
+
                     b.ToTable("clips", (string)null);
                 });
 

@@ -160,7 +160,7 @@ public sealed partial class PurgeJob(
                 GuildId = run.GuildId,
                 ActorUserId = run.RequestedBy,
                 Action = "purge.completed",
-                Summary = $"{PurgeScopes.Describe(run.Scope, channelName)} completed: {report.ClipsDeleted} clips, {report.FilesDeleted} files, {report.BytesDeleted} bytes deleted.",
+                Summary = $"{PurgeScopes.Describe(run.Scope, channelName)} completed: {Display.Count(report.ClipsDeleted, "clip")}, {Display.Count(report.FilesDeleted, "file")} ({Display.Bytes(report.BytesDeleted)}) deleted.",
                 DataJson = JsonSerializer.Serialize(new { purge_run_id = run.Id, scope = SnakeCaseNames.ToText(run.Scope), channel_id = run.ChannelId, report = JsonNode.Parse(json ?? "{}") }),
                 CreatedAt = now,
             });

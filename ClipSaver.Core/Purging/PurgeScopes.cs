@@ -38,6 +38,6 @@ public static class PurgeScopes
         PurgeScope.Channel => $"Purge of channel #{channelName}",
         PurgeScope.AllChannels => "Purge of all channels",
         PurgeScope.Author => "Deletion of a member's own clips",
-        _ => "Purge of the whole guild",
+        _ => "Purge of the whole server",
     };
 }

@@ -189,7 +189,7 @@ public sealed class PurgeSteps(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Leaving is retried by the client; if it still fails the deletion stands and the report says so.
-            await t.Progress.AddWarningAsync($"The bot could not leave the guild on Discord: {e.Message}", cancellationToken);
+            await t.Progress.AddWarningAsync($"The bot could not leave the server on Discord: {e.Message}", cancellationToken);
         }
     }
 

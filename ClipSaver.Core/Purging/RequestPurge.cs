@@ -45,12 +45,12 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
 
         if (guild.PurgedAt is not null)
         {
-            return new PurgeResult.Conflict("This guild's data has already been purged.");
+            return new PurgeResult.Conflict("This server's data has already been purged.");
         }
 
         if (guild.DeletedAt is not null && scope != PurgeScope.Guild)
         {
-            return new PurgeResult.Conflict("ClipSaver was removed from this guild; only a purge of the whole guild is possible.");
+            return new PurgeResult.Conflict("ClipSaver was removed from this server; only a purge of the whole server is possible.");
         }
 
         // The counts stored with the run: what the scope held when it was requested, as the preview counts it.
@@ -97,7 +97,7 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
             GuildId = guildId,
             ActorUserId = actor.UserId,
             Action = "purge.requested",
-            Summary = $"{title} requested; starts at {run.NotBefore:u}.",
+            Summary = $"{title} requested; starts at {Display.Time(run.NotBefore)}.",
             CreatedAt = now,
         });
         await db.SaveChangesAsync(cancellationToken);

@@ -22,9 +22,9 @@ public abstract class BrowserTestBase : AppTestBase
     }
 
     /// <summary>A new page in a fresh browser context on the app; signed in through the consent page when a user is named.</summary>
-    protected async Task<IPage> OpenPageAsync(string? signInAs = null)
+    protected async Task<IPage> OpenPageAsync(string? signInAs = null, int width = 1280)
     {
-        var context = await Browser.NewContextAsync(BaseUrl);
+        var context = await Browser.NewContextAsync(BaseUrl, width);
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         if (signInAs is not null)

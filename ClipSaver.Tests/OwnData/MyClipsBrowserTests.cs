@@ -110,7 +110,7 @@ public sealed class MyClipsBrowserTests : BrowserTestBase
         }
 
         var page = await OpenPageAsync(owner.Username);
-        await page.GotoAsync($"/guilds/{_guild.Id}/settings");
+        await page.GotoAsync($"/guilds/{_guild.Id}/danger-zone");
         var zone = page.GetByTestId("danger-zone");
         await zone.WaitForAsync();
         await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));

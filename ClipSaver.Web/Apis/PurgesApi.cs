@@ -46,7 +46,7 @@ public static class PurgesApi
             .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)").ProducesProblems(RequestProblems);
         api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, purge, clock, ct))
-            .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE GUILD)").ProducesProblems(RequestProblems);
+            .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE SERVER; DELETE GUILD is still accepted)").ProducesProblems(RequestProblems);
         api.MapGet("/guilds/{guildId}/purges/preview", PreviewAsync)
             .WithSummary("What a purge would delete, and whether its cooldown allows it now")
             .WithDescription("scope is channel (with channelId), all_channels or guild; all is read as all_channels.")

@@ -14,7 +14,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 {
     public sealed record ChannelChoice(long Id, string Name, long Clips, DateTimeOffset? CooldownUntil);
 
-    public sealed record RunView(PurgeRun Run, string? ChannelName, PurgeReport Progress, DateTimeOffset Now)
+    /// <param name="Banner">Set on the refresh that sees a whole-server purge finished: the removed-server banner, shown without a reload.</param>
+    public sealed record RunView(PurgeRun Run, string? ChannelName, PurgeReport Progress, DateTimeOffset Now, bool Focus = false, GuildHeader? Banner = null)
     {
         public bool IsActive => Run.Status is PurgeStatus.Scheduled or PurgeStatus.Running;
         public bool CanCancel => Run.Status == PurgeStatus.Scheduled && Run.NotBefore > Now;
@@ -34,6 +35,13 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     /// <summary>A sentence about the last action (refused, accepted, cancelled).</summary>
     public string? Message { get; private set; }
     public bool MessageIsError { get; private set; }
+
+    /// <summary>After a wrong phrase: the preview shown again, with the sentence next to the box.</summary>
+    public PurgeResult.Previewed? KeptPreview { get; private set; }
+    public string? PhraseError { get; private set; }
+
+    /// <summary>The run just scheduled: its Cancel button takes the keyboard focus.</summary>
+    private long? _focusRunId;
 
     private Actor Caller => Actor.User(User.DiscordUserId()!.Value);
 
@@ -70,7 +78,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         };
     }
 
-    public async Task<IActionResult> OnPostPurgeAsync(long guildId, PurgeScope? scope, long? channelId, string? confirm, [FromServices] RequestPurge purge, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostPurgeAsync(
+        long guildId, PurgeScope? scope, long? channelId, string? confirm, [FromServices] RequestPurge purge, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
@@ -83,7 +92,14 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return await RefuseAsync(guild, cancellationToken);
         }
 
-        return await ShowAsync(guild, await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken), cancellationToken);
+        var result = await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken);
+        if (result is PurgeResult.WrongPhrase && await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken) is PurgeResult.Previewed kept)
+        {
+            (KeptPreview, PhraseError) = (kept, Sentence(result));
+        }
+
+        _focusRunId = (result as PurgeResult.Accepted)?.Run.Id;
+        return await ShowAsync(guild, result, cancellationToken);
     }
 
     public async Task<IActionResult> OnPostCancelAsync(long guildId, long? runId, [FromServices] CancelPurge cancel, CancellationToken cancellationToken)
@@ -124,13 +140,18 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     /// <summary>One run's progress; htmx polls it while the run is scheduled or running.</summary>
     public async Task<IActionResult> OnGetProgressAsync(long guildId, long runId, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is null)
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
             return NotFound();
         }
 
         var view = await RunViewAsync(guildId, runId, cancellationToken);
         Response.VaryOnHtmx();
+        if (view is { Run: { Scope: PurgeScope.Guild, Status: PurgeStatus.Completed } } && guild.IsDeleted)
+        {
+            view = view with { Banner = guild };
+        }
+
         return view is null ? NotFound() : Partial("_PurgeProgress", view);
     }
 
@@ -183,7 +204,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return NotFound();
         }
 
-        (Message, MessageIsError) = (Sentence(result), result.IsRefusal);
+        // An accepted purge speaks for itself in its countdown; a wrong phrase is said next to the kept preview.
+        (Message, MessageIsError) = result is PurgeResult.Accepted || PhraseError is not null ? (null, false) : (Sentence(result), result.IsRefusal);
         if (result.IsRefusal)
         {
             PurgeResults.Apply(Response, result, clock.GetUtcNow());
@@ -196,7 +218,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 
     private static string Sentence(PurgeResult result) => result switch
     {
-        PurgeResult.Accepted a => $"{a.Title} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.",
+        PurgeResult.Accepted a => $"{a.Title} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC.",
         PurgeResult.Cancelled => "Purge cancelled. Nothing was deleted, and its cooldown was given back.",
         PurgeResult.WrongPhrase w => $"Nothing was deleted: type exactly “{w.Expected}” to confirm.",
         PurgeResult.CoolingDown c => $"Nothing was deleted: this was purged less than 24 hours ago. The next purge is allowed at {c.AllowedAt:d MMM yyyy HH:mm} UTC.",
@@ -242,7 +264,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             .OrderByDescending(p => p.RequestedAt).Take(5)
             .Select(p => new { Run = p, Channel = db.Channels.Where(c => c.Id == p.ChannelId).Select(c => c.Name).FirstOrDefault() })
             .ToListAsync(cancellationToken);
-        Runs = [.. runs.Select(r => new RunView(r.Run, r.Channel, PurgeReport.Parse(r.Run.ReportJson ?? r.Run.ProgressJson), Now))];
+        Runs = [.. runs.Select(r => new RunView(r.Run, r.Channel, PurgeReport.Parse(r.Run.ReportJson ?? r.Run.ProgressJson), Now, r.Run.Id == _focusRunId))];
         Exports = await MyClips.ExportView.LoadAsync(db, User.DiscordUserId()!.Value, q => q.Where(x => x.IsGuildExport && x.GuildId == guild.Id), 2, cancellationToken);
     }
 
