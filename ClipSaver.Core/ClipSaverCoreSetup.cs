@@ -24,8 +24,7 @@ public static class ClipSaverCoreSetup
             .Validate(o => o.HasValidPublicBaseUrl, "ClipSaver:PublicBaseUrl must be an absolute http(s) address without a query, e.g. https://clips.example.org.")
             .ValidateSection(ClipSaverOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateSection(StorageOptions.Section);
-        builder.Services.AddSingleton<IClipStorage, LocalFolderClipStorage>();
+        builder.Services.AddClipStorage();
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateSection(RetentionOptions.Section);
         builder.Services.AddScoped<RetentionPurgeJob>();
         builder.Services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section).ValidateSection(HousekeepingOptions.Section);
@@ -46,6 +45,9 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<CancelPurge>();
         builder.Services.AddScoped<ListPurgeClips>();
         builder.Services.AddDiscordClients();
+        // Every instance on this database takes its share of the bot token's global limit (decision 022).
+        builder.Services.AddSingleton<SharedDiscordBudget>();
+        builder.Services.AddSingleton<IDiscordRateBudget>(sp => sp.GetRequiredService<SharedDiscordBudget>());
         if (builder.Environment.IsProduction())
         {
             builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<DiscordOptions>, DiscordCredentialsRequired>();
@@ -74,6 +76,13 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<StopScans>();
         builder.Services.AddScoped<ChangeGuildSettings>();
         builder.Services.AddScoped<ClipSaver.Core.Clips.ListClips>();
+        builder.Services.AddScoped<ClipSaver.Core.OwnData.ListOwnClips>();
+        builder.Services.AddScoped<ClipSaver.Core.OwnData.DeleteOwnClips>();
+        builder.Services.AddScoped<ClipSaver.Core.OwnData.ChangeOptOut>();
+        builder.Services.AddOptions<ClipSaver.Core.Exports.ExportOptions>().BindConfiguration(ClipSaver.Core.Exports.ExportOptions.Section).ValidateSection(ClipSaver.Core.Exports.ExportOptions.Section);
+        builder.Services.AddScoped<ClipSaver.Core.Exports.RequestExport>();
+        builder.Services.AddScoped<ClipSaver.Core.Exports.DeleteExport>();
+        builder.Services.AddScoped<ClipSaver.Core.Exports.ExportJob>();
         builder.Services.AddScoped<ClipSaver.Core.Clips.ReadClipFile>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RunRecovery>();

@@ -3,6 +3,7 @@ using ClipSaver.Web;
 
 // 'migrate' applies the database migrations and exits: Production never migrates silently at start-up.
 // 'tokens create' makes an API token for automation.
+// 'storage move --to s3|local' copies the archive between the local folder and the bucket.
 if (args is ["migrate", .. var migrateArgs])
 {
     return await MigrateCommand.RunAsync(migrateArgs);
@@ -11,6 +12,11 @@ if (args is ["migrate", .. var migrateArgs])
 if (args is ["tokens", .. var tokenArgs])
 {
     return await TokensCommand.RunAsync(tokenArgs, Console.Out, Console.Error);
+}
+
+if (args is ["storage", .. var storageArgs])
+{
+    return await StorageCommand.RunAsync(storageArgs, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

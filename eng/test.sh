@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every ClipSaver test: build (warnings are errors), formatting check, the Dockerfile's build stage replayed
-# without Docker (eng/check-dockerfile.sh), then the whole test suite against a PostgreSQL cluster the tests start
-# themselves and the system's Chromium. Installs what is missing where it can.
+# without Docker (eng/check-dockerfile.sh), then the whole test suite against a PostgreSQL cluster and an S3-protocol
+# server (eng/s3) the tests start themselves, and the system's Chromium. Installs what is missing where it can.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,10 @@ has_postgres_server() {
 
 has_postgres_server || install_debian_package postgresql
 command -v "${CLIPSAVER_CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || install_debian_package chromium
+command -v node >/dev/null 2>&1 || install_debian_package nodejs
+command -v npm >/dev/null 2>&1 || install_debian_package npm
+# The S3-protocol server's packages, at the versions in eng/s3/package-lock.json.
+[ -f eng/s3/node_modules/s3rver/package.json ] || npm ci --prefix eng/s3 --no-audit --no-fund --silent
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore >/dev/null

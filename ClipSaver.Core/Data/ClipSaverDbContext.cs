@@ -20,6 +20,8 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     public DbSet<JobSwitch> JobSwitches => Set<JobSwitch>();
     public DbSet<ClipDay> ClipDays => Set<ClipDay>();
     public DbSet<GatewayShard> GatewayShards => Set<GatewayShard>();
+    public DbSet<Export> Exports => Set<Export>();
+    public DbSet<ExportPart> ExportParts => Set<ExportPart>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -35,6 +37,7 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
         configurationBuilder.Properties<ClipSource>().HaveConversion<SnakeCaseEnumConverter<ClipSource>>();
         configurationBuilder.Properties<PurgeScope>().HaveConversion<SnakeCaseEnumConverter<PurgeScope>>();
         configurationBuilder.Properties<PurgeStatus>().HaveConversion<SnakeCaseEnumConverter<PurgeStatus>>();
+        configurationBuilder.Properties<ExportStatus>().HaveConversion<SnakeCaseEnumConverter<ExportStatus>>();
         configurationBuilder.Properties<GuildDeletionReason>().HaveConversion<SnakeCaseEnumConverter<GuildDeletionReason>>();
     }
 }

@@ -5,7 +5,7 @@ using ClipSaver.Core.Guilds;
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>What a batch of messages added: the clip rows, and those whose file must be downloaded.</summary>
-public sealed record IntakeResult(int ClipsAdded, IReadOnlyList<(long ClipId, FoundClip Clip)> ToDownload);
+public sealed record IntakeResult(int ClipsAdded, int OptedOut, IReadOnlyList<(long ClipId, FoundClip Clip)> ToDownload);
 
 /// <summary>
 /// Messages become clips here, whichever way they came in: a scan's page (<see cref="ScanJob"/>) or a Gateway event.
@@ -23,7 +23,7 @@ public sealed class ClipIntake(ClipSaverDbContext db, ClipArchive archive)
 
         var sources = withClips.SelectMany(x => x.Found).ToList();
         var rows = sources.Select(c => c.ToRow(settings)).ToList();
-        var clipIds = await archive.AddAsync(guildId, channelId, rows, now, cancellationToken);
+        var (clipIds, optedOut) = await archive.AddCountingAsync(guildId, channelId, rows, now, cancellationToken);
         var toDownload = new List<(long, FoundClip)>();
         for (var i = 0; i < rows.Count; i++)
         {
@@ -33,7 +33,7 @@ public sealed class ClipIntake(ClipSaverDbContext db, ClipArchive archive)
             }
         }
 
-        return new IntakeResult(clipIds.Count(id => id is not null), toDownload);
+        return new IntakeResult(clipIds.Count(id => id is not null), optedOut, toDownload);
     }
 
     /// <summary>

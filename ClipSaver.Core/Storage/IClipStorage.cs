@@ -2,8 +2,8 @@ namespace ClipSaver.Core.Storage;
 
 /// <summary>
 /// Where archived files live. Keys are laid out by guild and channel (<see cref="ClipStorageKeys"/>) so that a purge
-/// can remove a whole scope by prefix. The local folder is the default; an object store can follow behind the same
-/// interface.
+/// can remove a whole scope by prefix. The local folder is the default; an S3-compatible bucket is the other kind
+/// (<c>ClipSaver:Storage:Kind</c>, decision 019).
 /// </summary>
 public interface IClipStorage
 {
@@ -34,9 +34,12 @@ public interface IClipStorage
     /// </summary>
     Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken);
 
-    /// <summary>Checks that the storage accepts writes (health check).</summary>
-    Task<bool> IsWritableAsync(CancellationToken cancellationToken);
+    /// <summary>Checks that the storage accepts writes (health check), and says in words what is wrong.</summary>
+    Task<StorageHealth> CheckHealthAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>What the health check found: whether the storage works, and a sentence for the operator.</summary>
+public sealed record StorageHealth(bool Healthy, string Description);
 
 public sealed record StoredFile(string Key, long SizeBytes, string Sha256);
 

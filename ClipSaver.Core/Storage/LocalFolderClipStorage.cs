@@ -198,7 +198,7 @@ public sealed class LocalFolderClipStorage : IClipStorage
         return (files, bytes);
     }
 
-    public async Task<bool> IsWritableAsync(CancellationToken cancellationToken)
+    public async Task<StorageHealth> CheckHealthAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -206,11 +206,11 @@ public sealed class LocalFolderClipStorage : IClipStorage
             Directory.CreateDirectory(Path.GetDirectoryName(probe)!);
             await File.WriteAllBytesAsync(probe, [1], cancellationToken);
             File.Delete(probe);
-            return true;
+            return new StorageHealth(true, "Clip storage accepts writes.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return new StorageHealth(false, "Clip storage does not accept writes.");
         }
     }
 

@@ -105,4 +105,29 @@ public sealed class StartupValidationTests : IAsyncLifetime
         var expected = key.EndsWith(":0", StringComparison.Ordinal) ? key[..^2] : key;
         Assert.Contains(failure.Failures, f => f.StartsWith(expected + ":", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("ClipSaver:Storage:Kind", "Azure", "ClipSaver:Storage:Kind")]
+    [InlineData("ClipSaver:Storage:S3:Bucket", "", "ClipSaver:Storage:S3:Bucket")]
+    [InlineData("ClipSaver:Storage:S3:Bucket", "Not_A_Bucket", "ClipSaver:Storage:S3:Bucket")]
+    [InlineData("ClipSaver:Storage:S3:ServiceUrl", "minio:9000", "ClipSaver:Storage:S3:ServiceUrl")]
+    [InlineData("ClipSaver:Storage:S3:AccessKey", "", "ClipSaver:Storage:S3:AccessKey")]
+    [InlineData("ClipSaver:Storage:S3:PartSizeBytes", "1024", "ClipSaver:Storage:S3:PartSizeBytes")]
+    public async Task A_bad_object_store_setting_stops_the_start_naming_its_key_and_never_the_secret(string key, string value, string named)
+    {
+        var settings = WithDiscord(new()
+        {
+            ["ClipSaver:Storage:Kind"] = "S3",
+            ["ClipSaver:Storage:S3:ServiceUrl"] = "http://127.0.0.1:9",
+            ["ClipSaver:Storage:S3:Bucket"] = "clips",
+            ["ClipSaver:Storage:S3:AccessKey"] = "access",
+            ["ClipSaver:Storage:S3:SecretKey"] = "very-secret-value",
+        });
+        settings[key] = value;
+
+        var failure = await StartFailureAsync(settings);
+
+        Assert.Contains(failure.Failures, f => f.StartsWith(named, StringComparison.Ordinal));
+        Assert.DoesNotContain("very-secret-value", failure.Message, StringComparison.Ordinal);
+    }
 }

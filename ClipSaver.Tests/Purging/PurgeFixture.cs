@@ -23,24 +23,35 @@ namespace ClipSaver.Tests.Purging;
 public abstract class PurgeFixture : DatabaseTestBase
 {
     public const long Owner = 300_000_000_000_000_001;
-    protected LocalFolderClipStorage Storage { get; private set; } = null!;
+    protected IClipStorage Storage { get; private set; } = null!;
     protected JobStorage JobStorage { get; private set; } = null!;
     protected long GuildId { get; private set; }
     protected long ChannelA { get; private set; }
     protected long ChannelB { get; private set; }
     protected long OtherGuildId { get; private set; }
     protected long ChannelC { get; private set; }
-    private string _storageRoot = null!;
+    private string? _storageRoot;
     private EmulatorHost _discord = null!;
     private ServiceProvider _discordClients = null!;
+
+    /// <summary>The clips' files in a bucket on the run's S3-protocol server instead of a local folder.</summary>
+    protected virtual bool OnS3 => false;
 
     protected PurgeOptions Options { get; } = new() { UndoWindow = TimeSpan.FromMinutes(2), BatchSize = 7, ScanStopTimeout = TimeSpan.FromSeconds(10) };
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _storageRoot = Directory.CreateTempSubdirectory("clipsaver-purge-").FullName;
-        Storage = new LocalFolderClipStorage(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = _storageRoot }));
+        if (OnS3)
+        {
+            Storage = TestS3Server.CreateStorage(await TestS3Server.CreateBucketAsync());
+        }
+        else
+        {
+            _storageRoot = Directory.CreateTempSubdirectory("clipsaver-purge-").FullName;
+            Storage = new LocalFolderClipStorage(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = _storageRoot }));
+        }
+
         JobStorage = TestJobs.Storage(Db);
         _discord = await TestDiscord.StartAsync(WorldShape.Small, o => o.RateLimits.Enabled = false);
         _discordClients = new ServiceCollection().AddLogging().AddMemoryCache()
@@ -66,7 +77,10 @@ public abstract class PurgeFixture : DatabaseTestBase
         await base.DisposeAsync();
         await _discordClients.DisposeAsync();
         await _discord.DisposeAsync();
-        Directory.Delete(_storageRoot, recursive: true);
+        if (_storageRoot is not null)
+        {
+            Directory.Delete(_storageRoot, recursive: true);
+        }
     }
 
     protected async Task SeedChannelAsync(ClipSaverDbContext context, long guildId, long channelId, int clips)

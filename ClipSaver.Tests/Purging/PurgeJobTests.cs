@@ -5,7 +5,7 @@ using ClipSaver.Core.Storage;
 
 namespace ClipSaver.Tests.Purging;
 
-public sealed class PurgeJobTests : PurgeFixture
+public class PurgeJobTests : PurgeFixture
 {
     private static readonly string[] Steps = ["stopping_scans", "deleting_rows", "deleting_files", "removing_guild", "verifying"];
 

@@ -321,6 +321,6 @@ public sealed class RunRecoveryTests : PurgeFixture
 
         public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken) => inner.DeleteAbandonedTemporaryFilesAsync(olderThan, cancellationToken);
 
-        public Task<bool> IsWritableAsync(CancellationToken cancellationToken) => inner.IsWritableAsync(cancellationToken);
+        public Task<Core.Storage.StorageHealth> CheckHealthAsync(CancellationToken cancellationToken) => inner.CheckHealthAsync(cancellationToken);
     }
 }

@@ -84,12 +84,25 @@ public sealed class HangfireStorageHealthCheck(JobStorage storage, Microsoft.Ext
     }
 }
 
-public sealed class ClipStorageHealthCheck(ClipSaver.Core.Storage.IClipStorage storage) : IHealthCheck
+/// <summary>
+/// The clip storage takes a write, a read and a delete. The answer is cached (15 s when good, 5 s when bad) so that a
+/// load balancer's probes every few seconds do not each write an object to the bucket.
+/// </summary>
+public sealed class ClipStorageHealthCheck(ClipSaver.Core.Storage.IClipStorage storage, IMemoryCache cache) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await storage.IsWritableAsync(cancellationToken)
-            ? HealthCheckResult.Healthy("Clip storage accepts writes.")
-            : HealthCheckResult.Unhealthy("Clip storage does not accept writes.");
+    public static readonly TimeSpan HealthyFor = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan UnhealthyFor = TimeSpan.FromSeconds(5);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!cache.TryGetValue(nameof(ClipStorageHealthCheck), out ClipSaver.Core.Storage.StorageHealth? health) || health is null)
+        {
+            health = await storage.CheckHealthAsync(cancellationToken);
+            cache.Set(nameof(ClipStorageHealthCheck), health, health.Healthy ? HealthyFor : UnhealthyFor);
+        }
+
+        return health.Healthy ? HealthCheckResult.Healthy(health.Description) : HealthCheckResult.Unhealthy(health.Description);
+    }
 }
 
 /// <summary>

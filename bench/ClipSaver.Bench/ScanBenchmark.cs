@@ -142,9 +142,9 @@ public static class ScanBenchmark
 
     private sealed record Sample(TimeSpan At, long Requests, int Running, long Rss, long Messages);
 
-    private sealed record Progress(int Queued, int Running, int Completed, int Failed, long MessagesRead, long ClipsFound, long FilesStored, long BytesStored);
+    internal sealed record Progress(int Queued, int Running, int Completed, int Failed, long MessagesRead, long ClipsFound, long FilesStored, long BytesStored);
 
-    private sealed record BotStats(long Requests, long RateLimitedUser, long RateLimitedGlobal, long RateLimitedShared, Dictionary<string, long> ByRoute);
+    internal sealed record BotStats(long Requests, long RateLimitedUser, long RateLimitedGlobal, long RateLimitedShared, Dictionary<string, long> ByRoute);
 
     private static void Report(int channels, int messages, TimeSpan elapsed, Progress done, BotStats before, BotStats after, List<Sample> samples, long idleRss, long peakRss)
     {
@@ -174,7 +174,7 @@ public static class ScanBenchmark
         Console.WriteLine($"requests by route:      {string.Join(", ", after.ByRoute.Select(r => $"{r.Key} {r.Value - before.ByRoute.GetValueOrDefault(r.Key):N0}").Where(r => !r.EndsWith(" 0", StringComparison.Ordinal)))}");
     }
 
-    private static async Task<Progress> ProgressAsync(string cs)
+    internal static async Task<Progress> ProgressAsync(string cs)
     {
         await using var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync();
@@ -191,7 +191,7 @@ public static class ScanBenchmark
             reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7));
     }
 
-    private static async Task<BotStats> BotStatsAsync(HttpClient control)
+    internal static async Task<BotStats> BotStatsAsync(HttpClient control)
     {
         var all = await control.GetFromJsonAsync<JsonElement>("_emulator/stats");
         if (!all.TryGetProperty(Bench.BotToken, out var bot))

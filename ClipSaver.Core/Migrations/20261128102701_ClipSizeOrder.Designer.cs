@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ClipSaver.Core.Migrations
 {
     [DbContext(typeof(ClipSaverDbContext))]
-    [Migration("20261128102104_GatewayShards")]
-    partial class GatewayShards
+    [Migration("20261128102701_ClipSizeOrder")]
+    partial class ClipSizeOrder
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -153,6 +153,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<long>("ClipCount")
                         .HasColumnType("bigint")
                         .HasColumnName("clip_count");
+
+                    b.Property<long>("ClipsSkippedOptedOut")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_skipped_opted_out");
 
                     b.Property<DateTimeOffset?>("DeletedAt")
                         .HasColumnType("timestamp with time zone")
@@ -320,9 +324,6 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ix_clips_attachment_id")
                         .HasFilter("attachment_id IS NOT NULL");
 
-                    b.HasIndex("AuthorId")
-                        .HasDatabaseName("ix_clips_author_id");
-
                     b.HasIndex("ChannelId")
                         .HasDatabaseName("ix_clips_pending_files")
                         .HasFilter("source = 'attachment' AND storage_key IS NULL AND skip_reason IS NULL");
@@ -338,6 +339,10 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ux_clips_embed")
                         .HasFilter("source = 'embed'");
 
+                    b.HasIndex("AuthorId", "PostedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_clips_author_id_posted_at_id");
+
                     b.HasIndex("ChannelId", "PostedAt", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_clips_channel_id_posted_at_id");
@@ -345,6 +350,10 @@ namespace ClipSaver.Core.Migrations
                     b.HasIndex("GuildId", "PostedAt", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_clips_guild_id_posted_at_id");
+
+                    b.HasIndex("GuildId", "SizeBytes", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_clips_guild_id_size_bytes_id");
 
                     b.ToTable("clips", (string)null);
                 });
@@ -376,88 +385,131 @@ namespace ClipSaver.Core.Migrations
                     b.ToTable("clip_days", (string)null);
                 });
 
-            modelBuilder.Entity("ClipSaver.Core.Data.GatewayShard", b =>
+            modelBuilder.Entity("ClipSaver.Core.Data.Export", b =>
                 {
-                    b.Property<int>("ShardId")
-                        .HasColumnType("integer")
-                        .HasColumnName("shard_id");
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
 
-                    b.Property<DateTimeOffset?>("ConnectedSince")
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BytesDone")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes_done");
+
+                    b.Property<long?>("ChannelId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("channel_id");
+
+                    b.Property<long>("ClipsDone")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_done");
+
+                    b.Property<long>("ClipsTotal")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_total");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("connected_since");
+                        .HasColumnName("created_at");
 
-                    b.Property<int>("GuildCount")
-                        .HasColumnType("integer")
-                        .HasColumnName("guild_count");
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
 
-                    b.Property<DateTimeOffset?>("IdentifiedAt")
+                    b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("identified_at");
+                        .HasColumnName("expires_at");
 
-                    b.Property<string>("InstanceId")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("instance_id");
-
-                    b.Property<DateTimeOffset?>("LastEventAt")
+                    b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("last_event_at");
+                        .HasColumnName("finished_at");
 
-                    b.Property<string>("LastEventName")
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("last_event_name");
+                    b.Property<long?>("GuildId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("guild_id");
 
-                    b.Property<int?>("LatencyMs")
-                        .HasColumnType("integer")
-                        .HasColumnName("latency_ms");
+                    b.Property<string>("HangfireJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hangfire_job_id");
 
-                    b.PrimitiveCollection<string[]>("RecentReasons")
-                        .IsRequired()
-                        .HasColumnType("text[]")
-                        .HasColumnName("recent_reasons");
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
 
-                    b.Property<int>("Reconnects")
-                        .HasColumnType("integer")
-                        .HasColumnName("reconnects");
+                    b.Property<bool>("IsGuildExport")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_guild_export");
 
-                    b.Property<int?>("Sequence")
-                        .HasColumnType("integer")
-                        .HasColumnName("sequence");
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
 
-                    b.Property<string>("SessionId")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
-                        .HasColumnName("session_id");
-
-                    b.Property<int>("ShardCount")
-                        .HasColumnType("integer")
-                        .HasColumnName("shard_count");
-
-                    b.Property<string>("State")
+                    b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
-                        .HasColumnName("state");
+                        .HasColumnName("status");
 
-                    b.Property<string>("StoppedReason")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
-                        .HasColumnName("stopped_reason");
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
 
-                    b.PrimitiveCollection<long[]>("UnavailableGuildIds")
-                        .IsRequired()
-                        .HasColumnType("bigint[]")
-                        .HasColumnName("unavailable_guild_ids");
+                    b.HasKey("Id")
+                        .HasName("pk_exports");
 
-                    b.Property<DateTimeOffset>("UpdatedAt")
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_exports_expires_at");
+
+                    b.HasIndex("UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_exports_one_active_per_user")
+                        .HasFilter("status IN ('queued', 'running')");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_exports_user_id_created_at");
+
+                    b.ToTable("exports", (string)null);
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.ExportPart", b =>
+                {
+                    b.Property<long>("ExportId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("export_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<long>("Clips")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
+                        .HasColumnName("created_at");
 
-                    b.HasKey("ShardId")
-                        .HasName("pk_gateway_shards");
+                    b.Property<long>("LastClipId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_clip_id");
 
-                    b.ToTable("gateway_shards", (string)null);
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("StorageKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("storage_key");
+
+                    b.HasKey("ExportId", "Number")
+                        .HasName("pk_export_parts");
+
+                    b.ToTable("export_parts", (string)null);
                 });
 
             modelBuilder.Entity("ClipSaver.Core.Data.Guild", b =>
@@ -660,6 +712,10 @@ namespace ClipSaver.Core.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<long?>("AuthorId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("author_id");
+
                     b.Property<long?>("ChannelId")
                         .HasColumnType("bigint")
                         .HasColumnName("channel_id");
@@ -733,6 +789,10 @@ namespace ClipSaver.Core.Migrations
                     b.HasKey("Id")
                         .HasName("pk_purge_runs");
 
+                    b.HasIndex("AuthorId")
+                        .HasDatabaseName("ix_purge_runs_author_id")
+                        .HasFilter("author_id IS NOT NULL");
+
                     b.HasIndex("GuildId", "RequestedAt")
                         .HasDatabaseName("ix_purge_runs_guild_id_requested_at");
 
@@ -762,6 +822,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<long>("ClipsFound")
                         .HasColumnType("bigint")
                         .HasColumnName("clips_found");
+
+                    b.Property<long>("ClipsSkippedOptedOut")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_skipped_opted_out");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -859,6 +923,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<DateTimeOffset?>("LastLoginAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_login_at");
+
+                    b.Property<DateTimeOffset?>("OptedOutAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opted_out_at");
 
                     b.Property<string>("Username")
                         .IsRequired()
@@ -989,6 +1057,16 @@ namespace ClipSaver.Core.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_clip_days_guilds_guild_id");
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.ExportPart", b =>
+                {
+                    b.HasOne("ClipSaver.Core.Data.Export", null)
+                        .WithMany()
+                        .HasForeignKey("ExportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_export_parts_exports_export_id");
                 });
 
             modelBuilder.Entity("ClipSaver.Core.Data.GuildMember", b =>

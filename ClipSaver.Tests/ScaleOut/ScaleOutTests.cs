@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using ClipSaver.Core.Storage;
+using Npgsql;
+
+namespace ClipSaver.Tests.ScaleOut;
+
+/// <summary>
+/// Three app instances as separate processes (eng/scale-out.sh: PostgreSQL, an S3-protocol server, the emulator with
+/// Discord's limits), sharing nothing but the database and the bucket: a session made on one is good on the others,
+/// scans spread over them survive a kill -9 of one, and a purge requested on one runs once and empties the bucket.
+/// </summary>
+[Collection(BrowserTestsRunAlone.Name)]
+public sealed class ScaleOutTests : IAsyncLifetime
+{
+    private static readonly string Owner = DemoUsers.Owner.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"clipsaver-scaleout-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    private readonly Dictionary<string, string> _env = new()
+    {
+        ["CLIPSAVER_BASE_PORT"] = $"{30000 + (Random.Shared.Next(0, 900) * 10)}",
+        ["ClipSaver__Purge__UndoWindow"] = "00:00:00",
+        // Production's session cookie is Secure; these clients speak plain http to the instances, with no TLS proxy.
+        ["CLIPSAVER_ENVIRONMENT"] = "Development",
+    };
+
+    private Dictionary<string, string> _setup = [];
+
+    public async Task InitializeAsync()
+    {
+        // The app's own build output (its appsettings.json and wwwroot beside it), of the configuration these tests were built in.
+        var tests = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        _env["CLIPSAVER_BUILD"] = Path.Combine(TestS3Server.RepoRoot(), "ClipSaver.Web", "bin", tests.Parent!.Name, tests.Name);
+        await ScriptAsync("start", _dir, "3");
+        _setup = File.ReadAllLines(Path.Combine(_dir, "scale-out.env")).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await ScriptAsync("stop", _dir);
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Three_instances_share_the_session_finish_the_scans_of_a_killed_one_and_run_a_purge_once_that_empties_the_bucket()
+    {
+        var urls = _setup["APP_URLS"].Split(' ');
+
+        // Signed in on the first instance, signed in on the others (the cookie is the host's, the keys the database's).
+        var browser = await RealLogin.SignInAsync(urls[0], DemoUsers.Owner.Id);
+        foreach (var url in urls)
+        {
+            var page = await browser.GetAsync(new Uri(new Uri(url), "/guilds"));
+            Assert.True(page.StatusCode == HttpStatusCode.OK, $"{url}guilds answered {(int)page.StatusCode} {page.Headers.Location}");
+        }
+
+        var token = (await ScriptAsync("token", _dir, Owner)).Trim();
+        var apis = urls.Select(u => new HttpClient { BaseAddress = new Uri(u), DefaultRequestHeaders = { Authorization = new("Bearer", token) } }).ToList();
+        (await apis[1].PostAsJsonAsync("api/maintenance/jobs/guild-reconciliation/run", new { })).EnsureSuccessStatusCode();
+        var guild = await PollAsync(async () =>
+        {
+            var guilds = JsonDocument.Parse(await apis[0].GetStringAsync("api/guilds")).RootElement;
+            var items = guilds.ValueKind == JsonValueKind.Array ? guilds : guilds.GetProperty("items");
+            return items.EnumerateArray().Where(g => g.GetProperty("name").GetString() == "Clip Club").Select(g => g.GetProperty("id").GetString()).FirstOrDefault();
+        }, "Clip Club to be synced");
+        // The guild list comes from the user's Discord guilds; its channels once the reconciliation job has run (asking
+        // before would cache "no rights" for the access cache's minute).
+        await PollAsync(async () => await ScalarAsync($"SELECT count(*) FROM channels WHERE guild_id = {guild}") > 0 ? "synced" : null, "Clip Club to be reconciled");
+        var textChannels = await PollAsync(async () =>
+        {
+            var response = await apis[2].GetAsync($"api/guilds/{guild}/channels");
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            var channels = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            var ids = (channels.ValueKind == JsonValueKind.Array ? channels : channels.GetProperty("items")).EnumerateArray()
+                .Where(c => c.GetProperty("type").GetInt32() == 0 && !(c.TryGetProperty("nsfw", out var n) && n.GetBoolean())).Select(c => c.GetProperty("id").GetString()!).ToList();
+            return ids.Count > 0 ? ids : null;
+        }, "Clip Club's channels to be synced");
+        Assert.NotEmpty(textChannels);
+
+        // Scans switched on through every instance in turn; one instance dies while they run.
+        for (var i = 0; i < textChannels.Count; i++)
+        {
+            (await apis[i % 3].PutAsJsonAsync($"api/guilds/{guild}/channels/{textChannels[i]}/archiving", new { enabled = true })).EnsureSuccessStatusCode();
+        }
+
+        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status = 'running'") > 0 ? "running" : null, "a scan to run");
+        await ScriptAsync("kill", _dir, "3");
+        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status <> 'completed'") == 0 ? "done" : null, "every scan to complete", TimeSpan.FromMinutes(4));
+
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status = 'failed'"));
+        // Nothing archived twice: one row per attachment, one per embedded link of a message.
+        Assert.Equal(0, await ScalarAsync("SELECT count(attachment_id) - count(DISTINCT attachment_id) FROM clips"));
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) - count(DISTINCT (message_id, coalesce(attachment_id::text, embed_url))) FROM clips"));
+        var stored = await ScalarAsync("SELECT count(*) FROM clips WHERE storage_key IS NOT NULL");
+        Assert.True(stored > 0);
+        var bucket = TestS3Server.CreateStorage(new S3StorageOptions { ServiceUrl = _setup["S3_URL"], Bucket = "clips", AccessKey = "S3RVER", SecretKey = "S3RVER" });
+        var listed = await bucket.ListAsync($"{guild}/", CancellationToken.None).Select(o => o.Key).ToHashSetAsync();
+        var missing = (await KeysAsync()).Where(k => !listed.Contains(k)).ToList();
+        var missingButThere = 0;
+        foreach (var key in missing)
+        {
+            missingButThere += await bucket.GetInfoAsync(key, CancellationToken.None) is null ? 0 : 1;
+        }
+
+        Assert.True(missing.Count == 0, $"{missing.Count} of {stored} stored clips have no object in the listing ({missingButThere} of them are there when asked by key): {string.Join(", ", missing.Take(5))}");
+        Assert.Equal(stored, listed.Count);
+
+        // A purge requested on one of the two left runs once, and its files leave the bucket.
+        var purge = await apis[1].PostAsJsonAsync($"api/guilds/{guild}/channels/purge", new { confirm = "DELETE ALL CHANNELS" });
+        Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
+        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM purge_runs WHERE status IN ('completed', 'failed')") > 0 ? "done" : null, "the purge to finish", TimeSpan.FromMinutes(2));
+
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM purge_runs"));
+        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM purge_runs WHERE status = 'completed'"));
+        Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM clips"));
+        Assert.Empty(await bucket.ListAsync($"{guild}/", CancellationToken.None).ToListAsync());
+    }
+
+    private async Task<List<string>> KeysAsync()
+    {
+        await using var connection = new NpgsqlConnection(_setup["DATABASE"] + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT storage_key FROM clips WHERE storage_key IS NOT NULL", connection);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var keys = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_setup["DATABASE"] + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<T> PollAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task<string> ScriptAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(TestS3Server.RepoRoot(), "eng", "scale-out.sh"));
+        args.ToList().ForEach(info.ArgumentList.Add);
+        foreach (var (key, value) in _env)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"scale-out.sh {string.Join(' ', args)}: {await error}");
+        return await output;
+    }
+}
