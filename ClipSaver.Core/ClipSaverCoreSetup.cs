@@ -75,6 +75,13 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<StopScans>();
         builder.Services.AddScoped<ChangeGuildSettings>();
         builder.Services.AddScoped<ClipSaver.Core.Clips.ListClips>();
+        builder.Services.AddScoped<ClipSaver.Core.OwnData.ListOwnClips>();
+        builder.Services.AddScoped<ClipSaver.Core.OwnData.DeleteOwnClips>();
+        builder.Services.AddScoped<ClipSaver.Core.OwnData.ChangeOptOut>();
+        builder.Services.AddOptions<ClipSaver.Core.Exports.ExportOptions>().BindConfiguration(ClipSaver.Core.Exports.ExportOptions.Section).ValidateSection(ClipSaver.Core.Exports.ExportOptions.Section);
+        builder.Services.AddScoped<ClipSaver.Core.Exports.RequestExport>();
+        builder.Services.AddScoped<ClipSaver.Core.Exports.DeleteExport>();
+        builder.Services.AddScoped<ClipSaver.Core.Exports.ExportJob>();
         builder.Services.AddScoped<ClipSaver.Core.Clips.ReadClipFile>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RunRecovery>();

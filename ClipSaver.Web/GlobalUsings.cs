@@ -1,4 +1,5 @@
 // Namespaces nearly every page and endpoint uses.
+global using ClipSaver.Core;
 global using ClipSaver.Core.Access;
 global using ClipSaver.Core.Data;
 global using ClipSaver.Web.Auth;

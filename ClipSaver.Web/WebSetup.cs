@@ -63,9 +63,11 @@ public static class WebSetup
             app.UseDeveloperExceptionPage();
         }
 
-        // Pages get a friendly page for 404 and 403; the API keeps its ProblemDetails bodies.
+        // Pages get a friendly page for 404 and 403; the API keeps its ProblemDetails bodies. Under /hangfire only a
+        // page load (GET) gets it, so a non-operator reads the app's page; the dashboard's own calls stay as they are.
         app.UseWhen(
-            c => !c.Request.Path.StartsWithSegments("/api") && !c.Request.Path.StartsWithSegments("/hangfire"),
+            c => !c.Request.Path.StartsWithSegments("/api")
+                && (!c.Request.Path.StartsWithSegments("/hangfire") || HttpMethods.IsGet(c.Request.Method)),
             b => b.UseStatusCodePagesWithReExecute("/status/{0}"));
 
         // The API's bodiless errors (401, 405) get a ProblemDetails body; its exceptions, a bad request included, a

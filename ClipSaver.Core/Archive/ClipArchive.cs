@@ -8,8 +8,14 @@ public sealed record ClipAuthor(long Id, string Username, string? GlobalName, st
 /// <summary>A clip's file, stored and ready to be attached to its row.</summary>
 public sealed record AttachedFile(long ClipId, string Key, string Sha256, long SizeBytes);
 
+/// <summary>What an insert of clips did: each clip's new id (null when skipped), and how many were skipped because their authors opted out.</summary>
+public sealed record ClipAddition(IReadOnlyList<long?> Ids, int SkippedOptedOut);
+
 /// <summary>What a deletion removed: clip rows, and the files that were still there.</summary>
 public sealed record ClipDeletion(long Clips, long Files);
+
+/// <summary>One batch of a deletion, counted inside its transaction: clip rows, the files they had, and those files' bytes.</summary>
+public sealed record ClipDeletionBatch(long Clips, long Files, long Bytes);
 
 /// <summary>
 /// The one owner of clip bookkeeping. Every insert and delete of clips goes through here, together with what is kept
@@ -21,7 +27,8 @@ public sealed record ClipDeletion(long Clips, long Files);
 public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
 {
     /// <summary>
-    /// Records the authors of a page's clips as users and as members of the guild (inside the page's transaction). In
+    /// Records the authors of a page's clips as users and as members of the guild (inside the page's transaction); a
+    /// user who opted out is not recorded as a member. In
     /// id order, one statement each: scans of other channels upsert the same users, and a common order means they wait
     /// for each other instead of deadlocking.
     /// </summary>
@@ -51,6 +58,7 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
             $"""
             INSERT INTO guild_members (guild_id, user_id, first_seen_at, last_seen_at)
             SELECT {guildId}, m.user_id, m.first_seen, m.last_seen FROM unnest({ids}, {first}, {last}) AS m(user_id, first_seen, last_seen)
+            WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id AND u.opted_out_at IS NOT NULL)
             ORDER BY m.user_id
             ON CONFLICT (guild_id, user_id) DO UPDATE SET first_seen_at = least(guild_members.first_seen_at, excluded.first_seen_at),
                 last_seen_at = greatest(guild_members.last_seen_at, excluded.last_seen_at)
@@ -59,15 +67,33 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
     }
 
     /// <summary>
-    /// Inserts a scan's new clips of one channel (inside the page's transaction, behind the fence) and counts them in
-    /// the channel's counter and today's <c>clip_days</c>. A clip already archived (same attachment or embed) is skipped:
-    /// its id in the answer is null.
+    /// Inserts a scan's (or an event's) new clips of one channel (inside the page's transaction, behind the fence) and
+    /// counts them in the channel's counter and today's <c>clip_days</c>. A clip already archived (same attachment or
+    /// embed), or posted by someone who opted out, is skipped: its id in the answer is null.
     /// </summary>
-    public async Task<IReadOnlyList<long?>> AddAsync(long guildId, long channelId, IReadOnlyList<Clip> clips, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<long?>> AddAsync(long guildId, long channelId, IReadOnlyList<Clip> clips, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await AddCountingAsync(guildId, channelId, clips, now, cancellationToken)).Ids;
+
+    /// <summary>
+    /// <see cref="AddAsync"/>, also saying how many clips were skipped because their authors opted out. This is the one
+    /// place that honours an opt-out (docs/decisions/018-members-own-data.md): every way a clip comes in passes here,
+    /// and the skip is counted on the channel in the same transaction, as a number and never a name.
+    /// </summary>
+    public async Task<ClipAddition> AddCountingAsync(long guildId, long channelId, IReadOnlyList<Clip> clips, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var authors = clips.Select(c => c.AuthorId).Distinct().ToList();
+        var optedOut = authors.Count == 0 ? [] : (await db.Users.Where(u => authors.Contains(u.Id) && u.OptedOutAt != null).Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
         var ids = new List<long?>(clips.Count);
+        var skipped = 0;
         foreach (var c in clips)
         {
+            if (optedOut.Contains(c.AuthorId))
+            {
+                ids.Add(null);
+                skipped++;
+                continue;
+            }
+
             var inserted = await db.Database.SqlQuery<long>(
                 $"""
                 INSERT INTO clips (guild_id, channel_id, message_id, source, attachment_id, embed_url, author_id, file_name, content_type, size_bytes,
@@ -90,7 +116,12 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
             await db.Channels.Where(c => c.Id == channelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, c => c.ClipCount + added), cancellationToken);
         }
 
-        return ids;
+        if (skipped > 0)
+        {
+            await db.Channels.Where(c => c.Id == channelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipsSkippedOptedOut, c => c.ClipsSkippedOptedOut + skipped), cancellationToken);
+        }
+
+        return new ClipAddition(ids, skipped);
     }
 
     /// <summary>
@@ -154,7 +185,15 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
     /// channel that a running purge covers are left to that purge. Safe to run twice at once: each copy counts only the
     /// rows it deleted itself.
     /// </summary>
-    public async Task<ClipDeletion> DeleteAsync(long guildId, IQueryable<Clip> clips, int batchSize, CancellationToken cancellationToken)
+    public Task<ClipDeletion> DeleteAsync(long guildId, IQueryable<Clip> clips, int batchSize, CancellationToken cancellationToken) =>
+        DeleteAsync(guildId, clips, batchSize, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="DeleteAsync(long, IQueryable{Clip}, int, CancellationToken)"/>, telling <paramref name="counted"/> each
+    /// batch inside its transaction before the commit (clips, stored files, their bytes), so that a run's report counts
+    /// exactly the rows that went.
+    /// </summary>
+    public async Task<ClipDeletion> DeleteAsync(long guildId, IQueryable<Clip> clips, int batchSize, Func<ClipDeletionBatch, CancellationToken, Task>? counted, CancellationToken cancellationToken)
     {
         var purging = new HashSet<long>();
         long deleted = 0, files = 0;
@@ -178,6 +217,12 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
                     $"""DELETE FROM clips WHERE id = ANY({ids}) RETURNING channel_id, storage_key, size_bytes, archived_at""")
                     .ToListAsync(cancellationToken);
                 await UncountAsync(gone, cancellationToken);
+                if (counted is not null)
+                {
+                    var stored = gone.Where(c => c.StorageKey != null).ToList();
+                    await counted(new ClipDeletionBatch(gone.Count, stored.Count, stored.Sum(c => c.SizeBytes)), cancellationToken);
+                }
+
                 await tx.CommitAsync(cancellationToken);
             }
 

@@ -46,7 +46,8 @@ public static class ScopeLocks
         await db.Database.ExecuteSqlAsync(
             $"SELECT pg_advisory_xact_lock_shared(hashtextextended('clipsaver:scope:guild:' || {guildId}::text, 0)), count(pg_advisory_xact_lock_shared(hashtextextended('clipsaver:scope:channel:' || k::text, 0))) FROM unnest({keys}) AS k",
             cancellationToken);
-        var purges = await db.PurgeRuns.Where(p => p.GuildId == guildId && p.Status == PurgeStatus.Running)
+        // A member's deletion of their own clips is a writer itself (ClipArchive.DeleteAsync), not a fence.
+        var purges = await db.PurgeRuns.Where(p => p.GuildId == guildId && p.Status == PurgeStatus.Running && p.Scope != PurgeScope.Author)
             .Select(p => new { p.Scope, p.ChannelId }).ToListAsync(cancellationToken);
         if (purges.Any(p => p.Scope != PurgeScope.Channel))
         {

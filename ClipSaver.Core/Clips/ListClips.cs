@@ -2,8 +2,8 @@ using ClipSaver.Core.Access;
 
 namespace ClipSaver.Core.Clips;
 
-/// <summary>What to list: clips of one channel, of one author, posted between two days (inclusive, UTC), after a cursor.</summary>
-public sealed record ClipFilter(long? ChannelId = null, long? AuthorId = null, DateOnly? From = null, DateOnly? To = null, string? Cursor = null);
+/// <summary>What to list: clips of one channel, of one author, posted between two days (inclusive, UTC), in an order, after a cursor.</summary>
+public sealed record ClipFilter(long? ChannelId = null, long? AuthorId = null, DateOnly? From = null, DateOnly? To = null, string? Cursor = null, ClipSort Sort = ClipSort.Newest);
 
 public abstract record ListClipsResult
 {
@@ -11,7 +11,7 @@ public abstract record ListClipsResult
     {
     }
 
-    /// <summary>One page, newest first; <see cref="NextCursor"/> is null on the last page.</summary>
+    /// <summary>One page in the filter's order; <see cref="NextCursor"/> is null on the last page.</summary>
     public sealed record Listed(IReadOnlyList<Clip> Clips, string? NextCursor) : ListClipsResult;
 
     /// <summary>The guild does not exist or the actor may not see it.</summary>
@@ -21,7 +21,10 @@ public abstract record ListClipsResult
     public sealed record BadCursor : ListClipsResult;
 }
 
-/// <summary>A guild's clips, newest first, filtered and paged by keyset: the dashboard's clip browser and the API's list.</summary>
+/// <summary>
+/// A guild's clips, filtered, sorted (by date or size) and paged by keyset: the dashboard's clip browser and the API's
+/// list. Each order has an index that ends in the clip id (see ClipConfiguration), so a page is an index range scan.
+/// </summary>
 public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
 {
     public const int MaxLimit = 200;
@@ -35,17 +38,43 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
             return new ListClipsResult.UnknownGuild();
         }
 
-        var clips = db.Clips.AsNoTracking().Where(c => c.GuildId == guildId);
+        var clips = Filtered(guildId, filter);
         if (filter.Cursor is { } text)
         {
-            if (!ClipCursor.TryParse(text, out var after))
+            if (!ClipCursor.TryParse(text, filter.Sort, out var after))
             {
                 return new ListClipsResult.BadCursor();
             }
 
-            clips = clips.Where(c => c.PostedAt < after.PostedAt || (c.PostedAt == after.PostedAt && c.Id < after.Id));
+            clips = after.After(clips, filter.Sort);
         }
 
+        var (page, next) = await ClipCursor.PageAsync(clips, limit, filter.Sort, cancellationToken);
+        return new ListClipsResult.Listed(page, next);
+    }
+
+    /// <summary>
+    /// How many clips the filter matches (the cursor and order aside), for "1,204 clips". The whole guild or one channel
+    /// is read from the channels' counters, which the archive keeps with every clip it adds or deletes; other filters count.
+    /// </summary>
+    public async Task<long?> CountAsync(Actor actor, long guildId, ClipFilter filter, CancellationToken cancellationToken)
+    {
+        if (await access.RoleOfAsync(actor, guildId, cancellationToken) == GuildRole.None)
+        {
+            return null;
+        }
+
+        if (filter is { AuthorId: null, From: null, To: null })
+        {
+            return await db.Channels.Where(c => c.GuildId == guildId && (filter.ChannelId == null || c.Id == filter.ChannelId)).SumAsync(c => c.ClipCount, cancellationToken);
+        }
+
+        return await Filtered(guildId, filter).LongCountAsync(cancellationToken);
+    }
+
+    private IQueryable<Clip> Filtered(long guildId, ClipFilter filter)
+    {
+        var clips = db.Clips.AsNoTracking().Where(c => c.GuildId == guildId);
         if (filter.ChannelId is { } channel)
         {
             clips = clips.Where(c => c.ChannelId == channel);
@@ -68,8 +97,6 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
             clips = clips.Where(c => c.PostedAt < until);
         }
 
-        var rows = await clips.OrderByDescending(c => c.PostedAt).ThenByDescending(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken);
-        var page = rows.Count > limit ? rows[..limit] : rows;
-        return new ListClipsResult.Listed(page, rows.Count > limit ? new ClipCursor(page[^1].PostedAt, page[^1].Id).ToString() : null);
+        return clips;
     }
 }

@@ -28,8 +28,19 @@ public sealed class ReadClipFile(ClipSaverDbContext db, GuildAccess access, ICli
             return new ClipFileResult.NotFound("guild");
         }
 
-        var clip = await db.Clips.AsNoTracking().Where(c => c.Id == clipId && c.GuildId == guildId)
-            .Select(c => new { c.StorageKey, c.ContentType, c.FileName }).FirstOrDefaultAsync(cancellationToken);
+        return await OpenAsync(db.Clips.Where(c => c.Id == clipId && c.GuildId == guildId), cancellationToken);
+    }
+
+    /// <summary>A clip's file for its author ("My clips"), whatever their rights in its guild; nobody else's clip exists here.</summary>
+    public Task<ClipFileResult> OpenOwnAsync(Actor actor, long clipId, CancellationToken cancellationToken)
+    {
+        var userId = actor.UserId ?? throw new InvalidOperationException("Only a signed-in user has clips of their own.");
+        return OpenAsync(db.Clips.Where(c => c.Id == clipId && c.AuthorId == userId), cancellationToken);
+    }
+
+    private async Task<ClipFileResult> OpenAsync(IQueryable<Clip> clips, CancellationToken cancellationToken)
+    {
+        var clip = await clips.AsNoTracking().Select(c => new { c.StorageKey, c.ContentType, c.FileName }).FirstOrDefaultAsync(cancellationToken);
         if (clip?.StorageKey is null || await storage.OpenReadAsync(clip.StorageKey, cancellationToken) is not { } stream)
         {
             return new ClipFileResult.NotFound("clip file");

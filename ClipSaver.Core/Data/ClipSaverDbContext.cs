@@ -19,6 +19,8 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<JobSwitch> JobSwitches => Set<JobSwitch>();
     public DbSet<ClipDay> ClipDays => Set<ClipDay>();
+    public DbSet<Export> Exports => Set<Export>();
+    public DbSet<ExportPart> ExportParts => Set<ExportPart>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -34,6 +36,7 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
         configurationBuilder.Properties<ClipSource>().HaveConversion<SnakeCaseEnumConverter<ClipSource>>();
         configurationBuilder.Properties<PurgeScope>().HaveConversion<SnakeCaseEnumConverter<PurgeScope>>();
         configurationBuilder.Properties<PurgeStatus>().HaveConversion<SnakeCaseEnumConverter<PurgeStatus>>();
+        configurationBuilder.Properties<ExportStatus>().HaveConversion<SnakeCaseEnumConverter<ExportStatus>>();
         configurationBuilder.Properties<GuildDeletionReason>().HaveConversion<SnakeCaseEnumConverter<GuildDeletionReason>>();
     }
 }

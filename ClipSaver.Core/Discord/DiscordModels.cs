@@ -69,4 +69,10 @@ public static class DiscordChannelTypes
     public const int GuildStageVoice = 13;
     public const int GuildForum = 15;
     public const int GuildMedia = 16;
+
+    /// <summary>
+    /// Forum and media channels: every message lives in a thread (a post), and Discord refuses to list the channel's own
+    /// messages (50024). Their archive is their posts' threads (docs/decisions/017-dashboard.md).
+    /// </summary>
+    public static bool HasPostsOnly(int type) => type is GuildForum or GuildMedia;
 }

@@ -10,6 +10,8 @@ public static class RunLeases
     public static string Purge(long purgeRunId) => $"run:purge:{purgeRunId}";
 
     public static string Scan(long scanRunId) => $"run:scan:{scanRunId}";
+
+    public static string Export(long exportId) => $"run:export:{exportId}";
 }
 
 /// <summary>

@@ -32,11 +32,11 @@ public sealed class RecoveryOptions
 }
 
 /// <summary>What one pass of the dispatcher did.</summary>
-public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansEnqueued, int ScansEnded, int TemporaryFilesDeleted = 0);
+public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansEnqueued, int ScansEnded, int TemporaryFilesDeleted = 0, int ExportsEnqueued = 0);
 
 /// <summary>
 /// The recovery dispatcher (docs/decisions/015-crash-recovery.md): every minute, and once at start-up, it finds the
-/// purge and scan runs that should be in progress but have no live job, and enqueues a job for each. A run is live
+/// purge and scan runs and exports that should be in progress but have no live job, and enqueues a job for each. A run is live
 /// while a job holds its lease (<see cref="RunLeases"/>); a run without one is left alone while Hangfire still has a
 /// job for it that will run (enqueued, scheduled, processing — the job of a killed process comes back after the
 /// invisibility timeout). Everything else gets a new job: the run's job was never enqueued (a crash between commit
@@ -123,9 +123,31 @@ public sealed partial class RunRecovery(
             scansEnqueued++;
         }
 
+        var exportsEnqueued = 0;
+        var exports = await db.Exports.AsNoTracking()
+            .Where(x => (x.Status == ExportStatus.Queued && x.CreatedAt <= due) || x.Status == ExportStatus.Running)
+            .OrderBy(x => x.Id)
+            .Select(x => new { x.Id, x.Status, x.HangfireJobId, x.HeartbeatAt })
+            .ToListAsync(cancellationToken);
+        var liveExports = await AdvisoryLock.HeldAsync(sql, [.. exports.Select(x => RunLeases.Export(x.Id))], cancellationToken);
+        foreach (var x in exports)
+        {
+            var staleRunning = x.Status == ExportStatus.Running && (x.HeartbeatAt is null || x.HeartbeatAt < stale);
+            if (liveExports.Contains(RunLeases.Export(x.Id)) || (!staleRunning && WillRun(x.HangfireJobId)))
+            {
+                continue;
+            }
+
+            var jobId = jobs.Enqueue<Exports.ExportJob>(j => j.RunAsync(x.Id, CancellationToken.None));
+            await db.Exports.Where(e => e.Id == x.Id && (e.Status == ExportStatus.Queued || e.Status == ExportStatus.Running))
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.HangfireJobId, jobId), cancellationToken);
+            LogExportEnqueued(logger, x.Id, x.Status, x.HangfireJobId, jobId);
+            exportsEnqueued++;
+        }
+
         // Half-written files of downloads that died with their process.
         var temporary = await clipStorage.DeleteAbandonedTemporaryFilesAsync(settings.TemporaryFilesAfter, cancellationToken);
-        return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded, temporary);
+        return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded, temporary, exportsEnqueued);
     }
 
     /// <summary>Whether Hangfire has the job and will run it (or runs it, or ran it in a process that died).</summary>
@@ -143,6 +165,9 @@ public sealed partial class RunRecovery(
 
     [LoggerMessage(LogLevel.Warning, "Purge run {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
     private static partial void LogPurgeEnqueued(ILogger logger, long runId, PurgeStatus status, string? oldJobId, string jobId);
+
+    [LoggerMessage(LogLevel.Warning, "Export {ExportId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
+    private static partial void LogExportEnqueued(ILogger logger, long exportId, ExportStatus status, string? oldJobId, string jobId);
 
     [LoggerMessage(LogLevel.Warning, "Scan run {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
     private static partial void LogScanEnqueued(ILogger logger, long runId, ScanStatus status, string? oldJobId, string jobId);

@@ -176,9 +176,9 @@ public sealed partial class MemberCleanupJob(
         }
     }
 
-    /// <summary>Users with no guild membership, no login, no clip, no token and no access record are forgotten.</summary>
+    /// <summary>Users with no guild membership, no login, no clip, no token, no access record and no opt-out are forgotten.</summary>
     private async Task<long> RemoveLoneUsersAsync(CancellationToken cancellationToken) =>
-        await db.Users.Where(u => u.LastLoginAt == null
+        await db.Users.Where(u => u.LastLoginAt == null && u.OptedOutAt == null
                 && !db.GuildMembers.Any(m => m.UserId == u.Id)
                 && !db.Clips.Any(c => c.AuthorId == u.Id)
                 && !db.UserGuildAccess.Any(a => a.UserId == u.Id)

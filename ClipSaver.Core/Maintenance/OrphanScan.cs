@@ -102,7 +102,7 @@ public sealed partial class OrphanScan(
             }
         }
 
-        return new OrphanKind("clips_of_purged_guilds", "Clips of a guild that was purged.", count, examples);
+        return new OrphanKind("clips_of_purged_guilds", "Clips of a server that was purged.", count, examples);
     }
 
     /// <summary>Files no clip refers to, last written before <paramref name="writtenBefore"/> (younger ones may be a scan's, not yet attached).</summary>
@@ -134,7 +134,8 @@ public sealed partial class OrphanScan(
 
         await foreach (var file in storage.ListAsync("", cancellationToken))
         {
-            if (file.LastModified >= writtenBefore)
+            // Export parts are no clip's file: the retention job deletes them when their time is up.
+            if (file.LastModified >= writtenBefore || file.Key.StartsWith(Exports.ExportKeys.Prefix, StringComparison.Ordinal))
             {
                 continue;
             }

@@ -4,17 +4,18 @@ using Hangfire;
 
 namespace ClipSaver.Core.Maintenance;
 
-public sealed record RetentionResult(bool Skipped, long ScanRunsDeleted, long PurgeRunsDeleted, long AuditEventsDeleted, DateTimeOffset Cutoff, TimeSpan Elapsed);
+public sealed record RetentionResult(bool Skipped, long ScanRunsDeleted, long PurgeRunsDeleted, long AuditEventsDeleted, DateTimeOffset Cutoff, TimeSpan Elapsed, long ExportsDeleted = 0);
 
 /// <summary>
 /// Removes finished job records (scan and purge runs that completed, failed or were cancelled) older than the
-/// retention window, and audit events older than their own, longer window. Queued, scheduled and running records
+/// retention window, audit events older than their own, longer window, and exports past their download window. Queued, scheduled and running records
 /// are never touched, whatever their age. Batches are bounded, each its own short statement. Each run's counts are
 /// kept as an audit event, so that /admin shows the last result after Hangfire's own record expired.
 /// </summary>
 public sealed partial class RetentionPurgeJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
+    Storage.IClipStorage storage,
     IOptionsMonitor<RetentionOptions> options,
     TimeProvider clock,
     ILogger<RetentionPurgeJob> logger)
@@ -75,12 +76,15 @@ public sealed partial class RetentionPurgeJob(
         }
         while (deleted == settings.BatchSize);
 
+        // Exports past their download window go with their files, whatever their state (docs/decisions/018-members-own-data.md).
+        var exports = await Exports.DeleteExport.DeleteExpiredAsync(db, storage, now, cancellationToken);
+
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var result = new RetentionResult(false, scans, purges, audits, cutoff, elapsed);
+        var result = new RetentionResult(false, scans, purges, audits, cutoff, elapsed, exports);
         db.AuditEvents.Add(new AuditEvent
         {
             Action = AuditAction,
-            Summary = $"Retention purge: {scans} scan runs, {purges} purge runs and {audits} audit events removed (finished before {cutoff:u}).",
+            Summary = $"Retention purge: {scans} scan runs, {purges} purge runs, {audits} audit events and {exports} expired exports removed (finished before {cutoff:u}).",
             DataJson = JsonSerializer.Serialize(result, JsonSerializerOptions.Web),
             CreatedAt = now,
         });

@@ -151,6 +151,10 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("clip_count");
 
+                    b.Property<long>("ClipsSkippedOptedOut")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_skipped_opted_out");
+
                     b.Property<DateTimeOffset?>("DeletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("deleted_at");
@@ -317,9 +321,6 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ix_clips_attachment_id")
                         .HasFilter("attachment_id IS NOT NULL");
 
-                    b.HasIndex("AuthorId")
-                        .HasDatabaseName("ix_clips_author_id");
-
                     b.HasIndex("ChannelId")
                         .HasDatabaseName("ix_clips_pending_files")
                         .HasFilter("source = 'attachment' AND storage_key IS NULL AND skip_reason IS NULL");
@@ -335,6 +336,10 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ux_clips_embed")
                         .HasFilter("source = 'embed'");
 
+                    b.HasIndex("AuthorId", "PostedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_clips_author_id_posted_at_id");
+
                     b.HasIndex("ChannelId", "PostedAt", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_clips_channel_id_posted_at_id");
@@ -342,6 +347,10 @@ namespace ClipSaver.Core.Migrations
                     b.HasIndex("GuildId", "PostedAt", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_clips_guild_id_posted_at_id");
+
+                    b.HasIndex("GuildId", "SizeBytes", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_clips_guild_id_size_bytes_id");
 
                     b.ToTable("clips", (string)null);
                 });
@@ -371,6 +380,133 @@ namespace ClipSaver.Core.Migrations
                         .HasDatabaseName("ix_clip_days_guild_id_day");
 
                     b.ToTable("clip_days", (string)null);
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.Export", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("BytesDone")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes_done");
+
+                    b.Property<long?>("ChannelId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("channel_id");
+
+                    b.Property<long>("ClipsDone")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_done");
+
+                    b.Property<long>("ClipsTotal")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_total");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long?>("GuildId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("guild_id");
+
+                    b.Property<string>("HangfireJobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hangfire_job_id");
+
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
+
+                    b.Property<bool>("IsGuildExport")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_guild_export");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_exports");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_exports_expires_at");
+
+                    b.HasIndex("UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_exports_one_active_per_user")
+                        .HasFilter("status IN ('queued', 'running')");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_exports_user_id_created_at");
+
+                    b.ToTable("exports", (string)null);
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.ExportPart", b =>
+                {
+                    b.Property<long>("ExportId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("export_id");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<long>("Clips")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("LastClipId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_clip_id");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("StorageKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("storage_key");
+
+                    b.HasKey("ExportId", "Number")
+                        .HasName("pk_export_parts");
+
+                    b.ToTable("export_parts", (string)null);
                 });
 
             modelBuilder.Entity("ClipSaver.Core.Data.Guild", b =>
@@ -573,6 +709,10 @@ namespace ClipSaver.Core.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<long?>("AuthorId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("author_id");
+
                     b.Property<long?>("ChannelId")
                         .HasColumnType("bigint")
                         .HasColumnName("channel_id");
@@ -646,6 +786,10 @@ namespace ClipSaver.Core.Migrations
                     b.HasKey("Id")
                         .HasName("pk_purge_runs");
 
+                    b.HasIndex("AuthorId")
+                        .HasDatabaseName("ix_purge_runs_author_id")
+                        .HasFilter("author_id IS NOT NULL");
+
                     b.HasIndex("GuildId", "RequestedAt")
                         .HasDatabaseName("ix_purge_runs_guild_id_requested_at");
 
@@ -675,6 +819,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<long>("ClipsFound")
                         .HasColumnType("bigint")
                         .HasColumnName("clips_found");
+
+                    b.Property<long>("ClipsSkippedOptedOut")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clips_skipped_opted_out");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -772,6 +920,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<DateTimeOffset?>("LastLoginAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_login_at");
+
+                    b.Property<DateTimeOffset?>("OptedOutAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opted_out_at");
 
                     b.Property<string>("Username")
                         .IsRequired()
@@ -902,6 +1054,16 @@ namespace ClipSaver.Core.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_clip_days_guilds_guild_id");
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.ExportPart", b =>
+                {
+                    b.HasOne("ClipSaver.Core.Data.Export", null)
+                        .WithMany()
+                        .HasForeignKey("ExportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_export_parts_exports_export_id");
                 });
 
             modelBuilder.Entity("ClipSaver.Core.Data.GuildMember", b =>

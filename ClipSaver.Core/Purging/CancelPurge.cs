@@ -5,7 +5,8 @@ namespace ClipSaver.Core.Purging;
 
 /// <summary>
 /// Cancels a purge inside its undo window and gives its cooldown back: the danger zone's cancel button and the API's
-/// <c>DELETE purges/{id}</c>. The owner's alone, checked live with Discord like the request.
+/// <c>DELETE purges/{id}</c>. The owner's alone, checked live with Discord like the request; a member's deletion of
+/// their own clips is that member's alone.
 /// </summary>
 public sealed class CancelPurge(ClipSaverDbContext db, GuildAccess access, IBackgroundJobClient jobs, IOptionsMonitor<PurgeOptions> options, TimeProvider clock)
 {
@@ -13,20 +14,32 @@ public sealed class CancelPurge(ClipSaverDbContext db, GuildAccess access, IBack
     /// <returns><see cref="PurgeResult.Cancelled"/>, <see cref="PurgeResult.TooLate"/> once it has started or ended, or a refusal.</returns>
     public async Task<PurgeResult> RunAsync(Actor actor, long purgeRunId, long? guildId, CancellationToken cancellationToken)
     {
-        var runGuild = await db.PurgeRuns.Where(p => p.Id == purgeRunId && (guildId == null || p.GuildId == guildId))
-            .Select(p => (long?)p.GuildId).FirstOrDefaultAsync(cancellationToken);
-        if (runGuild is not { } owningGuild)
+        var found = await db.PurgeRuns.Where(p => p.Id == purgeRunId && (guildId == null || p.GuildId == guildId))
+            .Select(p => new { p.GuildId, p.Scope, p.AuthorId }).FirstOrDefaultAsync(cancellationToken);
+        if (found is null)
         {
             return new PurgeResult.NotFound(PurgeResult.NotFound.Purge);
         }
 
-        switch (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, owningGuild, live: true, cancellationToken))
+        var owningGuild = found.GuildId;
+        if (found.Scope == PurgeScope.Author)
         {
-            case PurgeResult.NotFound:
-                // A purge of a guild the user may not see does not exist for them.
+            // A member's deletion of their own clips is theirs to cancel, and nobody else's (not even the guild's owner).
+            if (actor.UserId is { } userId && userId != found.AuthorId)
+            {
                 return new PurgeResult.NotFound(PurgeResult.NotFound.Purge);
-            case { } refused:
-                return refused;
+            }
+        }
+        else
+        {
+            switch (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, owningGuild, live: true, cancellationToken))
+            {
+                case PurgeResult.NotFound:
+                    // A purge of a guild the user may not see does not exist for them.
+                    return new PurgeResult.NotFound(PurgeResult.NotFound.Purge);
+                case { } refused:
+                    return refused;
+            }
         }
 
         var now = clock.GetUtcNow();
@@ -53,7 +66,9 @@ public sealed class CancelPurge(ClipSaverDbContext db, GuildAccess access, IBack
             await db.Guilds.Where(g => g.Id == owningGuild).ExecuteUpdateAsync(s => s.SetProperty(g => g.AllChannelsPurgeCooldownUntil, (DateTimeOffset?)null), cancellationToken);
         }
 
-        db.AuditEvents.Add(new AuditEvent { GuildId = owningGuild, ActorUserId = actor.UserId, Action = "purge.cancelled", Summary = $"Purge #{purgeRunId} cancelled before it started.", CreatedAt = now });
+        db.AuditEvents.Add(run.Scope == PurgeScope.Author
+            ? new AuditEvent { ActorUserId = actor.UserId, Action = "me.clips_delete_cancelled", Summary = $"Deletion #{purgeRunId} of my clips cancelled before it started.", CreatedAt = now }
+            : new AuditEvent { GuildId = owningGuild, ActorUserId = actor.UserId, Action = "purge.cancelled", Summary = $"Purge #{purgeRunId} cancelled before it started.", CreatedAt = now });
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         if (run.HangfireJobId is not null)

@@ -76,15 +76,25 @@ public sealed partial class PurgeJob(
         var total = Stopwatch.StartNew();
         try
         {
-            await StepAsync(target, "stopping_scans", steps.StopScansAsync, cancellationToken);
-            await StepAsync(target, "deleting_rows", steps.DeleteRowsAsync, cancellationToken);
-            await StepAsync(target, "deleting_files", steps.DeleteFilesAsync, cancellationToken);
-            if (run.Scope == PurgeScope.Guild)
+            if (run.Scope == PurgeScope.Author)
             {
-                await StepAsync(target, "removing_guild", steps.RemoveGuildAsync, cancellationToken);
+                // A member's own clips: no scans stop and nothing is fenced off; the deletes are the writers' own.
+                await StepAsync(target, "deleting_rows", steps.DeleteAuthorClipsAsync, cancellationToken);
+                await StepAsync(target, "verifying", steps.VerifyAuthorAsync, cancellationToken);
+            }
+            else
+            {
+                await StepAsync(target, "stopping_scans", steps.StopScansAsync, cancellationToken);
+                await StepAsync(target, "deleting_rows", steps.DeleteRowsAsync, cancellationToken);
+                await StepAsync(target, "deleting_files", steps.DeleteFilesAsync, cancellationToken);
+                if (run.Scope == PurgeScope.Guild)
+                {
+                    await StepAsync(target, "removing_guild", steps.RemoveGuildAsync, cancellationToken);
+                }
+
+                await StepAsync(target, "verifying", steps.VerifyAsync, cancellationToken);
             }
 
-            await StepAsync(target, "verifying", steps.VerifyAsync, cancellationToken);
             await CompleteAsync(run, cancellationToken);
             LogCompleted(logger, purgeRunId, total.Elapsed.TotalMilliseconds);
         }
@@ -137,12 +147,20 @@ public sealed partial class PurgeJob(
             var json = await db.PurgeRuns.Where(p => p.Id == run.Id).Select(p => p.ReportJson).FirstAsync(cancellationToken);
             var channelName = run.ChannelId is null ? null : await db.Channels.Where(c => c.Id == run.ChannelId).Select(c => c.Name).FirstOrDefaultAsync(cancellationToken);
             var report = PurgeReport.Parse(json);
+            if (run.Scope == PurgeScope.Author)
+            {
+                AuditAuthorDeletion(run, report, now);
+                await db.SaveChangesAsync(cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+                return;
+            }
+
             db.AuditEvents.Add(new AuditEvent
             {
                 GuildId = run.GuildId,
                 ActorUserId = run.RequestedBy,
                 Action = "purge.completed",
-                Summary = $"{PurgeScopes.Describe(run.Scope, channelName)} completed: {report.ClipsDeleted} clips, {report.FilesDeleted} files, {report.BytesDeleted} bytes deleted.",
+                Summary = $"{PurgeScopes.Describe(run.Scope, channelName)} completed: {Display.Count(report.ClipsDeleted, "clip")}, {Display.Count(report.FilesDeleted, "file")} ({Display.Bytes(report.BytesDeleted)}) deleted.",
                 DataJson = JsonSerializer.Serialize(new { purge_run_id = run.Id, scope = SnakeCaseNames.ToText(run.Scope), channel_id = run.ChannelId, report = JsonNode.Parse(json ?? "{}") }),
                 CreatedAt = now,
             });
@@ -150,6 +168,31 @@ public sealed partial class PurgeJob(
         }
 
         await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The guild's owner learns that a member deleted what they had posted, and how much, never who; the member's own
+    /// record (no guild) names them.
+    /// </summary>
+    private void AuditAuthorDeletion(PurgeRun run, PurgeReport report, DateTimeOffset now)
+    {
+        var data = JsonSerializer.Serialize(new { purge_run_id = run.Id, scope = SnakeCaseNames.ToText(run.Scope), clips = report.ClipsDeleted, files = report.FilesDeleted, bytes = report.BytesDeleted });
+        db.AuditEvents.Add(new AuditEvent
+        {
+            GuildId = run.GuildId,
+            Action = "member.clips_deleted",
+            Summary = $"A member deleted {report.ClipsDeleted} clips they had posted.",
+            DataJson = data,
+            CreatedAt = now,
+        });
+        db.AuditEvents.Add(new AuditEvent
+        {
+            ActorUserId = run.AuthorId,
+            Action = "me.clips_deleted",
+            Summary = $"Deleted {report.ClipsDeleted} of my clips ({report.FilesDeleted} files, {report.BytesDeleted} bytes) in guild {run.GuildId}.",
+            DataJson = data,
+            CreatedAt = now,
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purge run {RunId}: another job holds the run's lease; this copy leaves")]

@@ -4,7 +4,10 @@ namespace ClipSaver.Core.Purging;
 public static class PurgePhrases
 {
     public const string AllChannels = "DELETE ALL CHANNELS";
-    public const string Guild = "DELETE GUILD";
+    public const string Guild = "DELETE SERVER";
+
+    /// <summary>The whole-server phrase of earlier versions, still accepted so that scripts keep working.</summary>
+    public const string GuildFormer = "DELETE GUILD";
 
     public static string For(PurgeScope scope, string? channelName) => scope switch
     {
@@ -14,5 +17,7 @@ public static class PurgePhrases
         _ => throw new ArgumentOutOfRangeException(nameof(scope)),
     };
 
-    public static bool Matches(string expected, string? typed) => string.Equals(expected, typed, StringComparison.Ordinal);
+    public static bool Matches(string expected, string? typed) =>
+        string.Equals(expected, typed, StringComparison.Ordinal)
+        || (expected == Guild && string.Equals(GuildFormer, typed, StringComparison.Ordinal));
 }

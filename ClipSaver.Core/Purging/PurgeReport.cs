@@ -94,6 +94,21 @@ public sealed class PurgeProgress(ClipSaverDbContext db, long runId)
             WHERE id = {{runId}}
             """, cancellationToken);
 
+    /// <summary>
+    /// A batch of a member's clips deleted (<see cref="PurgeScope.Author"/>): clips, and the files and bytes that go with
+    /// them right after the commit, with the heartbeat, in one statement inside the batch's transaction.
+    /// </summary>
+    public Task<int> AddAuthorBatchAsync(long clips, long files, long bytes, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync(
+            $$"""
+            UPDATE purge_runs SET heartbeat_at = {{now}}, progress = coalesce(progress, '{}'::jsonb) || jsonb_build_object(
+                {{StoredProgress.RowsDeletedKey}}::text, coalesce(progress -> {{StoredProgress.RowsDeletedKey}}::text, '{}'::jsonb)
+                    || jsonb_build_object({{ClipsTable}}::text, coalesce((progress #>> {{ClipsPath}}::text[])::bigint, 0) + {{clips}}),
+                {{StoredProgress.FilesDeletedKey}}::text, coalesce((progress ->> {{StoredProgress.FilesDeletedKey}}::text)::bigint, 0) + {{files}},
+                {{StoredProgress.FileBytesDeletedKey}}::text, coalesce((progress ->> {{StoredProgress.FileBytesDeletedKey}}::text)::bigint, 0) + {{bytes}})
+            WHERE id = {{runId}}
+            """, cancellationToken);
+
     public Task<int> RecordLongestTransactionAsync(long ms, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync(
             $$"""

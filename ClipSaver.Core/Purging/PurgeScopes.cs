@@ -16,9 +16,12 @@ public static class PurgeScopes
         return [channelId, .. threads];
     }
 
-    /// <summary>A known scope, with a channel exactly when the scope is a channel.</summary>
+    /// <summary>
+    /// A scope an owner may ask for, with a channel exactly when the scope is a channel. A member's deletion of their
+    /// own clips (<see cref="PurgeScope.Author"/>) is not one: it has its own use case (<c>OwnData/DeleteOwnClips</c>).
+    /// </summary>
     public static bool IsWellFormed(PurgeScope scope, long? channelId) =>
-        Enum.IsDefined(scope) && (scope == PurgeScope.Channel) == channelId.HasValue;
+        Enum.IsDefined(scope) && scope != PurgeScope.Author && (scope == PurgeScope.Channel) == channelId.HasValue;
 
     /// <summary>For use cases: their callers bind and check the input, so a malformed scope here is a bug.</summary>
     public static void EnsureWellFormed(PurgeScope scope, long? channelId)
@@ -34,6 +37,7 @@ public static class PurgeScopes
     {
         PurgeScope.Channel => $"Purge of channel #{channelName}",
         PurgeScope.AllChannels => "Purge of all channels",
-        _ => "Purge of the whole guild",
+        PurgeScope.Author => "Deletion of a member's own clips",
+        _ => "Purge of the whole server",
     };
 }

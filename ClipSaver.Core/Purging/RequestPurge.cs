@@ -45,12 +45,12 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
 
         if (guild.PurgedAt is not null)
         {
-            return new PurgeResult.Conflict("This guild's data has already been purged.");
+            return new PurgeResult.Conflict("This server's data has already been purged.");
         }
 
         if (guild.DeletedAt is not null && scope != PurgeScope.Guild)
         {
-            return new PurgeResult.Conflict("ClipSaver was removed from this guild; only a purge of the whole guild is possible.");
+            return new PurgeResult.Conflict("ClipSaver was removed from this server; only a purge of the whole server is possible.");
         }
 
         // The counts stored with the run: what the scope held when it was requested, as the preview counts it.
@@ -65,7 +65,7 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
         // a thread belongs to.
         long[] covered = scope == PurgeScope.Channel ? await PurgeScopes.ChannelIdsAsync(db, guildId, channelId!.Value, cancellationToken) : [];
         var active = await db.PurgeRuns
-            .Where(p => p.GuildId == guildId && (p.Status == PurgeStatus.Scheduled || p.Status == PurgeStatus.Running))
+            .Where(p => p.GuildId == guildId && (p.Status == PurgeStatus.Scheduled || p.Status == PurgeStatus.Running) && p.Scope != PurgeScope.Author)
             .Select(p => new { p.Scope, p.ChannelId })
             .ToListAsync(cancellationToken);
         if (active.Any(p => scope != PurgeScope.Channel || p.Scope != PurgeScope.Channel || covered.Contains(p.ChannelId!.Value) || p.ChannelId == parentId))
@@ -97,7 +97,7 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
             GuildId = guildId,
             ActorUserId = actor.UserId,
             Action = "purge.requested",
-            Summary = $"{title} requested; starts at {run.NotBefore:u}.",
+            Summary = $"{title} requested; starts at {Display.Time(run.NotBefore)}.",
             CreatedAt = now,
         });
         await db.SaveChangesAsync(cancellationToken);

@@ -78,14 +78,19 @@ public sealed partial class ScanJob(
                 throw new StopScan(ScanStatus.Failed, MissingIntentMessage);
             }
 
-            var settings = await guildSettings.GetAsync(run.GuildId, cancellationToken);
-            await DownloadPendingAsync(run, settings, cancellationToken);
-            if (!channel.BackfillComplete)
+            // A forum or media channel has no messages of its own: its posts are threads, each scanned on its own.
+            if (!DiscordChannelTypes.HasPostsOnly(channel.Type))
             {
-                await BackfillAsync(run, channel, settings, cancellationToken);
+                var settings = await guildSettings.GetAsync(run.GuildId, cancellationToken);
+                await DownloadPendingAsync(run, settings, cancellationToken);
+                if (!channel.BackfillComplete)
+                {
+                    await BackfillAsync(run, channel, settings, cancellationToken);
+                }
+
+                await ReadNewAsync(run, settings, cancellationToken);
             }
 
-            await ReadNewAsync(run, settings, cancellationToken);
             var now = clock.GetUtcNow();
             await db.ScanRuns.Where(r => r.Id == run.Id && r.Status == ScanStatus.Running).ExecuteUpdateAsync(
                 s => s.SetProperty(r => r.Status, ScanStatus.Completed).SetProperty(r => r.FinishedAt, now), CancellationToken.None);
@@ -109,8 +114,10 @@ public sealed partial class ScanJob(
         }
         catch (Exception e)
         {
-            // Hangfire retries; the retry resumes from the saved cursor.
-            await EndAsync(run.Id, ScanStatus.Failed, e.Message);
+            // Hangfire retries; the retry resumes from the saved cursor. The owner reads a sentence, the log has the details.
+            await EndAsync(run.Id, ScanStatus.Failed, e is DiscordApiException d
+                ? $"Discord refused to give this channel's messages (code {d.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ((int)d.Status).ToString(System.Globalization.CultureInfo.InvariantCulture)}). The scan is tried again automatically."
+                : e.Message);
             LogFailed(logger, e, run.Id);
             throw;
         }
@@ -213,7 +220,7 @@ public sealed partial class ScanJob(
 
         var sources = withClips.SelectMany(x => x.Found).ToList();
         var rows = sources.Select(c => c.ToRow(settings)).ToList();
-        var clipIds = await archive.AddAsync(run.GuildId, run.ChannelId, rows, now, cancellationToken);
+        var (clipIds, optedOut) = await archive.AddCountingAsync(run.GuildId, run.ChannelId, rows, now, cancellationToken);
         var clips = clipIds.Count(id => id is not null);
         var toDownload = new List<(long, FoundClip)>();
         for (var i = 0; i < rows.Count; i++)
@@ -232,6 +239,7 @@ public sealed partial class ScanJob(
         await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.MessagesRead, r => r.MessagesRead + page.Count)
             .SetProperty(r => r.ClipsFound, r => r.ClipsFound + clips)
+            .SetProperty(r => r.ClipsSkippedOptedOut, r => r.ClipsSkippedOptedOut + optedOut)
             .SetProperty(r => r.HeartbeatAt, now), cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return toDownload;

@@ -5,15 +5,12 @@ namespace ClipSaver.DiscordEmulator.Cdn;
 /// <summary>The CDN: signed attachment URLs (expire), unsigned avatars and icons (do not).</summary>
 internal static class CdnApi
 {
-    /// <summary>A 1×1 PNG.</summary>
-    private static readonly byte[] Pixel = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
-
     public static void MapCdnApi(this IEndpointRouteBuilder app)
     {
         var cdn = app.MapGroup("/cdn");
         cdn.MapMethods("/attachments/{channel_id}/{attachment_id}/{filename}", ["GET", "HEAD"], GetAttachment);
-        cdn.MapGet("/avatars/{user_id}/{file}", (string file) => Image(file));
-        cdn.MapGet("/icons/{guild_id}/{file}", (string file) => Image(file));
+        cdn.MapGet("/avatars/{user_id}/{file}", (string user_id, string file) => Image(user_id, file));
+        cdn.MapGet("/icons/{guild_id}/{file}", (string guild_id, string file) => Image(guild_id, file));
     }
 
     /// <summary>Discord's CDN answers 404 with this text for an expired or forged link.</summary>
@@ -30,6 +27,6 @@ internal static class CdnApi
         return TypedResults.Stream(new GeneratedContentStream(attachment.Id, attachment.Size, attachment.ContentType), attachment.ContentType, enableRangeProcessing: true);
     }
 
-    private static IResult Image(string file) =>
-        file.EndsWith(".png", StringComparison.Ordinal) ? TypedResults.Bytes(Pixel, "image/png") : TypedResults.NotFound();
+    private static IResult Image(string owner, string file) =>
+        file.EndsWith(".png", StringComparison.Ordinal) ? TypedResults.Bytes(Identicon.Png(owner, file[..^4]), "image/png") : TypedResults.NotFound();
 }

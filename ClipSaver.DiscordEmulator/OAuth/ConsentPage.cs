@@ -88,8 +88,8 @@ internal static class ConsentPage
     }
 
     private static void Start(StringBuilder html, string title) =>
-        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(Encode(title))
-            .Append(" — Discord emulator</title><style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto}section{border:1px solid #ccc;padding:.5rem 1rem;margin:.5rem 0}</style></head><body>");
+        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>").Append(Encode(title))
+            .Append(" — Discord emulator</title><style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 .75rem}section{border:1px solid #ccc;padding:.5rem 1rem;margin:.5rem 0}</style></head><body>");
 
     private static ContentHttpResult Finish(StringBuilder html, int status)
     {

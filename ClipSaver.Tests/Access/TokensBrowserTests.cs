@@ -26,9 +26,17 @@ public sealed class TokensBrowserTests : BrowserTestBase
         api.DefaultRequestHeaders.Authorization = new("Bearer", token);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/guilds")).StatusCode);
 
-        await page.GotoAsync("/account/tokens");
+        // The create answered with a redirect: a reload shows the page again, without the token and without a second one.
+        await page.ReloadAsync();
         Assert.Equal(0, await page.GetByTestId("new-token").CountAsync()); // shown once only
-        await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        Assert.Equal(1, await page.GetByTestId("tokens").Locator("tbody tr").CountAsync());
+        await row.GetByRole(AriaRole.Link, new() { Name = "Revoke nightly export" }).ClickAsync();
+        // Revoking asks first; "Keep it" keeps it.
+        await page.GetByTestId("revoke-confirm").WaitForAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Keep it" }).ClickAsync();
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/guilds")).StatusCode);
+        await row.GetByRole(AriaRole.Link, new() { Name = "Revoke nightly export" }).ClickAsync();
+        await page.GetByTestId("revoke-confirm-button").ClickAsync();
         await Assertions.Expect(row).ToContainTextAsync("revoked");
         await Browser.ScreenshotAsync(page, "tokens-revoked");
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/guilds")).StatusCode);

@@ -11,7 +11,7 @@ namespace ClipSaver.Tests.Api;
 public sealed class ClipListTests : ClipClubTestBase
 {
     /// <summary>A clip posted <paramref name="minutesAgo"/> minutes ago, with a stored file of three bytes.</summary>
-    private async Task<long> ClipAsync(string fileName, string? contentType, int minutesAgo)
+    private async Task<long> ClipAsync(string fileName, string? contentType, int minutesAgo, long size = 3)
     {
         await using var db = Db.CreateContext();
         var author = TestDiscord.Id(DemoUsers.Owner.Id);
@@ -20,9 +20,11 @@ public sealed class ClipListTests : ClipClubTestBase
             db.Users.Add(new User { Id = author, Username = "owner", CreatedAt = DateTimeOffset.UtcNow });
         }
 
-        var clip = TestData.Clip(GuildId, ChannelId, author, fileName, 3, DateTimeOffset.UtcNow.AddMinutes(-minutesAgo), contentType: contentType);
+        var clip = TestData.Clip(GuildId, ChannelId, author, fileName, size, DateTimeOffset.UtcNow.AddMinutes(-minutesAgo), contentType: contentType);
         db.Clips.Add(clip);
         await db.SaveChangesAsync();
+        // The channel's counters, as the archive keeps them with every clip it adds.
+        await db.Channels.Where(c => c.Id == ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, c => c.ClipCount + 1));
         var key = ClipStorageKeys.ForAttachment(GuildId, ChannelId, clip.Id, fileName);
         await RunAsync<IClipStorage>(s => s.PutAsync(key, new MemoryStream([1, 2, 3]), 100, CancellationToken.None));
         await db.Clips.Where(c => c.Id == clip.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, key));
@@ -104,5 +106,40 @@ public sealed class ClipListTests : ClipClubTestBase
         Assert.IsType<ListClipsResult.UnknownGuild>(listed);
         Assert.Equal("guild", Assert.IsType<ClipFileResult.NotFound>(file).What);
         Assert.Equal(HttpStatusCode.NotFound, (await App.CreateClientAs(TestDiscord.Id(DemoUsers.Member.Id)).GetAsync($"/guilds/{GuildId}/clips/file?clipId={clipId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_API_and_the_page_sort_by_size_with_their_own_cursor_and_count_the_matches()
+    {
+        var small = await ClipAsync("small.mp4", "video/mp4", 1, 100);
+        var large = await ClipAsync("large.mp4", "video/mp4", 2, 300);
+        var medium = await ClipAsync("medium.mp4", "video/mp4", 3, 200);
+        static string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        static IEnumerable<string?> Ids(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString());
+
+        var api = await ApiClientAsync(DemoUsers.Owner.Id);
+        var first = JsonDocument.Parse(await api.GetStringAsync($"/api/guilds/{GuildId}/clips?sort=largest&limit=2")).RootElement;
+        Assert.Equal([Id(large), Id(medium)], Ids(first));
+        var cursor = first.GetProperty("nextCursor").GetString()!;
+        var second = JsonDocument.Parse(await api.GetStringAsync($"/api/guilds/{GuildId}/clips?sort=largest&limit=2&cursor={cursor}")).RootElement;
+        Assert.Equal([Id(small)], Ids(second));
+        Assert.Equal([Id(small), Id(medium), Id(large)], Ids(JsonDocument.Parse(await api.GetStringAsync($"/api/guilds/{GuildId}/clips?sort=smallest")).RootElement));
+        Assert.Equal([Id(medium), Id(large), Id(small)], Ids(JsonDocument.Parse(await api.GetStringAsync($"/api/guilds/{GuildId}/clips?sort=oldest")).RootElement));
+
+        // A cursor belongs to its order; an unknown order is refused.
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/api/guilds/{GuildId}/clips?cursor={cursor}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/api/guilds/{GuildId}/clips?sort=biggest")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/api/guilds/{GuildId}/clips?sort=7")).StatusCode);
+
+        // The page: the same order, the total, and the position in the load-more address.
+        var browser = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
+        var html = await browser.GetStringAsync($"/guilds/{GuildId}/clips?Sort=Largest");
+        var order = System.Text.RegularExpressions.Regex.Matches(html, $@"href=""/guilds/{GuildId}/clips/(\d+)""").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal([Id(large), Id(medium), Id(small)], order);
+        Assert.Contains("3 clips", html, StringComparison.Ordinal);
+        var author = TestDiscord.Id(DemoUsers.Owner.Id);
+        Assert.Contains("3 clips match", await browser.GetStringAsync($"/guilds/{GuildId}/clips?Author={author}"), StringComparison.Ordinal);
+        Assert.Contains("0 clips match", await browser.GetStringAsync($"/guilds/{GuildId}/clips?Author={author}&From={DateTime.UtcNow.AddDays(2):yyyy-MM-dd}"), StringComparison.Ordinal);
+        Assert.Contains("3 clips match", await browser.GetStringAsync($"/guilds/{GuildId}/clips?Author={author}&Channel={ChannelId}&From={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}"), StringComparison.Ordinal);
     }
 }

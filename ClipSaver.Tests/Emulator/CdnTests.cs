@@ -83,11 +83,21 @@ public sealed class CdnTests
         using var http = new HttpClient();
         var avatar = await http.GetAsync($"{emulator.Host.CdnBaseUrl}avatars/{DemoUsers.Owner.Id}/{DemoUsers.Owner.Avatar}.png");
         var icon = await http.GetAsync($"{emulator.Host.CdnBaseUrl}icons/{emulator.ClipClub.Id}/{emulator.ClipClub.Icon}.png");
+        var pictures = new List<byte[]>();
         foreach (var response in new[] { avatar, icon })
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("image/png", response.Content.Headers.ContentType!.MediaType);
-            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await response.Content.ReadAsByteArrayAsync())[..4]);
+            var png = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+            // A real picture (64 × 64, from the IHDR chunk), not a single pixel.
+            Assert.Equal(64, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+            Assert.Equal(64, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+            pictures.Add(png);
         }
+
+        // Each one its own, and the same every time.
+        Assert.NotEqual(pictures[0], pictures[1]);
+        Assert.Equal(pictures[1], await http.GetByteArrayAsync($"{emulator.Host.CdnBaseUrl}icons/{emulator.ClipClub.Id}/{emulator.ClipClub.Icon}.png"));
     }
 }

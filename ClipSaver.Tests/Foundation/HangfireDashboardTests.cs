@@ -21,12 +21,15 @@ public sealed class HangfireDashboardTests : AppTestBase
     }
 
     [Fact]
-    public async Task A_signed_in_user_who_is_not_an_operator_gets_403()
+    public async Task A_signed_in_user_who_is_not_an_operator_gets_403_with_the_apps_own_page()
     {
         using var client = App.CreateClientAs(OrdinaryUserId);
         var response = await client.GetAsync("/hangfire");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<h1>Not allowed</h1>", body, StringComparison.Ordinal);
+        Assert.Contains("<a class=\"brand\" href=\"/\">ClipSaver</a>", body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -131,4 +131,37 @@ public sealed class GuildLifecycleTests : AppTestBase
         Assert.Contains("Message Content is off", page, StringComparison.Ordinal);
         Assert.Contains("Server Members is off", page, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_server_its_owner_purged_is_listed_with_add_clipsaver_and_refresh_asks_discord_again()
+    {
+        await ReconcileAsync();
+        var club = DemoGuild("Clip Club");
+        await using (var db = Db.CreateContext())
+        {
+            await db.Guilds.Where(g => g.Id == (long)club.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(g => g.PurgedAt, DateTimeOffset.UtcNow).SetProperty(g => g.DeletedAt, DateTimeOffset.UtcNow)
+                .SetProperty(g => g.DeletionReason, GuildDeletionReason.Purged));
+            db.Users.Add(new User { Id = TestDiscord.Id(DemoUsers.Owner.Id), Username = DemoUsers.Owner.Username, CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        using var owner = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
+        var page = await owner.GetStringAsync("/guilds");
+        var addable = page[page.IndexOf("data-testid=\"addable-guilds\"", StringComparison.Ordinal)..];
+        Assert.Contains("Clip Club", addable, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/guilds/{club.Id}/install\"", addable, StringComparison.Ordinal);
+        var install = await owner.GetAsync($"/guilds/{club.Id}/install");
+        Assert.Equal(HttpStatusCode.Redirect, install.StatusCode);
+        Assert.Contains($"guild_id={club.Id}", install.Headers.Location!.Query, StringComparison.Ordinal);
+
+        // "Refresh from Discord" goes through Discord's login again (which stores a fresh server list), even when signed in.
+        var refresh = await owner.GetAsync("/login?handler=Start&returnUrl=/guilds");
+        Assert.Equal(HttpStatusCode.Redirect, refresh.StatusCode);
+        Assert.Contains("/oauth2/authorize", refresh.Headers.Location!.AbsolutePath, StringComparison.Ordinal);
+
+        // Someone else does not see it.
+        using var member = App.CreateClientAs(TestDiscord.Id(DemoUsers.Member.Id));
+        Assert.DoesNotContain("Clip Club", await member.GetStringAsync("/guilds"), StringComparison.Ordinal);
+    }
 }

@@ -14,13 +14,16 @@ public static class Browser
 
     public static string ChromiumPath => Environment.GetEnvironmentVariable("CLIPSAVER_CHROMIUM") ?? "/usr/bin/chromium";
 
-    public static async Task<IBrowserContext> NewContextAsync(string baseUrl)
+    /// <summary>A new browser context on the app, 1280 px wide unless told otherwise (375 for a phone).</summary>
+    public static async Task<IBrowserContext> NewContextAsync(string baseUrl, int width = 1280)
     {
         var browser = await GetAsync();
         return await browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl,
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = new ViewportSize { Width = width, Height = width < 600 ? 740 : 900 },
+            IsMobile = width < 600,
+            HasTouch = width < 600,
         });
     }
 
@@ -32,14 +35,31 @@ public static class Browser
         await page.WaitForURLAsync(url => url.EndsWith("/guilds", StringComparison.Ordinal));
     }
 
-    /// <summary>Saves a full-page screenshot under the test output folder, screenshots/NAME.png.</summary>
+    /// <summary>
+    /// Saves a full-page screenshot as artifacts/screenshots/NAME.png at the repository's root (kept by the test
+    /// command with the test results), or under the test output folder when the tests run outside a checkout.
+    /// </summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {
-        var dir = Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, name + ".png");
+        var path = Path.Combine(ScreenshotFolder, name + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         return path;
+    }
+
+    private static string ScreenshotFolder { get; } = FindScreenshotFolder();
+
+    private static string FindScreenshotFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ClipSaver.sln")))
+            {
+                return Path.Combine(dir.FullName, "artifacts", "screenshots");
+            }
+        }
+
+        return Path.Combine(AppContext.BaseDirectory, "screenshots");
     }
 
     private static async Task<IBrowser> GetAsync()

@@ -22,9 +22,9 @@ public abstract class BrowserTestBase : AppTestBase
     }
 
     /// <summary>A new page in a fresh browser context on the app; signed in through the consent page when a user is named.</summary>
-    protected async Task<IPage> OpenPageAsync(string? signInAs = null)
+    protected async Task<IPage> OpenPageAsync(string? signInAs = null, int width = 1280)
     {
-        var context = await Browser.NewContextAsync(BaseUrl);
+        var context = await Browser.NewContextAsync(BaseUrl, width);
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         if (signInAs is not null)
@@ -33,6 +33,37 @@ public abstract class BrowserTestBase : AppTestBase
         }
 
         return page;
+    }
+
+    /// <summary>
+    /// Switches archiving on for the channels and runs a backfill of each to its end, so that a page has clips to show;
+    /// then waits until the job server (which may have taken a scan first) has none queued or running.
+    /// </summary>
+    protected async Task ArchiveAsync(ulong guildId, IEnumerable<EmulatedChannel> channels)
+    {
+        foreach (var channel in channels)
+        {
+            await using (var db = Db.CreateContext())
+            {
+                await db.Channels.Where(c => c.Id == (long)channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
+            }
+
+            long runId = 0;
+            await RunAsync<ClipSaver.Core.Scanning.Scans>(async s => runId = await s.StartAsync((long)guildId, (long)channel.Id, ScanKind.Backfill, CancellationToken.None));
+            await RunAsync<ClipSaver.Core.Scanning.ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = Db.CreateContext();
+            if (!await db.ScanRuns.AnyAsync(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Running))
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
     }
 
     public override async Task DisposeAsync()

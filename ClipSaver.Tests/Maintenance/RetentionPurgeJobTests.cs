@@ -11,6 +11,19 @@ public sealed class RetentionPurgeJobTests : DatabaseTestBase
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private long _guildId;
     private long _channelId;
+    private readonly string _storageRoot = Path.Combine(Path.GetTempPath(), "clipsaver-retention-" + Guid.NewGuid().ToString("N"));
+
+    private ClipSaver.Core.Storage.LocalFolderClipStorage Storage =>
+        new(Options.Create(new ClipSaver.Core.Storage.StorageOptions { Root = _storageRoot }));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_storageRoot))
+        {
+            Directory.Delete(_storageRoot, recursive: true);
+        }
+    }
 
     public override async Task InitializeAsync()
     {
@@ -21,6 +34,7 @@ public sealed class RetentionPurgeJobTests : DatabaseTestBase
     private RetentionPurgeJob NewJob(ClipSaverDbContext context, int batchSize = 2) => new(
         context,
         new ClipSaverConnection(Db.ConnectionString),
+        Storage,
         new StaticMonitor<RetentionOptions>(new RetentionOptions { JobRecordHours = 48, BatchSize = batchSize }),
         Clock,
         NullLogger<RetentionPurgeJob>.Instance);
@@ -127,5 +141,42 @@ public sealed class RetentionPurgeJobTests : DatabaseTestBase
         var result = await NewJob(jobContext, batchSize: 3).RunAsync(null, CancellationToken.None);
 
         Assert.Equal(7, result.ScanRunsDeleted);
+    }
+
+    [Fact]
+    public async Task An_export_past_its_download_window_goes_with_its_files_and_a_current_one_stays()
+    {
+        long expired, current;
+        await using (var context = Db.CreateContext())
+        {
+            var old = new Export { UserId = 1, Status = ExportStatus.Completed, CreatedAt = Now.AddDays(-2), ExpiresAt = Now.AddMinutes(-1) };
+            var fresh = new Export { UserId = 2, Status = ExportStatus.Completed, CreatedAt = Now.AddHours(-1), ExpiresAt = Now.AddHours(23) };
+            context.Exports.AddRange(old, fresh);
+            await context.SaveChangesAsync();
+            (expired, current) = (old.Id, fresh.Id);
+            foreach (var id in new[] { expired, current })
+            {
+                var key = ClipSaver.Core.Exports.ExportKeys.Part(id, 1);
+                var stored = await Storage.PutAsync(key, new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
+                context.ExportParts.Add(new ExportPart { ExportId = id, Number = 1, StorageKey = key, SizeBytes = stored.SizeBytes, Clips = 1, LastClipId = 1, CreatedAt = Now });
+            }
+
+            await context.SaveChangesAsync();
+        }
+
+        await using (var context = Db.CreateContext())
+        {
+            var result = await NewJob(context).RunAsync(null, CancellationToken.None);
+            Assert.Equal(1, result.ExportsDeleted);
+        }
+
+        await using (var context = Db.CreateContext())
+        {
+            Assert.Equal([current], await context.Exports.Select(x => x.Id).ToListAsync());
+            Assert.Equal([current], await context.ExportParts.Select(x => x.ExportId).ToListAsync());
+        }
+
+        Assert.Null(await Storage.GetInfoAsync(ClipSaver.Core.Exports.ExportKeys.Part(expired, 1), CancellationToken.None));
+        Assert.NotNull(await Storage.GetInfoAsync(ClipSaver.Core.Exports.ExportKeys.Part(current, 1), CancellationToken.None));
     }
 }

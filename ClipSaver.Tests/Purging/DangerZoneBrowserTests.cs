@@ -20,36 +20,13 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         await ReconcileAsync();
         _guild = Discord.World.Guilds.First(g => g.BotPresent);
         _owner = Discord.World.User(_guild.OwnerId)!;
-        foreach (var channel in Discord.World.Channels(_guild.Id).Where(c => c.Type == 0 && !c.Nsfw))
-        {
-            await using (var db = Db.CreateContext())
-            {
-                await db.Channels.Where(c => c.Id == (long)channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
-            }
-
-            long runId = 0;
-            await RunAsync<Scans>(async s => runId = await s.StartAsync((long)_guild.Id, (long)channel.Id, ScanKind.Backfill, CancellationToken.None));
-            await RunAsync<ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
-        }
-
-        // The job server may have taken a scan before the direct run did: wait until every scan has finished.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var db = Db.CreateContext();
-            if (!await db.ScanRuns.AnyAsync(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Running))
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
+        await ArchiveAsync(_guild.Id, Discord.World.Channels(_guild.Id).Where(c => c.Type == 0 && !c.Nsfw));
     }
 
     private async Task<IPage> SignedInPageAsync()
     {
         var page = await OpenPageAsync(_owner.Username);
-        await page.GotoAsync($"/guilds/{_guild.Id}/settings");
+        await page.GotoAsync($"/guilds/{_guild.Id}/danger-zone");
         await page.GetByTestId("danger-zone").WaitForAsync();
         return page;
     }
@@ -83,9 +60,12 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         await button.ClickAsync();
         await page.GetByTestId("purge-message").WaitForAsync();
         Assert.Contains("Nothing was deleted", await page.GetByTestId("purge-message").TextContentAsync(), StringComparison.Ordinal);
+        // The preview stays, with the phrase to type and the box holding the keyboard focus.
+        Assert.Equal(clipsBefore.ToString("N0", System.Globalization.CultureInfo.CurrentCulture), await page.GetByTestId("preview-clips").TextContentAsync());
+        Assert.Equal(channel.Name, (await page.GetByTestId("phrase").TextContentAsync())!.Trim());
+        Assert.True(await page.GetByTestId("confirm-input").EvaluateAsync<bool>("e => e === document.activeElement"));
         await Browser.ScreenshotAsync(page, "danger-channel-wrong-phrase");
 
-        await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("confirm-input").FillAsync(channel.Name);
         Assert.True(await page.GetByTestId("confirm-button").IsEnabledAsync());
         await page.GetByTestId("confirm-button").ClickAsync();
@@ -104,6 +84,92 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         var clips = string.Join("; ", await check.Clips.Where(c => c.ChannelId == (long)channel.Id).Select(c => $"{c.ArchivedAt:HH:mm:ss.fff}").Take(3).ToListAsync());
         Assert.True(0 == await check.Clips.CountAsync(c => c.ChannelId == (long)channel.Id), $"scans: {runs} | purges: {purges} | clips: {clips}");
         Assert.Equal(otherBefore, await check.Clips.CountAsync(c => c.ChannelId == (long)other.Id));
+    }
+
+    /// <summary>Presses Tab until the element with the test id has the focus (as a keyboard user would reach it).</summary>
+    private static async Task TabToAsync(IPage page, string testId)
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            if (await FocusedTestIdAsync(page) == testId)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"Tab never reached {testId}.");
+    }
+
+    /// <summary>Waits (a short while) until the element with the test id has the focus; fails saying what has it instead.</summary>
+    private static async Task AssertFocusAsync(IPage page, string testId)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync("id => document.activeElement && document.activeElement.getAttribute('data-testid') === id", testId, new() { Timeout = 5_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The focus is on {await page.EvaluateAsync<string>("() => document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : 'nothing'")}, not on {testId}.");
+        }
+    }
+
+    private static Task<string?> FocusedTestIdAsync(IPage page) =>
+        page.EvaluateAsync<string?>("() => document.activeElement && document.activeElement.getAttribute('data-testid')");
+
+    /// <summary>With the keyboard only: picks the channel N down the list, types its phrase and confirms; returns the channel's id.</summary>
+    private static async Task<long> RequestChannelPurgeByKeyboardAsync(IPage page, int down)
+    {
+        await TabToAsync(page, "channel-select");
+        for (var i = 0; i < down; i++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown");
+        }
+
+        await page.GetByTestId("preview").WaitForAsync();
+        Assert.Equal("channel-select", await FocusedTestIdAsync(page));
+        var channelId = long.Parse(await page.GetByTestId("channel-select").InputValueAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        var phrase = (await page.GetByTestId("phrase").TextContentAsync())!.Trim();
+        await TabToAsync(page, "confirm-input");
+        await page.Keyboard.TypeAsync(phrase);
+        await TabToAsync(page, "confirm-button");
+        await page.Keyboard.PressAsync("Enter");
+        await page.GetByTestId("countdown").WaitForAsync();
+        return channelId;
+    }
+
+    [Fact]
+    public async Task With_the_keyboard_only_an_owner_purges_one_channel_and_cancels_another_while_the_countdown_keeps_focus_on_cancel()
+    {
+        var page = await SignedInPageAsync();
+
+        var purged = await RequestChannelPurgeByKeyboardAsync(page, down: 1);
+        // The new purge's Cancel button has the focus; the owner lets this one run.
+        await AssertFocusAsync(page, "cancel-purge");
+        await page.Locator("[data-testid=purge-run][data-status=Completed]").First.WaitForAsync(new() { Timeout = 60_000 });
+        // Its Cancel button went away with the start: the focus is on the purge's block, not lost to the page.
+        await AssertFocusAsync(page, "purge-run");
+        await page.Locator("#purge-announcer").Filter(new() { HasText = "finished" }).WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 5_000 });
+        Assert.DoesNotContain("cancel it until then", await page.GetByTestId("danger-zone").TextContentAsync(), StringComparison.Ordinal);
+
+        // The zone was drawn afresh when the first purge was accepted: the list is back at "Choose a channel…".
+        var kept = await RequestChannelPurgeByKeyboardAsync(page, down: 2);
+        Assert.NotEqual(purged, kept);
+        await AssertFocusAsync(page, "cancel-purge");
+        // A refresh of the countdown (every 2 seconds) happens before the owner presses Enter: the focus stays.
+        var countdown = await page.GetByTestId("countdown").TextContentAsync();
+        await page.WaitForFunctionAsync("t => { const c = document.querySelector('[data-testid=countdown]'); return c && c.textContent !== t; }", countdown);
+        Assert.Equal("cancel-purge", await FocusedTestIdAsync(page));
+        await page.Locator("#purge-announcer").Filter(new() { HasText = "scheduled" }).WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 5_000 });
+        await page.Keyboard.PressAsync("Enter");
+        await page.GetByTestId("purge-message").Filter(new() { HasText = "Purge cancelled" }).WaitForAsync();
+        await AssertFocusAsync(page, "purge-message");
+        await Browser.ScreenshotAsync(page, "danger-keyboard-cancelled");
+
+        await using var check = Db.CreateContext();
+        Assert.Equal(0, await check.Clips.CountAsync(c => c.ChannelId == purged));
+        var runs = await check.PurgeRuns.OrderBy(r => r.Id).Select(r => new { r.ChannelId, r.Status }).ToListAsync();
+        Assert.Equal([(purged, PurgeStatus.Completed), (kept, PurgeStatus.Cancelled)], runs.Select(r => (r.ChannelId!.Value, r.Status)));
     }
 
     [Fact]
@@ -167,7 +233,7 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         await page.GetByTestId("preview-guild").ClickAsync();
         await page.GetByTestId("preview").WaitForAsync();
         await Browser.ScreenshotAsync(page, "danger-guild-preview");
-        await page.GetByTestId("confirm-input").FillAsync("DELETE GUILD");
+        await page.GetByTestId("confirm-input").FillAsync("DELETE SERVER");
         await page.GetByTestId("confirm-button").ClickAsync();
         await page.GetByTestId("countdown").WaitForAsync();
         try
@@ -188,6 +254,9 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         }
 
         await Browser.ScreenshotAsync(page, "danger-guild-report");
+        // The banner appears with the report, without a reload, and says what is kept.
+        await page.GetByTestId("deleted-banner").WaitForAsync(new() { Timeout = 5_000 });
+        Assert.Contains("activity list", await page.GetByTestId("activity-kept").TextContentAsync(), StringComparison.Ordinal);
 
         await page.GotoAsync($"/guilds/{_guild.Id}");
         await page.GetByTestId("deleted-banner").WaitForAsync();

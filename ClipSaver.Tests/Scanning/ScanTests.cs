@@ -234,6 +234,32 @@ public sealed class ScanTests : AppTestBase
         }
     }
 
+    [Fact]
+    public async Task Switching_on_a_forum_archives_its_posts_threads_and_never_asks_discord_for_the_forums_own_messages()
+    {
+        await ReconcileAsync();
+        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var forum = Discord.World.Channels(guild.Id).Single(c => c.Type == 15);
+        var post = Discord.World.Channels(guild.Id).First(c => c.ParentId == forum.Id);
+        var author = Discord.World.Members(guild.Id).First(m => !m.User.Bot).User.Id;
+        Discord.World.PostMessage(post.Id, author, "my request, with a clip", new NewAttachment("forum-clip.mp4", 4_000, "video/mp4"));
+
+        var result = ArchiveSwitchResult.UnknownChannel;
+        await RunAsync<ChannelArchiving>(async a => result = await a.SetAsync(ClipSaver.Core.Access.Actor.User(TestDiscord.Id(DemoUsers.Owner.Id)), (long)guild.Id, (long)forum.Id, true, CancellationToken.None));
+        Assert.Equal(ArchiveSwitchResult.Done, result);
+        await using var db = Db.CreateContext();
+        var runs = await db.ScanRuns.Where(r => r.GuildId == (long)guild.Id).Select(r => r.Id).ToListAsync();
+        Assert.True(runs.Count >= 2, "the forum and its posts each get a scan");
+        foreach (var runId in runs)
+        {
+            await RunScanAsync(runId);
+        }
+
+        var ended = await db.ScanRuns.AsNoTracking().Where(r => runs.Contains(r.Id)).Select(r => new { r.ChannelId, r.Status, r.Error }).ToListAsync();
+        Assert.All(ended, r => Assert.True(r.Status == ScanStatus.Completed && r.Error is null, $"{r.ChannelId}: {r.Status} {r.Error}"));
+        Assert.Equal("forum-clip.mp4", (await db.Clips.AsNoTracking().SingleAsync(c => c.ChannelId == (long)post.Id && c.FileName == "forum-clip.mp4")).FileName);
+    }
+
     private async Task<(long GuildId, long ChannelId)> ArchivedChannelAsync()
     {
         await ReconcileAsync();

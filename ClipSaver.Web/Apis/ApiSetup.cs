@@ -76,13 +76,27 @@ public static class ApiSetup
         return endpoint;
     }
 
+    // Greys and method colours dark enough for text (WCAG AA, 4.5:1) on the reference's light and dark backgrounds.
+    private const string ScalarContrastCss = """
+        .light-mode { --scalar-color-2: #3f3f46; --scalar-color-3: #52525b; --scalar-color-green: #056b2b; --scalar-color-blue: #0a56c2;
+          --scalar-color-orange: #9a4300; --scalar-color-yellow: #6b5500; --scalar-color-red: #b3202a; --scalar-color-purple: #6d35b8; --scalar-color-accent: #0a56c2; }
+        .dark-mode { --scalar-color-2: #d4d4d8; --scalar-color-3: #b4b4bb; }
+        """;
+
     public static IEndpointRouteBuilder MapClipSaverApi(this WebApplication app)
     {
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("ClipSaver API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("ClipSaver API").WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            // The reference's own fonts come from a CDN the content security policy (and an offline install) refuses:
+            // the system's fonts instead. Its page has no language and some pale greys; both are set here.
+            .DisableDefaultFonts()
+            .AddHeadContent("<script>document.documentElement.lang = 'en';</script>")
+            .WithCustomCss(ScalarContrastCss)).AllowAnonymous();
         app.MapGuildsApi();
         app.MapPurgesApi();
+        app.MapMeApi();
+        app.MapExportsApi();
         app.MapMaintenanceApi();
         return app;
     }

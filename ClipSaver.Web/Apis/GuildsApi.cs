@@ -20,15 +20,16 @@ public static class GuildsApi
     public sealed record GuildDetailDto(string Id, string Name, string? Icon, GuildRole Role, DateTimeOffset? DeletedAt, GuildDeletionReason? DeletionReason, DateTimeOffset? PurgedAt,
         long Clips, long Bytes, int ChannelsArchived, int Channels, DateTimeOffset? ChannelsSyncedAt);
 
+    /// <summary>A channel; <see cref="ClipsSkippedOptedOut"/> counts clips not archived because their authors opted out (never who).</summary>
     public sealed record ChannelDto(string Id, string Name, int Type, string? ParentId, int Position, bool Nsfw, bool IsThread, bool Archiving, long Clips, long Bytes,
-        DateTimeOffset? LastScanAt, DateTimeOffset? DeletedAt, DateTimeOffset? PurgeCooldownUntil);
+        DateTimeOffset? LastScanAt, DateTimeOffset? DeletedAt, DateTimeOffset? PurgeCooldownUntil, long ClipsSkippedOptedOut);
 
     public sealed record ArchiveBody(bool? Enabled);
 
     public sealed record ScanStartedDto(string Id);
 
     public sealed record ScanDto(string Id, string ChannelId, ScanKind Kind, ScanStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-        long MessagesRead, long ClipsFound, long FilesStored, long BytesStored, string? Error);
+        long MessagesRead, long ClipsFound, long FilesStored, long BytesStored, string? Error, long ClipsSkippedOptedOut);
 
     public sealed record ClipDto(string Id, string ChannelId, string MessageId, string AuthorId, ClipSource Source, string FileName, string? ContentType, long SizeBytes,
         double? DurationSecs, int? Width, int? Height, DateTimeOffset PostedAt, DateTimeOffset ArchivedAt, bool Stored, string? Sha256, string? EmbedUrl, string? SkipReason, string MessageLink);
@@ -48,7 +49,7 @@ public static class GuildsApi
         guild.MapPost("/channels/{channelId}/scans", ScanNowAsync).WithSummary("Start a scan of the channel now").ProducesProblems(400, 409);
         guild.MapDelete("/channels/{channelId}/scans", StopScansAsync).WithSummary("Stop the channel's scans").ProducesProblems(400);
         guild.MapGet("/scans", ListScansAsync).WithSummary("Scans of the guild, newest first");
-        guild.MapGet("/clips", ListClipsAsync).WithSummary("Clips, newest first, with filters and keyset paging");
+        guild.MapGet("/clips", ListClipsAsync).WithSummary("Clips, newest first (or sort=oldest, largest, smallest), with filters and keyset paging");
         guild.MapGet("/clips/{clipId}", GetClipAsync).WithSummary("One clip").ProducesProblems(400);
         guild.MapGet("/clips/{clipId}/file", GetClipFileAsync).WithSummary("The clip's stored file (range requests supported)")
             .WithDescription("Sent with the video/* content type Discord gave the attachment; any other type as application/octet-stream. A Range header gets 206 with that part, or 416 when it lies outside the file.")
@@ -96,7 +97,7 @@ public static class GuildsApi
         var id = guildId.ToInt64();
         var channels = await db.Channels.AsNoTracking().Where(c => c.GuildId == id && c.Type != DiscordChannelTypes.GuildCategory).OrderBy(c => c.Position).ThenBy(c => c.Id).ToListAsync(ct);
         return TypedResults.Ok(channels.Select(c => new ChannelDto(Id(c.Id), c.Name, c.Type, c.ParentId is { } p ? Id(p) : null, c.Position, c.Nsfw, c.IsThread, c.IsReading,
-            c.ClipCount, c.ClipBytes, c.LastScanAt, c.DeletedAt, c.PurgeCooldownUntil)).ToList());
+            c.ClipCount, c.ClipBytes, c.LastScanAt, c.DeletedAt, c.PurgeCooldownUntil, c.ClipsSkippedOptedOut)).ToList());
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SetArchivingAsync(Snowflake guildId, Snowflake channelId, ArchiveBody body, HttpContext http, ChannelArchiving archiving, CancellationToken ct)
@@ -155,19 +156,26 @@ public static class GuildsApi
         var take = limit ?? 50;
         var rows = await query.Where(r => r.Id < before).OrderByDescending(r => r.Id).Take(take + 1).ToListAsync(ct);
         var items = rows.Take(take).Select(r => new ScanDto(Id(r.Id), Id(r.ChannelId), r.Kind, r.Status, r.CreatedAt, r.StartedAt, r.FinishedAt,
-            r.MessagesRead, r.ClipsFound, r.FilesStored, r.BytesStored, r.Error)).ToList();
+            r.MessagesRead, r.ClipsFound, r.FilesStored, r.BytesStored, r.Error, r.ClipsSkippedOptedOut)).ToList();
         return TypedResults.Ok(new Page<ScanDto>(items, rows.Count > take ? items[^1].Id : null));
     }
 
     private static async Task<Results<Ok<Page<ClipDto>>, ValidationProblem, ProblemHttpResult>> ListClipsAsync(Snowflake guildId, Snowflake? channelId, Snowflake? authorId, DateOnly? from, DateOnly? to, string? cursor, int? limit,
-        HttpContext http, ListClips clips, CancellationToken ct)
+        string? sort, HttpContext http, ListClips clips, CancellationToken ct)
     {
         if (CheckLimit(limit) is { } bad)
         {
             return bad;
         }
 
-        var filter = new ClipFilter(channelId?.ToInt64(), authorId?.ToInt64(), from, to, cursor);
+        // newest (the default), oldest, largest, smallest: the clip browser's orders, and a cursor belongs to its order.
+        var order = ClipSort.Newest;
+        if (sort is not null && (!Enum.TryParse(sort, ignoreCase: true, out order) || !Enum.IsDefined(order) || int.TryParse(sort, out _)))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sort"] = ["Use newest, oldest, largest or smallest."] });
+        }
+
+        var filter = new ClipFilter(channelId?.ToInt64(), authorId?.ToInt64(), from, to, cursor, order);
         return await clips.ListAsync(http.Caller().Actor, guildId.ToInt64(), filter, limit ?? 50, ct) switch
         {
             ListClipsResult.Listed l => TypedResults.Ok(new Page<ClipDto>([.. l.Clips.Select(ToDto)], l.NextCursor)),
@@ -251,7 +259,7 @@ public static class GuildsApi
     private static Dictionary<string, string[]> CamelKeys(IReadOnlyDictionary<string, string[]> errors) =>
         errors.ToDictionary(e => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(e.Key), e => e.Value);
 
-    private static ClipDto ToDto(Clip c) => new(Id(c.Id), Id(c.ChannelId), Id(c.MessageId), Id(c.AuthorId), c.Source, c.FileName, c.ContentType, c.SizeBytes,
+    internal static ClipDto ToDto(Clip c) => new(Id(c.Id), Id(c.ChannelId), Id(c.MessageId), Id(c.AuthorId), c.Source, c.FileName, c.ContentType, c.SizeBytes,
         c.DurationSecs, c.Width, c.Height, c.PostedAt, c.ArchivedAt, c.StorageKey is not null, c.Sha256, c.EmbedUrl, c.SkipReason,
         $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}");
 }

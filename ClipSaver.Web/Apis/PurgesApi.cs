@@ -46,7 +46,7 @@ public static class PurgesApi
             .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)").ProducesProblems(RequestProblems);
         api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, purge, clock, ct))
-            .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE GUILD)").ProducesProblems(RequestProblems);
+            .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE SERVER; DELETE GUILD is still accepted)").ProducesProblems(RequestProblems);
         api.MapGet("/guilds/{guildId}/purges/preview", PreviewAsync)
             .WithSummary("What a purge would delete, and whether its cooldown allows it now")
             .WithDescription("scope is channel (with channelId), all_channels or guild; all is read as all_channels.")
@@ -58,8 +58,8 @@ public static class PurgesApi
             .ProducesProblems(400, 403, 404);
         api.MapGuildGroup().MapGet("/purges", (Snowflake guildId, HttpContext http, ClipSaverDbContext db, CancellationToken ct) => ListAsync(http.Caller().GuildId, db, ct))
             .WithSummary("The guild's purges, newest first").ProducesProblems(400, 404);
-        api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report").ProducesProblems(400, 404);
-        api.MapDelete("/purges/{id}", CancelAsync).WithSummary("Cancel a purge inside its undo window (owner only)").ProducesProblems(400, 403, 404, 409);
+        api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report (also a member's deletion of their own clips, for that member)").ProducesProblems(400, 404);
+        api.MapDelete("/purges/{id}", CancelAsync).WithSummary("Cancel a purge inside its undo window (the owner; for a member's deletion of their own clips, that member)").ProducesProblems(400, 403, 404, 409);
         return app;
     }
 
@@ -113,7 +113,9 @@ public static class PurgesApi
     private static async Task<Results<Ok<PurgeStatusDto>, ProblemHttpResult>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
     {
         var run = await db.PurgeRuns.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
-        if (run is null || await access.GetRoleAsync(run.GuildId, http.User.DiscordUserId()!.Value, ct) == GuildRole.None)
+        // A member's deletion of their own clips is theirs to follow, whatever their rights in the guild.
+        var userId = http.User.DiscordUserId()!.Value;
+        if (run is null || (run.AuthorId != userId && await access.GetRoleAsync(run.GuildId, userId, ct) == GuildRole.None))
         {
             return ApiSetup.Unknown("purge");
         }
@@ -134,7 +136,7 @@ public static class PurgesApi
         return TypedResults.Ok(runs.Select(ToDto).ToList());
     }
 
-    private static PurgeStatusDto ToDto(PurgeRun r) => new(
+    internal static PurgeStatusDto ToDto(PurgeRun r) => new(
         ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
         r.Status, r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
         PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error, PurgePreview.Parse(r.PreviewJson));

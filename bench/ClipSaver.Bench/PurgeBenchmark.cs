@@ -259,7 +259,7 @@ public static class PurgeBenchmark
         return latencies;
     }
 
-    private static (double P50, double P99, int Count) Percentiles(List<double> values)
+    internal static (double P50, double P99, int Count) Percentiles(List<double> values)
     {
         if (values.Count == 0)
         {
@@ -271,7 +271,7 @@ public static class PurgeBenchmark
         return (At(0.50), At(0.99), values.Count);
     }
 
-    private static async Task ExecAsync(string cs, string sql)
+    internal static async Task ExecAsync(string cs, string sql)
     {
         await using var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync();
@@ -279,7 +279,7 @@ public static class PurgeBenchmark
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private static int Arg(string[] args, string name, int fallback)
+    internal static int Arg(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
@@ -303,7 +303,7 @@ public static class PurgeBenchmark
         public Task LeaveGuildAsync(long guildId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    private sealed class Monitor<T>(T value) : IOptionsMonitor<T>
+    internal sealed class Monitor<T>(T value) : IOptionsMonitor<T>
     {
         public T CurrentValue => value;
 

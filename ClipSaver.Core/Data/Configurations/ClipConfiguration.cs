@@ -23,6 +23,8 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         // The clip browser: newest first per guild and per channel, keyset on (posted_at, id).
         builder.HasIndex(x => new { x.GuildId, x.PostedAt, x.Id }).IsDescending(false, true, true);
         builder.HasIndex(x => new { x.ChannelId, x.PostedAt, x.Id }).IsDescending(false, true, true);
+        // ... and largest or smallest first per guild, keyset on (size_bytes, id); read backwards for smallest first.
+        builder.HasIndex(x => new { x.GuildId, x.SizeBytes, x.Id }).IsDescending(false, true, true);
         builder.HasIndex(x => new { x.GuildId, x.AuthorId });
         // Indexes for the jobs (docs/decisions/014-job-indexes.md). A scan's files still to download: few rows of a
         // channel that may hold hundreds of thousands, so a partial index that holds only those.
@@ -31,6 +33,7 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         // The orphan scan looks up the stored files' keys, a thousand at a time.
         builder.HasIndex(x => x.StorageKey);
         // The member cleanup looks for clips by author across guilds (users left with no clip are removed).
-        builder.HasIndex(x => x.AuthorId);
+        // Also a member's own clips, newest first ("My clips", GET /api/me/clips).
+        builder.HasIndex(x => new { x.AuthorId, x.PostedAt, x.Id }).IsDescending(false, true, true);
     }
 }

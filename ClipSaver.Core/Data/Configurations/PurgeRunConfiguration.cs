@@ -19,5 +19,6 @@ public sealed class PurgeRunConfiguration : IEntityTypeConfiguration<PurgeRun>
         builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(x => new { x.GuildId, x.RequestedAt });
         builder.HasIndex(x => new { x.Status, x.FinishedAt });
+        builder.HasIndex(x => x.AuthorId).HasFilter("author_id IS NOT NULL");
     }
 }

@@ -1,6 +1,9 @@
 namespace ClipSaver.Web.Pages.Account;
 
-/// <summary>Personal API tokens: create (shown once), list, revoke.</summary>
+/// <summary>
+/// Personal API tokens: create (shown once), list, revoke after a confirmation. A create answers with a redirect
+/// (post/redirect/get), the new token riding along once in TempData, so a reload never makes a second token.
+/// </summary>
 [Authorize]
 public sealed class TokensModel(ClipSaverDbContext db, ApiTokens tokens, TimeProvider clock) : PageModel
 {
@@ -13,7 +16,15 @@ public sealed class TokensModel(ClipSaverDbContext db, ApiTokens tokens, TimePro
 
     public string? Error { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+    /// <summary>The token the user asked to revoke, awaiting the confirmation.</summary>
+    public TokenRow? ToRevoke { get; private set; }
+
+    public async Task OnGetAsync(long? revoke, CancellationToken cancellationToken)
+    {
+        NewToken = TempData["NewToken"] as string;
+        await LoadAsync(cancellationToken);
+        ToRevoke = Tokens.FirstOrDefault(t => t.Id == revoke && t.RevokedAt is null);
+    }
 
     public async Task<IActionResult> OnPostCreateAsync(string? name, int? days, CancellationToken cancellationToken)
     {
@@ -35,9 +46,8 @@ public sealed class TokensModel(ClipSaverDbContext db, ApiTokens tokens, TimePro
         }
 
         var created = await tokens.CreateAsync(userId, name!, days is { } d ? clock.GetUtcNow().AddDays(d) : null, cancellationToken);
-        NewToken = created.Token;
-        await LoadAsync(cancellationToken);
-        return Page();
+        TempData["NewToken"] = created.Token;
+        return Redirect("/account/tokens");
     }
 
     public async Task<IActionResult> OnPostRevokeAsync(long tokenId, CancellationToken cancellationToken)

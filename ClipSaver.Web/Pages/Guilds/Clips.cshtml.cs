@@ -3,8 +3,9 @@ using ClipSaver.Core.Clips;
 namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>
-/// The clip browser: newest first, filters by channel, author and dates, keyset paging ("load more" with htmx), a
-/// player that streams the stored file with range requests.
+/// The clip browser: newest, oldest, largest or smallest first, filters by channel, author and dates, the total, keyset
+/// paging ("load more" with htmx, which puts the position in the address), a player that streams the stored file with
+/// range requests.
 /// </summary>
 [Authorize]
 public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, ListClips listClips, ReadClipFile readClipFile) : PageModel
@@ -12,7 +13,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
     public const int PageSize = 24;
 
     public sealed record ClipCard(long Id, long ChannelId, string Channel, long MessageId, string Author, string FileName, string? ContentType, long SizeBytes,
-        double? DurationSecs, DateTimeOffset PostedAt, bool HasFile, string? EmbedUrl, string? SkipReason);
+        double? DurationSecs, int? Height, DateTimeOffset PostedAt, bool HasFile, string? EmbedUrl, string? SkipReason);
 
     public sealed record Choice(long Id, string Name);
 
@@ -22,6 +23,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         public long? Author { get; set; }
         public DateOnly? From { get; set; }
         public DateOnly? To { get; set; }
+        public ClipSort Sort { get; set; }
 
         /// <summary>Keyset cursor: the last clip shown (<see cref="ClipCursor"/>).</summary>
         public string? After { get; set; }
@@ -37,6 +39,26 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
     public IReadOnlyList<Choice> Channels { get; private set; } = [];
     public IReadOnlyList<Choice> Authors { get; private set; } = [];
 
+    /// <summary>How many clips match the filters (null for a "load more" fragment, which does not show it).</summary>
+    public long? Total { get; private set; }
+
+    /// <summary>This list's address with the filters and sort, from the start or after a cursor.</summary>
+    public string ListUrl(string? after = null)
+    {
+        var q = Query;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var query = QueryString.Create(new KeyValuePair<string, string?>[]
+        {
+            new("Channel", q.Channel?.ToString(inv)),
+            new("Author", q.Author?.ToString(inv)),
+            new("From", q.From?.ToString("yyyy-MM-dd", inv)),
+            new("To", q.To?.ToString("yyyy-MM-dd", inv)),
+            new("Sort", q.Sort == ClipSort.Newest ? null : q.Sort.ToString()),
+            new("After", after),
+        }.Where(p => p.Value is not null));
+        return $"/guilds/{Guild.Id}/clips{query}";
+    }
+
     public async Task<IActionResult> OnGetAsync(long guildId, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
@@ -45,8 +67,9 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         }
 
         Guild = guild;
-        var filter = new ClipFilter(Query.Channel, Query.Author, Query.From, Query.To, Query.After);
-        switch (await listClips.ListAsync(Actor.User(User.DiscordUserId()!.Value), guildId, filter, PageSize, cancellationToken))
+        var filter = new ClipFilter(Query.Channel, Query.Author, Query.From, Query.To, Query.After, Query.Sort);
+        var actor = Actor.User(User.DiscordUserId()!.Value);
+        switch (await listClips.ListAsync(actor, guildId, filter, PageSize, cancellationToken))
         {
             case ListClipsResult.Listed listed:
                 Clips = await CardsAsync(listed.Clips, cancellationToken);
@@ -63,6 +86,8 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         {
             return Partial("_ClipPage", this);
         }
+
+        Total = await listClips.CountAsync(actor, guildId, filter, cancellationToken);
 
         Channels = await db.Channels.AsNoTracking().Where(c => c.GuildId == guildId && c.ClipCount > 0).OrderBy(c => c.Name)
             .Select(c => new Choice(c.Id, c.Name)).ToListAsync(cancellationToken);
@@ -87,6 +112,6 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var authors = await db.Users.AsNoTracking().Where(u => authorIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.GlobalName ?? u.Username, cancellationToken);
         return [.. clips.Select(c => new ClipCard(c.Id, c.ChannelId, channels.GetValueOrDefault(c.ChannelId) ?? "?", c.MessageId, authors.GetValueOrDefault(c.AuthorId) ?? "?",
-            c.FileName, c.ContentType, c.SizeBytes, c.DurationSecs, c.PostedAt, c.StorageKey != null, c.EmbedUrl, c.SkipReason))];
+            c.FileName, c.ContentType, c.SizeBytes, c.DurationSecs, c.Height, c.PostedAt, c.StorageKey != null, c.EmbedUrl, c.SkipReason))];
     }
 }

@@ -14,7 +14,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 {
     public sealed record ChannelChoice(long Id, string Name, long Clips, DateTimeOffset? CooldownUntil);
 
-    public sealed record RunView(PurgeRun Run, string? ChannelName, PurgeReport Progress, DateTimeOffset Now)
+    /// <param name="Banner">Set on the refresh that sees a whole-server purge finished: the removed-server banner, shown without a reload.</param>
+    public sealed record RunView(PurgeRun Run, string? ChannelName, PurgeReport Progress, DateTimeOffset Now, bool Focus = false, GuildHeader? Banner = null)
     {
         public bool IsActive => Run.Status is PurgeStatus.Scheduled or PurgeStatus.Running;
         public bool CanCancel => Run.Status == PurgeStatus.Scheduled && Run.NotBefore > Now;
@@ -26,11 +27,21 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     public IReadOnlyList<ChannelChoice> Channels { get; private set; } = [];
     public DateTimeOffset? AllChannelsCooldownUntil { get; private set; }
     public IReadOnlyList<RunView> Runs { get; private set; } = [];
+
+    /// <summary>The owner's latest exports of this guild (<c>_ExportStatus</c>).</summary>
+    public IReadOnlyList<MyClips.ExportView> Exports { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
 
     /// <summary>A sentence about the last action (refused, accepted, cancelled).</summary>
     public string? Message { get; private set; }
     public bool MessageIsError { get; private set; }
+
+    /// <summary>After a wrong phrase: the preview shown again, with the sentence next to the box.</summary>
+    public PurgeResult.Previewed? KeptPreview { get; private set; }
+    public string? PhraseError { get; private set; }
+
+    /// <summary>The run just scheduled: its Cancel button takes the keyboard focus.</summary>
+    private long? _focusRunId;
 
     private Actor Caller => Actor.User(User.DiscordUserId()!.Value);
 
@@ -61,13 +72,14 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 
         return await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken) switch
         {
-            PurgeResult.Previewed p => Partial("_PurgePreview", p),
+            PurgeResult.Previewed p => await PreviewWithExportAsync(p, cancellationToken),
             PurgeResult.NotFound { What: PurgeResult.NotFound.Channel } => Refused(Partial("_PurgePreview", (PurgeResult.Previewed?)null), StatusCodes.Status404NotFound),
             var refused => StatusCode(PurgeResults.StatusCode(refused)),
         };
     }
 
-    public async Task<IActionResult> OnPostPurgeAsync(long guildId, PurgeScope? scope, long? channelId, string? confirm, [FromServices] RequestPurge purge, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostPurgeAsync(
+        long guildId, PurgeScope? scope, long? channelId, string? confirm, [FromServices] RequestPurge purge, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
@@ -80,7 +92,14 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return await RefuseAsync(guild, cancellationToken);
         }
 
-        return await ShowAsync(guild, await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken), cancellationToken);
+        var result = await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken);
+        if (result is PurgeResult.WrongPhrase && await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken) is PurgeResult.Previewed kept)
+        {
+            (KeptPreview, PhraseError) = (kept, Sentence(result));
+        }
+
+        _focusRunId = (result as PurgeResult.Accepted)?.Run.Id;
+        return await ShowAsync(guild, result, cancellationToken);
     }
 
     public async Task<IActionResult> OnPostCancelAsync(long guildId, long? runId, [FromServices] CancelPurge cancel, CancellationToken cancellationToken)
@@ -98,16 +117,41 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return await ShowAsync(guild, await cancel.RunAsync(Caller, runId.Value, guildId, cancellationToken), cancellationToken);
     }
 
+    /// <summary>"Export the archive" (the whole guild, or a channel with its threads), the owner's alone like a purge.</summary>
+    public async Task<IActionResult> OnPostExportAsync(long guildId, long? channelId, [FromServices] ClipSaver.Core.Exports.RequestExport request, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
+        {
+            return NotFound();
+        }
+
+        var result = await request.GuildAsync(Caller, guildId, channelId, cancellationToken);
+        (Message, MessageIsError, Response.StatusCode) = result switch
+        {
+            ClipSaver.Core.Exports.ExportResult.Accepted => ("The export is being built; its parts appear here and on “My clips” when ready.", false, StatusCodes.Status202Accepted),
+            ClipSaver.Core.Exports.ExportResult.Busy => ("An export of yours is still being built: one at a time.", true, StatusCodes.Status409Conflict),
+            ClipSaver.Core.Exports.ExportResult.NotOwner => ("Only the server's owner can export the archive.", true, StatusCodes.Status403Forbidden),
+            _ => ("Nothing was exported: that channel does not exist.", true, StatusCodes.Status404NotFound),
+        };
+        await LoadAsync(guild, cancellationToken);
+        return Zone();
+    }
+
     /// <summary>One run's progress; htmx polls it while the run is scheduled or running.</summary>
     public async Task<IActionResult> OnGetProgressAsync(long guildId, long runId, CancellationToken cancellationToken)
     {
-        if (await context.LoadAsync(guildId, User, cancellationToken) is null)
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
             return NotFound();
         }
 
         var view = await RunViewAsync(guildId, runId, cancellationToken);
         Response.VaryOnHtmx();
+        if (view is { Run: { Scope: PurgeScope.Guild, Status: PurgeStatus.Completed } } && guild.IsDeleted)
+        {
+            view = view with { Banner = guild };
+        }
+
         return view is null ? NotFound() : Partial("_PurgeProgress", view);
     }
 
@@ -160,7 +204,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return NotFound();
         }
 
-        (Message, MessageIsError) = (Sentence(result), result.IsRefusal);
+        // An accepted purge speaks for itself in its countdown; a wrong phrase is said next to the kept preview.
+        (Message, MessageIsError) = result is PurgeResult.Accepted || PhraseError is not null ? (null, false) : (Sentence(result), result.IsRefusal);
         if (result.IsRefusal)
         {
             PurgeResults.Apply(Response, result, clock.GetUtcNow());
@@ -173,7 +218,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 
     private static string Sentence(PurgeResult result) => result switch
     {
-        PurgeResult.Accepted a => $"{a.Title} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC; you can still cancel it until then.",
+        PurgeResult.Accepted a => $"{a.Title} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC.",
         PurgeResult.Cancelled => "Purge cancelled. Nothing was deleted, and its cooldown was given back.",
         PurgeResult.WrongPhrase w => $"Nothing was deleted: type exactly “{w.Expected}” to confirm.",
         PurgeResult.CoolingDown c => $"Nothing was deleted: this was purged less than 24 hours ago. The next purge is allowed at {c.AllowedAt:d MMM yyyy HH:mm} UTC.",
@@ -183,6 +228,15 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         PurgeResult.TooLate => "This purge has already started or ended; it can no longer be cancelled.",
         _ => throw new InvalidOperationException("Unknown purge result."),
     };
+
+    /// <summary>The preview, offering "export first" when no export of the scope is newer than its newest clip.</summary>
+    private async Task<IActionResult> PreviewWithExportAsync(PurgeResult.Previewed preview, CancellationToken cancellationToken)
+    {
+        var partial = Partial("_PurgePreview", preview);
+        partial.ViewData["ExportFirst"] = !await ClipSaver.Core.Exports.ExportFreshness.HasFreshExportAsync(
+            db, User.DiscordUserId()!.Value, preview.GuildId, preview.ChannelId, clock.GetUtcNow(), cancellationToken);
+        return partial;
+    }
 
     private IActionResult Refused(IActionResult result, int statusCode)
     {
@@ -205,16 +259,18 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             .Select(c => new ChannelChoice(c.Id, c.Name, c.ClipCount, c.PurgeCooldownUntil))
             .ToListAsync(cancellationToken);
         AllChannelsCooldownUntil = await db.Guilds.Where(g => g.Id == guild.Id).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken);
-        var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guild.Id)
+        // A member's deletion of their own clips is theirs (on /me); the owner sees its audit event on the overview.
+        var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guild.Id && p.Scope != PurgeScope.Author)
             .OrderByDescending(p => p.RequestedAt).Take(5)
             .Select(p => new { Run = p, Channel = db.Channels.Where(c => c.Id == p.ChannelId).Select(c => c.Name).FirstOrDefault() })
             .ToListAsync(cancellationToken);
-        Runs = [.. runs.Select(r => new RunView(r.Run, r.Channel, PurgeReport.Parse(r.Run.ReportJson ?? r.Run.ProgressJson), Now))];
+        Runs = [.. runs.Select(r => new RunView(r.Run, r.Channel, PurgeReport.Parse(r.Run.ReportJson ?? r.Run.ProgressJson), Now, r.Run.Id == _focusRunId))];
+        Exports = await MyClips.ExportView.LoadAsync(db, User.DiscordUserId()!.Value, q => q.Where(x => x.IsGuildExport && x.GuildId == guild.Id), 2, cancellationToken);
     }
 
     private async Task<RunView?> RunViewAsync(long guildId, long runId, CancellationToken cancellationToken)
     {
-        var row = await db.PurgeRuns.AsNoTracking().Where(p => p.Id == runId && p.GuildId == guildId)
+        var row = await db.PurgeRuns.AsNoTracking().Where(p => p.Id == runId && p.GuildId == guildId && p.Scope != PurgeScope.Author)
             .Select(p => new { Run = p, Channel = db.Channels.Where(c => c.Id == p.ChannelId).Select(c => c.Name).FirstOrDefault() })
             .FirstOrDefaultAsync(cancellationToken);
         return row is null ? null : new RunView(row.Run, row.Channel, PurgeReport.Parse(row.Run.ReportJson ?? row.Run.ProgressJson), clock.GetUtcNow());

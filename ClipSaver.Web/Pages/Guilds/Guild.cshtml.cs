@@ -14,6 +14,9 @@ public sealed class GuildModel(ClipSaverDbContext db, GuildContext context, Time
     public long Clips { get; private set; }
     public long Bytes { get; private set; }
     public int ChannelsArchived { get; private set; }
+
+    /// <summary>Clips not archived because their authors opted out: a number, never who (docs/decisions/018-members-own-data.md).</summary>
+    public long SkippedOptedOut { get; private set; }
     public IReadOnlyList<ScanLine> Scans { get; private set; } = [];
     public IReadOnlyList<AuditLine> Audit { get; private set; } = [];
 
@@ -30,9 +33,9 @@ public sealed class GuildModel(ClipSaverDbContext db, GuildContext context, Time
         Guild = guild;
         var totals = await db.Channels.Where(c => c.GuildId == guildId)
             .GroupBy(_ => 1)
-            .Select(g => new { Clips = g.Sum(c => c.ClipCount), Bytes = g.Sum(c => c.ClipBytes), Reading = g.Count(c => c.IsReading && c.DeletedAt == null) })
+            .Select(g => new { Clips = g.Sum(c => c.ClipCount), Bytes = g.Sum(c => c.ClipBytes), Reading = g.Count(c => c.IsReading && c.DeletedAt == null), Skipped = g.Sum(c => c.ClipsSkippedOptedOut) })
             .FirstOrDefaultAsync(cancellationToken);
-        (Clips, Bytes, ChannelsArchived) = (totals?.Clips ?? 0, totals?.Bytes ?? 0, totals?.Reading ?? 0);
+        (Clips, Bytes, ChannelsArchived, SkippedOptedOut) = (totals?.Clips ?? 0, totals?.Bytes ?? 0, totals?.Reading ?? 0, totals?.Skipped ?? 0);
 
         Scans = await db.ScanRuns.AsNoTracking().Where(r => r.GuildId == guildId)
             .OrderByDescending(r => r.Status == ScanStatus.Running || r.Status == ScanStatus.Queued).ThenByDescending(r => r.CreatedAt).Take(8)

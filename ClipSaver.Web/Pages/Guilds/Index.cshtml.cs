@@ -30,9 +30,17 @@ public sealed class IndexModel(ClipSaverDbContext db) : PageModel
             })
             .ToListAsync(cancellationToken);
 
+        // A server the user owns and purged: its access row went with the purge, but the server is still theirs on
+        // Discord, so it stays listed with "Add ClipSaver" until the next login says otherwise.
+        var listed = rows.Select(r => r.GuildId).ToList();
+        var purged = await db.Guilds.AsNoTracking()
+            .Where(g => g.OwnerId == userId && g.PurgedAt != null && !listed.Contains(g.Id))
+            .Select(g => new GuildCard(g.Id, g.Name, g.IconHash, true, false, g.DeletedAt))
+            .ToListAsync(cancellationToken);
         var cards = rows
             .Where(r => GuildRights.CanManage(r.IsOwner, r.Permissions))
             .Select(r => new GuildCard(r.GuildId, r.GuildName, r.GuildIcon, r.IsOwner, r.Guild is not null && r.Guild.PurgedAt is null, r.Guild?.DeletedAt))
+            .Concat(purged)
             .OrderBy(c => c.Name, StringComparer.CurrentCultureIgnoreCase)
             .ToList();
         Present = [.. cards.Where(c => c.Present)];

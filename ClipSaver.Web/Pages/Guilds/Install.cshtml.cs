@@ -20,6 +20,9 @@ public sealed class InstallModel(ClipSaverDbContext db, GuildAccess access, Inst
         var listed = await db.UserGuildAccess.AsNoTracking().Where(a => a.UserId == userId && a.GuildId == guildId)
             .Select(a => new { a.IsOwner, a.Permissions }).FirstOrDefaultAsync(cancellationToken);
         var mayInstall = (listed is not null && GuildRights.CanManage(listed.IsOwner, listed.Permissions))
+            // A server its owner purged (the bot left it, and the access row went with the purge); Discord's own
+            // authorization screen checks the rights again.
+            || await db.Guilds.AnyAsync(g => g.Id == guildId && g.OwnerId == userId && g.PurgedAt != null, cancellationToken)
             || await access.GetRoleAsync(guildId, userId, cancellationToken) >= GuildRole.Manager;
         if (!mayInstall)
         {

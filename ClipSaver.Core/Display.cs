@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace ClipSaver.Core;
+
+/// <summary>How pages and stored sentences (audit events) write sizes, counts and times for people, so every page reads the same ("63.9 MB", "28 Nov 2026 04:55 UTC").</summary>
+public static class Display
+{
+    public static string Bytes(long bytes) => bytes switch
+    {
+        < 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes"),
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KB"),
+        < 1024L * 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.##} GB"),
+    };
+
+    /// <summary>"1 clip", "2 clips", "1,204 clips".</summary>
+    public static string Count(long count, string one, string? many = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? one : many ?? one + "s")}");
+
+    public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
+
+    public static string Duration(double seconds) => seconds < 3600
+        ? string.Create(CultureInfo.InvariantCulture, $"{(int)seconds / 60}:{(int)seconds % 60:00}")
+        : string.Create(CultureInfo.InvariantCulture, $"{(int)seconds / 3600}:{(int)seconds % 3600 / 60:00}:{(int)seconds % 60:00}");
+}

@@ -1,0 +1,99 @@
+using ClipSaver.Core.Scanning;
+using ClipSaver.Core.Storage;
+using Microsoft.Playwright;
+
+namespace ClipSaver.Tests.Guilds;
+
+/// <summary>The clip browser in the real Chromium, on clips the demo world's emulator serves as real, short videos.</summary>
+public sealed class ClipsBrowserTests : BrowserTestBase
+{
+    private long _guildId;
+    private long _channelId;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await ReconcileAsync();
+        _guildId = (long)DemoGuild("Clip Club").Id;
+        await using var db = Db.CreateContext();
+        _channelId = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && !c.IsThread && !c.Nsfw).OrderBy(c => c.Position).Select(c => c.Id).FirstAsync();
+        await db.Channels.Where(c => c.Id == _channelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
+        long runId = 0;
+        await RunAsync<Scans>(async s => runId = await s.StartAsync(_guildId, _channelId, ScanKind.Backfill, CancellationToken.None));
+        await RunAsync<ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_demo_clip_plays_to_its_end_a_broken_file_says_it_cannot_play_and_a_link_has_no_dead_play_button()
+    {
+        ClipSaver.Core.Data.Clip playable, broken;
+        await using (var db = Db.CreateContext())
+        {
+            // Every sample clip fits in 30 kB, so a file at least that large holds a whole one.
+            var stored = await db.Clips.AsNoTracking().Where(c => c.ChannelId == _channelId && c.StorageKey != null).OrderByDescending(c => c.PostedAt).ToListAsync();
+            playable = stored.First(c => c.SizeBytes >= 30_000 && c.ContentType == "video/mp4");
+            broken = stored.First(c => c.Id != playable.Id);
+        }
+
+        // One stored file is damaged: the player must say so instead of showing nothing.
+        await RunAsync<IClipStorage>(async s => await s.PutAsync(broken.StorageKey!, new MemoryStream(new byte[4096]), 1 << 20, CancellationToken.None));
+
+        var page = await OpenPageAsync(DemoUsers.Owner.Username);
+        await page.GotoAsync($"/guilds/{_guildId}/clips");
+        var video = page.Locator($"video[data-clip='{playable.Id}']");
+        while (await video.CountAsync() == 0)
+        {
+            await page.GetByTestId("load-more").ClickAsync();
+        }
+
+        var played = await video.EvaluateAsync<double[]>("""
+            v => new Promise((resolve, reject) => {
+                v.muted = true;
+                v.addEventListener('ended', () => resolve([v.duration, v.currentTime]), { once: true });
+                v.addEventListener('error', () => reject(new Error('error ' + (v.error && v.error.code))), { once: true });
+                v.play().catch(reject);
+            })
+            """);
+        Assert.InRange(played[0], 1.5, 2.5);
+        Assert.Equal(played[0], played[1], 1);
+
+        var damaged = page.Locator($"video[data-clip='{broken.Id}']");
+        while (await damaged.CountAsync() == 0)
+        {
+            await page.GetByTestId("load-more").ClickAsync();
+        }
+
+        await damaged.EvaluateAsync("v => { v.muted = true; v.play().catch(() => {}); }");
+        await damaged.Locator("xpath=..").GetByTestId("player-error").WaitForAsync(new() { Timeout = 10_000 });
+        await Browser.ScreenshotAsync(page, "clips-player-error");
+
+        // A link-only clip (an embed) shows what it is, not a play button that does nothing.
+        await using (var db = Db.CreateContext())
+        {
+            var link = TestData.Clip(_guildId, _channelId, TestDiscord.Id(DemoUsers.Member.Id), "a link", 0, DateTimeOffset.UtcNow.AddYears(1));
+            link.EmbedUrl = "https://video.example/watch/abc";
+            db.Clips.Add(link);
+            await db.SaveChangesAsync();
+        }
+
+        await page.GotoAsync($"/guilds/{_guildId}/clips");
+        var first = page.GetByTestId("clip").First;
+        Assert.Equal("Video link: plays on its own site", (await first.GetByTestId("placeholder").TextContentAsync())!.Trim());
+        Assert.DoesNotContain("▶", await page.GetByTestId("clip-grid").TextContentAsync(), StringComparison.Ordinal);
+
+        // "Load more" puts the position in the address: a reload continues from there, with a way back to the start.
+        await page.GotoAsync($"/guilds/{_guildId}/clips?Sort=Oldest");
+        await page.GetByTestId("load-more").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("After=", StringComparison.Ordinal) && url.Contains("Sort=Oldest", StringComparison.Ordinal));
+        await page.ReloadAsync();
+        Assert.True(await page.GetByTestId("list-start").IsVisibleAsync());
+        Assert.Equal("Oldest", await page.GetByTestId("sort").InputValueAsync());
+
+        // Each clip has a page of its own: the player, the details, the message on Discord and the download.
+        await page.GetByTestId("clip-link").First.ClickAsync();
+        await page.GetByTestId("clip-page").WaitForAsync();
+        Assert.StartsWith($"https://discord.com/channels/{_guildId}/{_channelId}/", await page.GetByTestId("discord-link").GetAttributeAsync("href"), StringComparison.Ordinal);
+        Assert.True(await page.GetByTestId("download").IsVisibleAsync());
+        await Browser.ScreenshotAsync(page, "clip-page");
+    }
+}
