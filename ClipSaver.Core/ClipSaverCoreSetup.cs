@@ -2,6 +2,7 @@ using ClipSaver.Core.Access;
 using ClipSaver.Core.Archive;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
+using ClipSaver.Core.Gateway;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
@@ -85,6 +86,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<ClipSaver.Core.Clips.ReadClipFile>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RunRecovery>();
+        builder.Services.AddClipSaverGateway();
 
         var connectionString = DatabaseSetup.ResolveConnectionString(builder, out var cluster);
         if (cluster is not null)

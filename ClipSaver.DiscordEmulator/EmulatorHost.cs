@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using ClipSaver.DiscordEmulator.Cdn;
 using ClipSaver.DiscordEmulator.Control;
+using ClipSaver.DiscordEmulator.Gateway;
 using ClipSaver.DiscordEmulator.OAuth;
 using ClipSaver.DiscordEmulator.RateLimits;
 using ClipSaver.DiscordEmulator.Rest;
@@ -22,6 +23,8 @@ public sealed class EmulatorHost : IAsyncDisposable
         World = app.Services.GetRequiredService<EmulatorWorld>();
         Stats = app.Services.GetRequiredService<EmulatorStats>();
         Faults = app.Services.GetRequiredService<FaultSettings>();
+        Gateway = app.Services.GetRequiredService<GatewayHub>();
+        Gateway.Payloads.BaseUrl = baseAddress.ToString();
     }
 
     /// <summary><c>http://127.0.0.1:port/</c></summary>
@@ -42,6 +45,12 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     public FaultSettings Faults { get; }
 
+    /// <summary>The Gateway's sessions, counters and faults.</summary>
+    public GatewayHub Gateway { get; }
+
+    /// <summary><c>ws://127.0.0.1:port/gateway</c></summary>
+    public Uri GatewayUrl => new($"ws://{BaseAddress.Authority}{GatewayApi.Path}");
+
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -60,14 +69,22 @@ public sealed class EmulatorHost : IAsyncDisposable
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<OAuthStore>();
         builder.Services.AddSingleton<CdnSigner>();
+        builder.Services.AddSingleton<GatewayPayloads>();
+        builder.Services.AddSingleton(sp => new GatewayHub(sp.GetRequiredService<EmulatorWorld>(), options, sp.GetRequiredService<GatewayPayloads>()));
+        if (options.Gateway.DemoClipEvery is not null)
+        {
+            builder.Services.AddHostedService<DemoClipPoster>();
+        }
 
         var app = builder.Build();
+        app.UseWebSockets();
         app.UseRouting();
         app.Use(ApiGate.InvokeAsync);
         app.MapBotApi();
         app.MapOAuthApi();
         app.MapCdnApi();
         app.MapControlApi();
+        app.MapGatewayApi();
         app.MapGet("/", () => TypedResults.Text("Discord emulator for ClipSaver. Control API under /_emulator/world."));
 
         await app.StartAsync(ct);

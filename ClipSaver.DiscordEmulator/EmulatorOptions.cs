@@ -24,6 +24,8 @@ public sealed class EmulatorOptions
 
     public RateLimitSettings RateLimits { get; set; } = new();
 
+    public Gateway.GatewaySettings Gateway { get; set; } = new();
+
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 }
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using ClipSaver.Core;
-using ClipSaver.Core.Database;
 using ClipSaver.Core.Storage;
 using Microsoft.Extensions.Options;
 
@@ -30,19 +28,12 @@ internal static class StorageCommand
             return 2;
         }
 
-        var builder = WebApplication.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))]);
-        try
+        await using var app = await CommandHost.TryBuildAsync(args, error);
+        if (app is null)
         {
-            builder.AddClipSaverCore();
-        }
-        catch (Exception e) when (e is InvalidOperationException or LocalPostgresUnavailableException)
-        {
-            await error.WriteLineAsync(e.Message);
             return 2;
         }
 
-        builder.Host.UseDefaultServiceProvider(o => o.ValidateOnBuild = false);
-        await using var app = builder.Build();
         var options = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
         var s3Problems = options.S3.Validate().Select(r => $"{StorageOptions.Section}:S3:{string.Join(", ", r.MemberNames)}: {r.ErrorMessage}").ToList();
         if (s3Problems.Count > 0)

@@ -39,22 +39,12 @@ internal static class TokensCommand
             days = d;
         }
 
-        var builder = WebApplication.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))]);
-        try
+        await using var app = await CommandHost.TryBuildAsync(args, error);
+        if (app is null)
         {
-            builder.AddClipSaverCore();
-        }
-        catch (Exception e) when (e is InvalidOperationException or ClipSaver.Core.Database.LocalPostgresUnavailableException)
-        {
-            // No database configured (Production) or none can be started: the reason in one line, not a stack trace.
-            await error.WriteLineAsync(e.Message);
             return 2;
         }
 
-        // The command uses the database and the Discord client only; the job services it does not start need
-        // Hangfire, which Development's build-time check of every service would otherwise refuse.
-        builder.Host.UseDefaultServiceProvider(o => o.ValidateOnBuild = false);
-        await using var app = builder.Build();
         if (app.Configuration.GetValue("ClipSaver:Database:MigrateOnStartup", !app.Environment.IsProduction()))
         {
             await DatabaseMigrator.MigrateAsync(app.Services, CancellationToken.None);

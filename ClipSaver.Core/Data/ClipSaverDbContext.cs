@@ -19,6 +19,7 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<JobSwitch> JobSwitches => Set<JobSwitch>();
     public DbSet<ClipDay> ClipDays => Set<ClipDay>();
+    public DbSet<GatewayShard> GatewayShards => Set<GatewayShard>();
     public DbSet<Export> Exports => Set<Export>();
     public DbSet<ExportPart> ExportParts => Set<ExportPart>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -36,6 +36,10 @@ public sealed class DiscordRestClient(HttpClient http)
             ?? throw new DiscordApiException(response.StatusCode, null, "Discord sent an empty answer.", route);
     }
 
+    /// <summary>The Gateway's URL, the recommended shard count and the session start limit.</summary>
+    public Task<Gateway.DiscordGatewayBot> GetGatewayBotAsync(CancellationToken cancellationToken) =>
+        GetAsync<Gateway.DiscordGatewayBot>("gateway/bot", cancellationToken);
+
     public Task<DiscordUser> GetUserAsync(Snowflake userId, CancellationToken cancellationToken) =>
         GetAsync<DiscordUser>($"users/{userId}", cancellationToken);
 

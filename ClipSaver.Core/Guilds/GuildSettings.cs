@@ -11,6 +11,15 @@ public enum DepartedMemberClips
     Delete,
 }
 
+public enum MessageDeletedClips
+{
+    /// <summary>A clip whose message is deleted on Discord stays in the archive (it is an archive).</summary>
+    Keep,
+
+    /// <summary>A clip whose message is deleted on Discord is deleted from the archive as well (seen live over the Gateway).</summary>
+    Delete,
+}
+
 /// <summary>
 /// A guild's effective settings: the defaults from configuration (<c>ClipSaver:GuildDefaults</c>) with the guild's
 /// own changes on top. Only the changed values are stored (jsonb), so a new default reaches every guild that never
@@ -36,6 +45,10 @@ public sealed record GuildSettings
     /// <summary>What happens to the clips of members who leave the guild.</summary>
     [JsonConverter(typeof(EnumNamesOnlyConverter<DepartedMemberClips>))]
     public DepartedMemberClips DepartedMemberClips { get; init; } = DepartedMemberClips.Keep;
+
+    /// <summary>What happens to archived clips when their message is deleted on Discord.</summary>
+    [JsonConverter(typeof(EnumNamesOnlyConverter<MessageDeletedClips>))]
+    public MessageDeletedClips MessageDeletedClips { get; init; } = MessageDeletedClips.Keep;
 
     /// <summary>A backfill stops at this date; null reads the whole history.</summary>
     public DateOnly? BackfillSince { get; init; }

@@ -203,12 +203,30 @@ public sealed partial class GuildSync(
             return;
         }
 
+        await ApplyChannelsAsync(guildId, found, ChannelSyncScope.Complete, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records channels and threads as Discord describes them (a sync, GUILD_CREATE, a channel or thread event). A new
+    /// channel is archived when the guild asks for it, except in the guild's first sync. With
+    /// <paramref name="scope"/> <see cref="ChannelSyncScope.Complete"/> (or <see cref="ChannelSyncScope.AllButThreads"/>,
+    /// which lacks archived threads) the list is the whole truth: a channel missing from it is marked deleted.
+    /// </summary>
+    public async Task ApplyChannelsAsync(long guildId, IReadOnlyList<DiscordChannel> found, ChannelSyncScope scope, CancellationToken cancellationToken)
+    {
+        var guild = await db.Guilds.AsNoTracking().FirstOrDefaultAsync(g => g.Id == guildId, cancellationToken);
+        if (guild is null || guild.DeletedAt is not null)
+        {
+            return;
+        }
+
         // Categories are stored too (never archived), so that pages can group channels under their names.
-        var channels = found.DistinctBy(c => c.Id).ToList();
+        var channels = found.Where(c => ArchivableTypes.Contains(c.Type) || c.Type == DiscordChannelTypes.GuildCategory).DistinctBy(c => c.Id).ToList();
         var defaults = await settings.GetAsync(guildId, cancellationToken);
         var firstSync = guild.ChannelsSyncedAt is null;
         var now = clock.GetUtcNow();
-        var existing = await db.Channels.Where(c => c.GuildId == guildId).ToDictionaryAsync(c => c.Id, cancellationToken);
+        var ids = channels.Select(c => c.Id.ToInt64()).ToList();
+        var existing = await db.Channels.Where(c => c.GuildId == guildId && (scope != ChannelSyncScope.Partial || ids.Contains(c.Id))).ToDictionaryAsync(c => c.Id, cancellationToken);
         foreach (var c in channels)
         {
             var isThread = c.Type is DiscordChannelTypes.AnnouncementThread or DiscordChannelTypes.PublicThread or DiscordChannelTypes.PrivateThread;
@@ -229,20 +247,39 @@ public sealed partial class GuildSync(
             row.DeletedAt = null;
         }
 
-        var seen = channels.Select(c => c.Id.ToInt64()).ToHashSet();
-        var vanished = existing.Values.Where(c => c.DeletedAt is null && !seen.Contains(c.Id)).Select(c => c.Id).ToList();
-        foreach (var channelId in vanished)
+        var seen = ids.ToHashSet();
+        var vanished = scope == ChannelSyncScope.Partial ? []
+            : existing.Values.Where(c => c.DeletedAt is null && !seen.Contains(c.Id) && (scope == ChannelSyncScope.Complete || !c.IsThread)).Select(c => c.Id).ToList();
+        if (scope != ChannelSyncScope.Partial)
         {
-            existing[channelId].DeletedAt = now;
-            existing[channelId].IsReading = false;
+            await db.Guilds.Where(g => g.Id == guildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.ChannelsSyncedAt, now), cancellationToken);
         }
 
-        await db.Guilds.Where(g => g.Id == guildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.ChannelsSyncedAt, now), cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        if (vanished.Count > 0)
+        try
         {
-            await StopScansAsync(db.ScanRuns.Where(r => vanished.Contains(r.ChannelId)), now, "The channel was deleted on Discord.", cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
         }
+        catch (DbUpdateException) when (scope == ChannelSyncScope.Partial)
+        {
+            // A sync recorded the channel a moment ago; the next event or sync brings the rest.
+            db.ChangeTracker.Clear();
+        }
+
+        await MarkChannelsDeletedAsync(vanished, cancellationToken);
+    }
+
+    /// <summary>Channels deleted on Discord: marked deleted, archiving off, their scans stopped; their clips stay. Idempotent.</summary>
+    public async Task MarkChannelsDeletedAsync(IReadOnlyList<long> channelIds, CancellationToken cancellationToken)
+    {
+        if (channelIds.Count == 0)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        await db.Channels.Where(c => channelIds.Contains(c.Id) && c.DeletedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.DeletedAt, now).SetProperty(c => c.IsReading, false), cancellationToken);
+        await StopScansAsync(db.ScanRuns.Where(r => channelIds.Contains(r.ChannelId)), now, "The channel was deleted on Discord.", cancellationToken);
     }
 
     private static async Task StopScansAsync(IQueryable<ScanRun> scans, DateTimeOffset now, string why, CancellationToken cancellationToken)

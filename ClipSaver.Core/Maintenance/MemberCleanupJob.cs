@@ -116,10 +116,21 @@ public sealed partial class MemberCleanupJob(
             return new MemberCleanupGuildResult(guildId, dryRun, departed.Count, 0, 0, 0, null, examples);
         }
 
+        var (removed, clips, files) = await RemoveDepartedAsync(guildId, departed, cancellationToken);
+        return new MemberCleanupGuildResult(guildId, false, departed.Count, removed, clips, files, null, examples);
+    }
+
+    /// <summary>
+    /// Members who left the guild (found by this job, or told by a Gateway event): their records go, and their clips
+    /// are kept or deleted as the guild's setting says. Removing someone already gone changes nothing.
+    /// </summary>
+    public async Task<(long Removed, long Clips, long Files)> RemoveDepartedAsync(long guildId, IReadOnlyList<long> departed, CancellationToken cancellationToken)
+    {
         var deleteClips = (await settings.GetAsync(guildId, cancellationToken)).DepartedMemberClips == DepartedMemberClips.Delete;
         long removed = 0, clips = 0, files = 0;
         var opts = options.CurrentValue;
-        foreach (var batch in departed.Chunk(opts.BatchSize))
+        var batches = departed.Chunk(opts.BatchSize).ToList();
+        foreach (var batch in batches)
         {
             if (deleteClips)
             {
@@ -130,10 +141,13 @@ public sealed partial class MemberCleanupJob(
             }
 
             removed += await db.GuildMembers.Where(m => m.GuildId == guildId && batch.Contains(m.UserId)).ExecuteDeleteAsync(cancellationToken);
-            await Task.Delay(opts.DelayBetweenBatches, clock, cancellationToken);
+            if (batch != batches[^1])
+            {
+                await Task.Delay(opts.DelayBetweenBatches, clock, cancellationToken);
+            }
         }
 
-        return new MemberCleanupGuildResult(guildId, false, departed.Count, removed, clips, files, null, examples);
+        return (removed, clips, files);
     }
 
     /// <summary>

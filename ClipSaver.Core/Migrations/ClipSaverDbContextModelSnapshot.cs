@@ -509,6 +509,90 @@ namespace ClipSaver.Core.Migrations
                     b.ToTable("export_parts", (string)null);
                 });
 
+            modelBuilder.Entity("ClipSaver.Core.Data.GatewayShard", b =>
+                {
+                    b.Property<int>("ShardId")
+                        .HasColumnType("integer")
+                        .HasColumnName("shard_id");
+
+                    b.Property<DateTimeOffset?>("ConnectedSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("connected_since");
+
+                    b.Property<int>("GuildCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("guild_count");
+
+                    b.Property<DateTimeOffset?>("IdentifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("identified_at");
+
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("instance_id");
+
+                    b.Property<DateTimeOffset?>("LastEventAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_event_at");
+
+                    b.Property<string>("LastEventName")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("last_event_name");
+
+                    b.Property<int?>("LatencyMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("latency_ms");
+
+                    b.PrimitiveCollection<string[]>("RecentReasons")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("recent_reasons");
+
+                    b.Property<int>("Reconnects")
+                        .HasColumnType("integer")
+                        .HasColumnName("reconnects");
+
+                    b.Property<int?>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("session_id");
+
+                    b.Property<int>("ShardCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("shard_count");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("StoppedReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("stopped_reason");
+
+                    b.PrimitiveCollection<long[]>("UnavailableGuildIds")
+                        .IsRequired()
+                        .HasColumnType("bigint[]")
+                        .HasColumnName("unavailable_guild_ids");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ShardId")
+                        .HasName("pk_gateway_shards");
+
+                    b.ToTable("gateway_shards", (string)null);
+                });
+
             modelBuilder.Entity("ClipSaver.Core.Data.Guild", b =>
                 {
                     b.Property<long>("Id")

@@ -21,8 +21,13 @@ public sealed class ClipDownloads(
     /// scan must stop. A crash in between leaves files whose rows have no storage key: the next run downloads those again
     /// (the scan's first step), overwriting the same keys.
     /// </summary>
-    public async Task<bool> DownloadAsync(ScanRun run, long? parentId, IReadOnlyList<(long ClipId, FoundClip Clip)> clips, GuildSettings settings, CancellationToken cancellationToken)
+    public Task<bool> DownloadAsync(ScanRun run, long? parentId, IReadOnlyList<(long ClipId, FoundClip Clip)> clips, GuildSettings settings, CancellationToken cancellationToken) =>
+        DownloadAsync(run.GuildId, run.ChannelId, run.Id, parentId, clips, settings, cancellationToken);
+
+    /// <summary>As above, for clips seen in a Gateway event (no scan run to count them on: <paramref name="scanRunId"/> null).</summary>
+    public async Task<bool> DownloadAsync(long guildId, long channelId, long? scanRunId, long? parentId, IReadOnlyList<(long ClipId, FoundClip Clip)> clips, GuildSettings settings, CancellationToken cancellationToken)
     {
+        var run = new { GuildId = guildId, ChannelId = channelId, Id = scanRunId ?? 0 };
         if (clips.Count == 0)
         {
             return true;
@@ -70,7 +75,7 @@ public sealed class ClipDownloads(
             {
                 attached = [.. await archive.AttachFilesAsync(run.ChannelId, [.. stored.Select(r => new AttachedFile(r.ClipId, r.Key, r.Stored!.Sha256, r.Stored.SizeBytes))], cancellationToken)];
                 var bytes = stored.Where(r => attached.Contains(r.ClipId)).Sum(r => r.Stored!.SizeBytes);
-                if (attached.Count > 0)
+                if (attached.Count > 0 && scanRunId is not null)
                 {
                     await db.ScanRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
                         .SetProperty(r => r.FilesStored, r => r.FilesStored + attached.Count)

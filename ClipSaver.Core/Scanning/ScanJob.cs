@@ -17,7 +17,7 @@ namespace ClipSaver.Core.Scanning;
 public sealed partial class ScanJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
-    ClipArchive archive,
+    ClipIntake intake,
     DiscordRestClient discord,
     ClipDownloads downloads,
     GuildSettingsStore guildSettings,
@@ -214,22 +214,10 @@ public sealed partial class ScanJob(
             throw new StopScan(ScanStatus.Cancelled, "Stopped on request.");
         }
 
-        var withClips = page.Select(m => (Message: m, Found: ClipDetector.Find(m, settings).ToList())).Where(x => x.Found.Count > 0).ToList();
-        await archive.AddAuthorsAsync(run.GuildId, [.. withClips.GroupBy(x => x.Message.Author.Id).Select(g => new ClipAuthor(g.Key.ToInt64(), g.First().Message.Author.Username,
-            g.First().Message.Author.GlobalName, g.First().Message.Author.Avatar, g.Min(x => x.Message.Timestamp), g.Max(x => x.Message.Timestamp)))], now, cancellationToken);
-
-        var sources = withClips.SelectMany(x => x.Found).ToList();
-        var rows = sources.Select(c => c.ToRow(settings)).ToList();
-        var (clipIds, optedOut) = await archive.AddCountingAsync(run.GuildId, run.ChannelId, rows, now, cancellationToken);
-        var clips = clipIds.Count(id => id is not null);
-        var toDownload = new List<(long, FoundClip)>();
-        for (var i = 0; i < rows.Count; i++)
-        {
-            if (clipIds[i] is { } id && sources[i].Attachment is not null && rows[i].SkipReason is null)
-            {
-                toDownload.Add((id, sources[i]));
-            }
-        }
+        var added = await intake.AddAsync(run.GuildId, run.ChannelId, page, settings, now, cancellationToken);
+        var clips = added.ClipsAdded;
+        var optedOut = added.OptedOut;
+        var toDownload = added.ToDownload;
 
         await db.Channels.Where(c => c.Id == run.ChannelId).ExecuteUpdateAsync(s => s
             .SetProperty(c => c.NewestScannedMessageId, c => newest == null ? c.NewestScannedMessageId

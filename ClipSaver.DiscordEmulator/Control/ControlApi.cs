@@ -35,6 +35,14 @@ internal static class ControlApi
             Run(() => world.Messages(channelId, Math.Clamp(limit ?? 50, 1, 100), before)));
         control.MapPost("/channels/{channelId}/messages", (EmulatorWorld world, ulong channelId, MessageBody body) =>
             Run(() => world.PostMessage(channelId, body.AuthorId, body.Content ?? "", [.. body.Attachments ?? []])));
+        control.MapPost("/channels/{channelId}/video-links", (EmulatorWorld world, ulong channelId, LinkBody body) =>
+            Run(() => world.PostVideoLink(channelId, body.AuthorId, body.Url)));
+        control.MapPatch("/channels/{channelId}/messages/{messageId}", (EmulatorWorld world, ulong channelId, ulong messageId, EditBody body) =>
+            Run(() => world.EditMessage(channelId, messageId, body.Content)));
+        control.MapPost("/channels/{channelId}/messages/bulk-delete", (EmulatorWorld world, ulong channelId, BulkDeleteBody body) =>
+            Run(() => new { deleted = world.DeleteMessages(channelId, body.Messages) }));
+        control.MapPut("/guilds/{guildId}/available", (EmulatorWorld world, ulong guildId, AvailableBody body) => Run(() => world.SetGuildAvailable(guildId, body.Available)));
+        control.MapPatch("/guilds/{guildId}", (EmulatorWorld world, ulong guildId, ChannelBody body) => Run(() => world.RenameGuild(guildId, body.Name)));
         control.MapDelete("/channels/{channelId}/messages/{messageId}", (EmulatorWorld world, ulong channelId, ulong messageId) =>
             Run(() => world.DeleteMessage(channelId, messageId) ? Results.NoContent() : throw new KeyNotFoundException()));
         control.MapPut("/guilds/{guildId}/members/{userId}", (EmulatorWorld world, ulong guildId, ulong userId, MemberBody body) =>
@@ -106,3 +114,11 @@ internal sealed record MemberBody(string? Username, string? GlobalName, ulong[]?
 internal sealed record OwnerBody(ulong UserId);
 
 internal sealed record IntentsBody(bool Members, bool MessageContent);
+
+internal sealed record LinkBody(ulong AuthorId, string Url);
+
+internal sealed record EditBody(string Content);
+
+internal sealed record BulkDeleteBody(ulong[] Messages);
+
+internal sealed record AvailableBody(bool Available);

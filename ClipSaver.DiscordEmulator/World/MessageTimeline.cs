@@ -39,6 +39,18 @@ internal sealed class MessageTimeline(ulong first, ulong step, long count, Func<
         return message;
     }
 
+    /// <summary>Replaces a posted message (an edit); generated history cannot be edited.</summary>
+    public bool Replace(EmulatedMessage message)
+    {
+        if (!_posted.ContainsKey(message.Id))
+        {
+            return false;
+        }
+
+        _posted[message.Id] = message;
+        return true;
+    }
+
     public bool Delete(ulong id) => _posted.Remove(id) || (IndexOf(id) >= 0 && _deleted.Add(id));
 
     /// <summary>Message ids below <paramref name="exclusiveUpper"/>, newest first.</summary>

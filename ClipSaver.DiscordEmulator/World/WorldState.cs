@@ -10,6 +10,8 @@ internal sealed class GuildState(ulong id, string name, string? icon, ulong owne
     public string? Icon { get; } = icon;
     public ulong OwnerId { get; set; } = ownerId;
     public bool BotPresent { get; set; }
+    /// <summary>An outage: Discord sent GUILD_DELETE with <c>unavailable</c>; the guild is still there.</summary>
+    public bool Unavailable { get; set; }
     public ulong BotPermissions { get; set; }
     public List<EmulatedRole> Roles { get; } = [];
     public SortedDictionary<ulong, EmulatedMember> Members { get; } = [];

@@ -21,6 +21,8 @@ public sealed class ClipSaverAppFactory(TestDb db, IReadOnlyDictionary<string, s
         builder.UseSetting("ClipSaver:Database:MigrateOnStartup", "false");
         builder.UseSetting("ClipSaver:Jobs:ServerEnabled", "false");
         builder.UseSetting("ClipSaver:Demo:Enabled", "false");
+        // The live bot connects only in the tests about it.
+        builder.UseSetting("ClipSaver:Gateway:Enabled", "false");
         // Tests run the jobs they are about; a recurring job firing on the clock would make them depend on the time.
         builder.UseSetting("ClipSaver:Jobs:RecurringEnabled", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");

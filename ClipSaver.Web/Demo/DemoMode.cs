@@ -44,6 +44,10 @@ public static class DemoMode
             Seed = builder.Configuration.GetValue("ClipSaver:Demo:Seed", 42),
             World = WorldShape.Demo,
         };
+
+        // Demo mode comes alive: a member posts a clip this often (00:00:00 switches it off), and the live bot brings it in.
+        var clipEvery = builder.Configuration.GetValue("ClipSaver:Demo:ClipEvery", TimeSpan.FromSeconds(30));
+        options.Gateway.DemoClipEvery = clipEvery > TimeSpan.Zero ? clipEvery : null;
         var emulator = await EmulatorHost.StartAsync(options);
         builder.Services.AddSingleton(emulator);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

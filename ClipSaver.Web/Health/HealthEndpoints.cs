@@ -19,7 +19,8 @@ public static class HealthEndpoints
             .AddCheck<HangfireStorageHealthCheck>("hangfire", tags: [Ready])
             .AddCheck<ClipStorageHealthCheck>("storage", tags: [Ready])
             // At most Degraded: a Discord outage must not take every instance out of the load balancer.
-            .AddCheck<DiscordHealthCheck>("discord", failureStatus: HealthStatus.Degraded, tags: [Ready]);
+            .AddCheck<DiscordHealthCheck>("discord", failureStatus: HealthStatus.Degraded, tags: [Ready])
+            .AddCheck<GatewayHealthCheck>("gateway", failureStatus: HealthStatus.Degraded, tags: [Ready]);
         return services;
     }
 

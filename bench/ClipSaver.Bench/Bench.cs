@@ -30,6 +30,20 @@ internal static class Bench
         ["Discord__CdnBaseUrl"] = $"{emulatorBase}cdn/",
     };
 
+    /// <summary>Creates an API token for <paramref name="owner"/>, starts the app and waits until it answers; the client sends the token.</summary>
+    public static async Task<(ChildProcess Server, HttpClient Api)> StartAppAsync(string app, Dictionary<string, string> environment, string owner, int appPort, string log)
+    {
+        var tokenOutput = await ChildProcess.RunAsync(app, ["tokens", "create", "--user", owner, "--name", "bench"], environment);
+        var token = tokenOutput.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("cs_", StringComparison.Ordinal));
+        var server = ChildProcess.Start(app, [], environment, log);
+        var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{appPort}/") };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        await WaitUntilAsync(
+            async () => server.HasExited ? throw new InvalidOperationException("The app stopped.") : (await TryGetAsync(api, "health/live")) == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(120), "the app to start");
+        return (server, api);
+    }
+
     public static JsonElement.ArrayEnumerator Items(JsonElement list) =>
         list.ValueKind == JsonValueKind.Array ? list.EnumerateArray() : list.GetProperty("items").EnumerateArray();
 

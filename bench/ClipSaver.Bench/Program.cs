@@ -3,6 +3,7 @@ using ClipSaver.Bench;
 // Benchmarks print their figures; docs/benchmarks.md records a run and the command that produced it.
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- purge [--channel-clips N] [--channels N] [--clips-per-channel N] [--batch N]
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- scan [--channels 100,1000] [--messages 10000]
+//   dotnet run -c Release --project bench/ClipSaver.Bench -- gateway [--channels 1000] [--messages 10000] [--rate 100] [--drop]
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- cliplist [--channels 100] [--clips-per-channel 10000] [--rounds 50] [--pages 10]
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- export [--clips 10000] [--clip-bytes 102400] [--repeat 3]
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- scaleout [--instances 1,3] [--channels 100] [--messages 2000] [--video-share 0.1] [--kill] [--keep]
@@ -12,6 +13,7 @@ return args switch
     ["purge", .. var rest] => await PurgeBenchmark.RunAsync(rest),
     ["scan", .. var rest] => await ScanBenchmark.RunAsync(rest),
     ["killloop", .. var rest] => await KillLoop.RunAsync(rest),
+    ["gateway", .. var rest] => await GatewayBenchmark.RunAsync(rest),
     ["cliplist", .. var rest] => await ClipListBenchmark.RunAsync(rest),
     ["export", .. var rest] => await ExportBenchmark.RunAsync(rest),
     ["scaleout", .. var rest] => await ScaleOutBenchmark.RunAsync(rest),
@@ -22,6 +24,7 @@ static int Usage()
 {
     Console.Error.WriteLine("Usage: purge [--channel-clips 1000000] [--channels 100] [--clips-per-channel 20000] [--batch 10000]");
     Console.Error.WriteLine("       scan [--channels 100,1000] [--messages 10000]");
+    Console.Error.WriteLine("       gateway [--channels 1000] [--messages 10000] [--rate 100] [--drop]");
     Console.Error.WriteLine("       cliplist [--channels 100] [--clips-per-channel 10000] [--rounds 50] [--pages 10]");
     Console.Error.WriteLine("       export [--clips 10000] [--clip-bytes 102400] [--repeat 3]");
     Console.Error.WriteLine("       scaleout [--instances 1,3] [--channels 100] [--messages 2000] [--video-share 0.1] [--kill] [--keep]");

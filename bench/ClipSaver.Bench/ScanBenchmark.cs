@@ -56,15 +56,9 @@ public static class ScanBenchmark
             var owner = DemoUsers.Owner.Id.ToString(CultureInfo.InvariantCulture);
             var environment = Bench.AppEnvironment(cs, appPort, emulatorBase, Path.Combine(root, "clips"), owner);
             environment["ClipSaver__Jobs__RecurringEnabled"] = "false";
-            var tokenOutput = await ChildProcess.RunAsync(app, ["tokens", "create", "--user", owner, "--name", "bench"], environment);
-            var token = tokenOutput.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("cs_", StringComparison.Ordinal));
-
-            using var server = ChildProcess.Start(app, [], environment, Path.Combine(root, "app.log"));
-            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{appPort}/") };
-            api.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            await Bench.WaitUntilAsync(
-                async () => server.HasExited ? throw new InvalidOperationException("The app stopped.") : (await Bench.TryGetAsync(api, "health/live")) == HttpStatusCode.OK,
-                TimeSpan.FromSeconds(120), "the app to start");
+            var (server, api) = await Bench.StartAppAsync(app, environment, owner, appPort, Path.Combine(root, "app.log"));
+            using var serverProcess = server;
+            using var apiClient = api;
 
             (await api.PostAsJsonAsync("api/maintenance/jobs/guild-reconciliation/run", new { })).EnsureSuccessStatusCode();
             string? guildId = null;

@@ -10,7 +10,7 @@ namespace ClipSaver.Web.Pages.Admin;
 
 /// <summary>The operators' page: health, recurring jobs with run-now and on/off switches, queues and failures.</summary>
 [Authorize]
-public sealed class IndexModel(ClipSaverDbContext db, JobStorage storage, IBackgroundJobClient jobs, HealthCheckService health, IAuthorizationService authorization, TimeProvider clock) : PageModel
+public sealed class IndexModel(ClipSaverDbContext db, JobStorage storage, IBackgroundJobClient jobs, HealthCheckService health, IAuthorizationService authorization, TimeProvider clock, ClipSaver.Core.Gateway.GatewayStatus gateway) : PageModel
 {
     /// <param name="LastSkipped">The last run was started by the schedule and skipped because the switch was off.</param>
     public sealed record JobRow(MaintenanceJobs.Definition Definition, string? Cron, DateTime? LastRun, string? LastState, bool LastSkipped, DateTime? NextRun, bool Enabled);
@@ -28,6 +28,7 @@ public sealed class IndexModel(ClipSaverDbContext db, JobStorage storage, IBackg
     public IReadOnlyList<MemberCleanupRow> MemberCleanups { get; private set; } = [];
     public JobRow MemberCleanupSchedule => Jobs.Single(j => j.Definition.Id == MemberCleanupJob.RecurringJobId);
     public string? Notice { get; private set; }
+    public ClipSaver.Core.Gateway.GatewayReport? Gateway { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -95,6 +96,7 @@ public sealed class IndexModel(ClipSaverDbContext db, JobStorage storage, IBackg
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         Health = await health.CheckHealthAsync(c => c.Tags.Contains("ready"), cancellationToken);
+        Gateway = await gateway.ReadAsync(cancellationToken);
         List<RecurringJobDto> recurring;
         var skipped = new HashSet<string>(StringComparer.Ordinal);
         using (var connection = storage.GetConnection())

@@ -98,6 +98,27 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         return Page();
     }
 
+    /// <summary>
+    /// Clips that arrived since the page was loaded (newer than clip <paramref name="since"/>), for the page's poller:
+    /// the live bot stores a clip within seconds, and it appears without a reload. Same access rules as the page.
+    /// </summary>
+    public async Task<IActionResult> OnGetNewerAsync(long guildId, long since, CancellationToken cancellationToken)
+    {
+        if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild
+            || await listClips.ListAsync(Actor.User(User.DiscordUserId()!.Value), guildId, new ClipFilter(null, null, null, null, null), PageSize, cancellationToken) is not ListClipsResult.Listed listed)
+        {
+            return NotFound();
+        }
+
+        Guild = guild;
+        Clips = await CardsAsync([.. listed.Clips.Where(c => c.Id > since && (c.StorageKey != null || c.EmbedUrl != null || c.SkipReason != null))], cancellationToken);
+        Response.VaryOnHtmx();
+        return Partial("_NewClips", (this, Clips.Count > 0 ? Clips.Max(c => c.Id) : since, false));
+    }
+
+    /// <summary>Newest clip on the first unfiltered page; the poller asks for clips after it. Null when the page is filtered or paged.</summary>
+    public long? PollSince => Query is { Channel: null, Author: null, From: null, To: null, After: null } ? Clips.Select(c => (long?)c.Id).Max() ?? 0 : null;
+
     /// <summary>The stored file, with range requests (seeking in the player), for people who may see the guild.</summary>
     public async Task<IActionResult> OnGetFileAsync(long guildId, long clipId, bool download, CancellationToken cancellationToken) =>
         User.DiscordUserId() is { } userId && await readClipFile.OpenAsync(Actor.User(userId), guildId, clipId, cancellationToken) is ClipFileResult.Found file

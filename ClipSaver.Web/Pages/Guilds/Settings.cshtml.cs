@@ -20,6 +20,7 @@ public sealed class SettingsModel(GuildContext context, GuildSettingsStore store
 
         public bool KeepVideoEmbeds { get; set; }
         public DepartedMemberClips DepartedMemberClips { get; set; }
+        public MessageDeletedClips MessageDeletedClips { get; set; }
         public DateOnly? BackfillSince { get; set; }
 
         public static Input From(GuildSettings s) => new()
@@ -30,6 +31,7 @@ public sealed class SettingsModel(GuildContext context, GuildSettingsStore store
             MaxFileSizeMb = s.MaxFileSizeMb,
             KeepVideoEmbeds = s.KeepVideoEmbeds,
             DepartedMemberClips = s.DepartedMemberClips,
+            MessageDeletedClips = s.MessageDeletedClips,
             BackfillSince = s.BackfillSince,
         };
 
@@ -42,6 +44,7 @@ public sealed class SettingsModel(GuildContext context, GuildSettingsStore store
             MaxFileSizeMb = MaxFileSizeMb ?? 0,
             KeepVideoEmbeds = KeepVideoEmbeds,
             DepartedMemberClips = DepartedMemberClips,
+            MessageDeletedClips = MessageDeletedClips,
             BackfillSince = BackfillSince,
         };
     }
