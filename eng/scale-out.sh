@@ -37,6 +37,7 @@ instance_env() { # n -> environment of app instance n
     local n="$1"
     cat <<ENV
 ASPNETCORE_ENVIRONMENT=${CLIPSAVER_ENVIRONMENT:-Production}
+DOTNET_USE_POLLING_FILE_WATCHER=1
 ASPNETCORE_URLS=http://127.0.0.1:$((base + 1 + n))
 ConnectionStrings__ClipSaver=Host=$dir/pg;Port=5432;Username=postgres;Database=clipsaver;Maximum Pool Size=50
 ClipSaver__Database__MigrateOnStartup=false

@@ -84,7 +84,7 @@ public sealed partial class GracePeriodJob(
         foreach (var guildId in due)
         {
             // ClipSaver itself asks, with the phrase an owner would type: the same rules, run, report and audit event.
-            var result = await requestPurge.RunAsync(Actor.System, guildId, PurgeScope.Guild, null, PurgePhrases.Guild, cancellationToken);
+            var result = await requestPurge.RunAsync(Actor.System, guildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, cancellationToken);
             if (result is PurgeResult.Accepted)
             {
                 purged.Add(guildId);

@@ -47,7 +47,7 @@ public sealed class DeleteOwnClips(ClipSaverDbContext db, ListOwnClips own, IBac
             return new OwnDeletionResult.NothingToDelete();
         }
 
-        if (!PurgePhrases.Matches(phrase, confirm))
+        if (!PurgeScopes.PhraseMatches(phrase, confirm))
         {
             return new OwnDeletionResult.WrongPhrase(phrase);
         }

@@ -38,6 +38,6 @@ public sealed class PreviewPurge(ClipSaverDbContext db, GuildAccess access, Time
 
         var counts = await PurgePreview.CountAsync(db, guildId, scope, channelId, cancellationToken);
         var now = clock.GetUtcNow();
-        return new PurgeResult.Previewed(guildId, scope, channelId, name, counts, cooldown > now ? cooldown : null, PurgePhrases.For(scope, name));
+        return new PurgeResult.Previewed(guildId, scope, channelId, name, counts, cooldown > now ? cooldown : null, PurgeScopes.Phrase(scope, name));
     }
 }

@@ -1,8 +1,8 @@
 namespace ClipSaver.Core.Purging;
 
 /// <summary>
-/// The channels a purge covers. A channel purge covers the channel and its threads: threads are archived because their
-/// channel is, and an owner who purges a channel expects its archive, threads included, to be gone
+/// What a purge covers and how it is confirmed. A channel purge covers the channel and its threads: threads are archived
+/// because their channel is, and an owner who purges a channel expects its archive, threads included, to be gone
 /// (docs/decisions/006-purge-fence.md). A thread purged on its own covers just the thread.
 /// </summary>
 public static class PurgeScopes
@@ -40,4 +40,24 @@ public static class PurgeScopes
         PurgeScope.Author => "Deletion of a member's own clips",
         _ => "Purge of the whole server",
     };
+
+    /// <summary>What the owner types to confirm the whole-channels purge. Phrases are compared exactly (ordinal, case-sensitive).</summary>
+    public const string AllChannelsPhrase = "DELETE ALL CHANNELS";
+    public const string GuildPhrase = "DELETE SERVER";
+
+    /// <summary>The whole-server phrase of earlier versions, still accepted so that scripts keep working.</summary>
+    public const string GuildFormerPhrase = "DELETE GUILD";
+
+    /// <summary>What the owner types to confirm a purge of <paramref name="scope"/>: a channel's name, or a fixed phrase.</summary>
+    public static string Phrase(PurgeScope scope, string? channelName) => scope switch
+    {
+        PurgeScope.Channel => channelName ?? throw new ArgumentNullException(nameof(channelName)),
+        PurgeScope.AllChannels => AllChannelsPhrase,
+        PurgeScope.Guild => GuildPhrase,
+        _ => throw new ArgumentOutOfRangeException(nameof(scope)),
+    };
+
+    public static bool PhraseMatches(string expected, string? typed) =>
+        string.Equals(expected, typed, StringComparison.Ordinal)
+        || (expected == GuildPhrase && string.Equals(GuildFormerPhrase, typed, StringComparison.Ordinal));
 }

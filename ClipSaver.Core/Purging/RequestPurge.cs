@@ -37,8 +37,8 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
             (channelName, parentId) = (channel.Name, channel.ParentId);
         }
 
-        var expected = PurgePhrases.For(scope, channelName);
-        if (!PurgePhrases.Matches(expected, confirm))
+        var expected = PurgeScopes.Phrase(scope, channelName);
+        if (!PurgeScopes.PhraseMatches(expected, confirm))
         {
             return new PurgeResult.WrongPhrase(expected);
         }

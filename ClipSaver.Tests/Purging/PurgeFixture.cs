@@ -146,7 +146,7 @@ public abstract class PurgeFixture : DatabaseTestBase
     {
         await using var context = Db.CreateContext();
         var name = channelId is null ? null : await context.Channels.Where(c => c.Id == channelId).Select(c => c.Name).FirstAsync();
-        var result = await Request(context).RunAsync(OwnerActor, GuildId, scope, channelId, phrase ?? PurgePhrases.For(scope, name), CancellationToken.None);
+        var result = await Request(context).RunAsync(OwnerActor, GuildId, scope, channelId, phrase ?? PurgeScopes.Phrase(scope, name), CancellationToken.None);
         var accepted = Assert.IsType<PurgeResult.Accepted>(result);
         Clock.Advance(Options.UndoWindow);
         return accepted.Run;

@@ -275,7 +275,7 @@ public class PurgeJobTests : PurgeFixture
         var before = await SnapshotAsync(GuildId);
         await using var context = Db.CreateContext();
         var run = Assert.IsType<PurgeResult.Accepted>(
-            await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None)).Run;
+            await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgeScopes.AllChannelsPhrase, CancellationToken.None)).Run;
         await Cancel(context).RunAsync(OwnerActor, run.Id, GuildId, CancellationToken.None);
         Clock.Advance(Options.UndoWindow);
 

@@ -73,9 +73,9 @@ public sealed class PurgeRequestTests : PurgeFixture
         await using var context = Db.CreateContext();
         Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelB, "clips-b", CancellationToken.None));
         await context.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
-        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
+        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgeScopes.AllChannelsPhrase, CancellationToken.None));
         await context.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
-        var again = await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None);
+        var again = await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgeScopes.AllChannelsPhrase, CancellationToken.None);
         Assert.IsType<PurgeResult.CoolingDown>(again);
     }
 
@@ -119,8 +119,8 @@ public sealed class PurgeRequestTests : PurgeFixture
         var requests = Request(context);
         Assert.IsType<PurgeResult.Accepted>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None));
 
-        Assert.IsType<PurgeResult.Conflict>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
-        Assert.IsType<PurgeResult.Conflict>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgeScopes.AllChannelsPhrase, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None));
         Assert.IsType<PurgeResult.Accepted>(await requests.RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelB, "clips-b", CancellationToken.None));
         // The refused all-channels request did not take the guild's cooldown.
         Assert.Null(await context.Guilds.Where(g => g.Id == GuildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
@@ -161,12 +161,12 @@ public sealed class PurgeRequestTests : PurgeFixture
         await context.Guilds.Where(g => g.Id == GuildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.DeletedAt, Clock.GetUtcNow()));
 
         Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None));
-        Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
-        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.AllChannels, null, PurgeScopes.AllChannelsPhrase, CancellationToken.None));
+        Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None));
 
         await context.Guilds.Where(g => g.Id == GuildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.PurgedAt, Clock.GetUtcNow()));
         await context.PurgeRuns.ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Completed));
-        Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.Conflict>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None));
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class PurgeRequestTests : PurgeFixture
 
         Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, ChannelC, "clips-c", CancellationToken.None));
         Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(OwnerActor, GuildId, PurgeScope.Channel, 12345, "x", CancellationToken.None));
-        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(OwnerActor, 98765, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(OwnerActor, 98765, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None));
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class PurgeRequestTests : PurgeFixture
         await context.Guilds.Where(g => g.Id == GuildId).ExecuteUpdateAsync(s => s
             .SetProperty(g => g.DeletedAt, Clock.GetUtcNow().AddDays(-31)).SetProperty(g => g.DeletionReason, GuildDeletionReason.BotRemoved));
 
-        var run = Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(Actor.System, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None)).Run;
+        var run = Assert.IsType<PurgeResult.Accepted>(await Request(context).RunAsync(Actor.System, GuildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None)).Run;
 
         Assert.Null(run.RequestedBy);
         Assert.Contains("\"clips\":34", run.PreviewJson, StringComparison.Ordinal);
@@ -200,7 +200,7 @@ public sealed class PurgeRequestTests : PurgeFixture
         await using var context = Db.CreateContext();
 
         Assert.IsType<PurgeResult.WrongPhrase>(await Request(context).RunAsync(Actor.System, GuildId, PurgeScope.Guild, null, "DELETE", CancellationToken.None));
-        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(Actor.System, 98765, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(Actor.System, 98765, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None));
         Assert.Equal(0, await context.PurgeRuns.CountAsync());
     }
 
@@ -216,9 +216,9 @@ public sealed class PurgeRequestTests : PurgeFixture
         var before = await SnapshotAsync(GuildId);
 
         Assert.IsType<PurgeResult.NotOwner>(await Request(context).RunAsync(Actor.User(manager), GuildId, PurgeScope.Channel, ChannelA, "clips-a", CancellationToken.None));
-        Assert.IsType<PurgeResult.NotOwner>(await Request(context).RunAsync(Actor.User(manager), GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotOwner>(await Request(context).RunAsync(Actor.User(manager), GuildId, PurgeScope.AllChannels, null, PurgeScopes.AllChannelsPhrase, CancellationToken.None));
         Assert.IsType<PurgeResult.NotOwner>(await Cancel(context).RunAsync(Actor.User(manager), owners.Id, null, CancellationToken.None));
-        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(Actor.User(manager), OtherGuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None));
+        Assert.IsType<PurgeResult.NotFound>(await Request(context).RunAsync(Actor.User(manager), OtherGuildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None));
         Assert.IsType<PurgeResult.NotFound>(await Cancel(context).RunAsync(Actor.User(manager), owners.Id, OtherGuildId, CancellationToken.None));
 
         Assert.Equal(before, await SnapshotAsync(GuildId));

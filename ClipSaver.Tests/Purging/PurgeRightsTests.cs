@@ -30,11 +30,11 @@ public sealed class PurgeRightsTests : ClipClubTestBase
     {
         var run = Assert.IsType<PurgeResult.Accepted>(await CallAsync<RequestPurge>(r => r.RunAsync(Owner, GuildId, PurgeScope.Channel, ChannelId, ChannelName, CancellationToken.None))).Run;
 
-        Assert.IsType<PurgeResult.NotOwner>(await CallAsync<RequestPurge>(r => r.RunAsync(Manager, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None)));
+        Assert.IsType<PurgeResult.NotOwner>(await CallAsync<RequestPurge>(r => r.RunAsync(Manager, GuildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None)));
         Assert.IsType<PurgeResult.NotOwner>(await CallAsync<PreviewPurge>(p => p.RunAsync(Manager, GuildId, PurgeScope.AllChannels, null, CancellationToken.None)));
         Assert.IsType<PurgeResult.NotOwner>(await CallAsync<ListPurgeClips>(l => l.RunAsync(Manager, GuildId, PurgeScope.AllChannels, null, CancellationToken.None)));
         Assert.IsType<PurgeResult.NotOwner>(await CallAsync<CancelPurge>(c => c.RunAsync(Manager, run.Id, null, CancellationToken.None)));
-        Assert.IsType<PurgeResult.NotFound>(await CallAsync<RequestPurge>(r => r.RunAsync(Member, GuildId, PurgeScope.Guild, null, PurgePhrases.Guild, CancellationToken.None)));
+        Assert.IsType<PurgeResult.NotFound>(await CallAsync<RequestPurge>(r => r.RunAsync(Member, GuildId, PurgeScope.Guild, null, PurgeScopes.GuildPhrase, CancellationToken.None)));
         Assert.IsType<PurgeResult.NotFound>(await CallAsync<PreviewPurge>(p => p.RunAsync(Member, GuildId, PurgeScope.Guild, null, CancellationToken.None)));
         Assert.IsType<PurgeResult.NotFound>(await CallAsync<CancelPurge>(c => c.RunAsync(Member, run.Id, null, CancellationToken.None)));
 
@@ -51,7 +51,7 @@ public sealed class PurgeRightsTests : ClipClubTestBase
         Assert.IsType<PurgeResult.Previewed>(await CallAsync<PreviewPurge>(p => p.RunAsync(Owner, GuildId, PurgeScope.AllChannels, null, CancellationToken.None)));
         Discord.World.SetOwner((ulong)GuildId, DemoUsers.Manager.Id);
 
-        var refused = await CallAsync<RequestPurge>(r => r.RunAsync(Owner, GuildId, PurgeScope.AllChannels, null, PurgePhrases.AllChannels, CancellationToken.None));
+        var refused = await CallAsync<RequestPurge>(r => r.RunAsync(Owner, GuildId, PurgeScope.AllChannels, null, PurgeScopes.AllChannelsPhrase, CancellationToken.None));
 
         Assert.True(refused is PurgeResult.NotOwner or PurgeResult.NotFound, refused.ToString());
         await using var db = Db.CreateContext();

@@ -36,7 +36,7 @@ public sealed class RunRecoveryTests : PurgeFixture
         await using var context = Db.CreateContext();
         var name = await context.Channels.Where(c => c.Id == channelId).Select(c => c.Name).FirstAsync();
         return Assert.IsType<PurgeResult.Accepted>(
-            await Request(context).RunAsync(OwnerActor, GuildId, scope, channelId, PurgePhrases.For(scope, name), CancellationToken.None)).Run;
+            await Request(context).RunAsync(OwnerActor, GuildId, scope, channelId, PurgeScopes.Phrase(scope, name), CancellationToken.None)).Run;
     }
 
     private async Task<PurgeRun> StoredAsync(long id)

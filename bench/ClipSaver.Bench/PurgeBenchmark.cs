@@ -145,7 +145,7 @@ public static class PurgeBenchmark
             // Requested by ClipSaver itself, which needs no Discord: the access service is never asked.
             var access = new GuildAccess(db, new DiscordRestClient(new HttpClient()), new MemoryCache(new MemoryCacheOptions()), new Monitor<AccessOptions>(new AccessOptions()), NullLogger<GuildAccess>.Instance);
             var result = await new RequestPurge(db, access, jobs, purgeOptions, TimeProvider.System)
-                .RunAsync(Actor.System, target, scope, scope == PurgeScope.Channel ? firstChannel : null, PurgePhrases.For(scope, channelName), CancellationToken.None);
+                .RunAsync(Actor.System, target, scope, scope == PurgeScope.Channel ? firstChannel : null, PurgeScopes.Phrase(scope, channelName), CancellationToken.None);
             run = ((PurgeResult.Accepted)result).Run;
         }
 
