@@ -15,6 +15,7 @@ public sealed partial class PurgeJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
     PurgeSteps steps,
+    AuthorPurgeSteps authorSteps,
     IPurgeObserver observer,
     IBackgroundJobClient jobs,
     TimeProvider clock,
@@ -79,8 +80,8 @@ public sealed partial class PurgeJob(
             if (run.Scope == PurgeScope.Author)
             {
                 // A member's own clips: no scans stop and nothing is fenced off; the deletes are the writers' own.
-                await StepAsync(target, "deleting_rows", steps.DeleteAuthorClipsAsync, cancellationToken);
-                await StepAsync(target, "verifying", steps.VerifyAuthorAsync, cancellationToken);
+                await StepAsync(target, "deleting_rows", authorSteps.DeleteAuthorClipsAsync, cancellationToken);
+                await StepAsync(target, "verifying", authorSteps.VerifyAuthorAsync, cancellationToken);
             }
             else
             {

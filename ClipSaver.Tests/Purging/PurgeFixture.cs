@@ -138,7 +138,8 @@ public abstract class PurgeFixture : DatabaseTestBase
         observer ??= new Observer(null, null);
         var steps = new PurgeSteps(context, connection, new Scans(context, jobs, Clock), new ClipSweep(context, NullLogger<ClipSweep>.Instance),
             new ClipArchive(context, storage ?? Storage), storage ?? Storage, bot ?? new Departure(null), observer, options, Clock);
-        return new PurgeJob(context, connection, steps, observer, jobs, Clock, NullLogger<PurgeJob>.Instance);
+        var authorSteps = new AuthorPurgeSteps(context, new ClipArchive(context, storage ?? Storage), options, Clock);
+        return new PurgeJob(context, connection, steps, authorSteps, observer, jobs, Clock, NullLogger<PurgeJob>.Instance);
     }
 
     /// <summary>Requests a purge and moves the clock past its undo window; returns the run.</summary>

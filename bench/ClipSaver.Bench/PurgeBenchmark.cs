@@ -161,7 +161,8 @@ public static class PurgeBenchmark
             var steps = new PurgeSteps(db, connection, new Scans(db, jobs, TimeProvider.System),
                 new ClipSweep(db, log ? new ConsoleLogger<ClipSweep>() : NullLogger<ClipSweep>.Instance), new ClipArchive(db, storage), storage,
                 new NoDiscord(), observer, purgeOptions, TimeProvider.System);
-            await new PurgeJob(db, connection, steps, observer, jobs, TimeProvider.System, NullLogger<PurgeJob>.Instance).RunAsync(run.Id, CancellationToken.None);
+            var authorSteps = new AuthorPurgeSteps(db, new ClipArchive(db, storage), purgeOptions, TimeProvider.System);
+            await new PurgeJob(db, connection, steps, authorSteps, observer, jobs, TimeProvider.System, NullLogger<PurgeJob>.Instance).RunAsync(run.Id, CancellationToken.None);
         }
 
         var elapsed = watch.Elapsed;
