@@ -22,7 +22,23 @@ public sealed class RecurringJobsTests : AppTestBase
 
         Assert.Contains(sink.Lines, l => l.StartsWith(
             "Recurring job retention-purge registered with schedule 0 */4 * * *; it keeps finished job records 72 h, audit events 200 days", StringComparison.Ordinal));
-        Assert.Contains(sink.Lines, l => l.StartsWith("Recurring job guild-reconciliation registered with schedule", StringComparison.Ordinal));
+        Assert.Contains(sink.Lines, l => l.StartsWith("Recurring job guild-reconciliation registered with schedule */5 * * * *", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_the_Gateway_on_reconciliation_is_a_slow_cross_check()
+    {
+        var sink = new LogSink();
+        await using var app = App.WithWebHostBuilder(b => b
+            .UseSetting("ClipSaver:Jobs:RecurringEnabled", "true")
+            .UseSetting("ClipSaver:Gateway:Enabled", "true")
+            .UseSetting("ClipSaver:Sync:ConnectedReconcileIntervalMinutes", "60")
+            .UseSetting("Logging:LogLevel:Default", "Information")
+            .ConfigureServices(s => s.AddLogging(l => l.AddProvider(sink))));
+
+        _ = app.Server;
+
+        Assert.Contains(sink.Lines, l => l.StartsWith("Recurring job guild-reconciliation registered with schedule 0 */1 * * *", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using ClipSaver.Core.Gateway;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
@@ -27,7 +28,9 @@ public static class RecurringJobs
         });
         services.AddSingleton(sp => new RecurringJobDefinition(
             GuildSync.ReconcileJobId,
-            EveryMinutes(sp.GetRequiredService<IOptions<SyncOptions>>().Value.ReconcileIntervalMinutes),
+            EveryMinutes(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Enabled
+                ? sp.GetRequiredService<IOptions<SyncOptions>>().Value.ConnectedReconcileIntervalMinutes
+                : sp.GetRequiredService<IOptions<SyncOptions>>().Value.ReconcileIntervalMinutes),
             (manager, id, cron) => manager.AddOrUpdate<GuildSync>(id, j => j.ReconcileAsync(CancellationToken.None), cron)));
         services.AddSingleton(sp => new RecurringJobDefinition(
             IncrementalScansJob.RecurringJobId,
