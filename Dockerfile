@@ -14,9 +14,9 @@ COPY ClipSaver.Web/ ClipSaver.Web/
 RUN dotnet publish ClipSaver.Web/ClipSaver.Web.csproj -c Release -o /app --no-restore -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
-# curl is only for the health check below.
+# curl is only for the health check below; ffmpeg (with ffprobe) makes the clips' thumbnails (docs/decisions/020).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl ffmpeg \
     && rm -rf /var/lib/apt/lists/* \
     && mkdir -p /data/clips && chown "$APP_UID" /data/clips
 WORKDIR /app

@@ -85,6 +85,10 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<ClipSaver.Core.Exports.DeleteExport>();
         builder.Services.AddScoped<ClipSaver.Core.Exports.ExportJob>();
         builder.Services.AddScoped<ClipSaver.Core.Clips.ReadClipFile>();
+        builder.Services.AddOptions<ClipSaver.Core.Thumbnails.ThumbnailOptions>().BindConfiguration(ClipSaver.Core.Thumbnails.ThumbnailOptions.Section).ValidateSection(ClipSaver.Core.Thumbnails.ThumbnailOptions.Section);
+        builder.Services.AddSingleton<ClipSaver.Core.Thumbnails.ThumbnailMaker>();
+        builder.Services.AddSingleton<ClipSaver.Core.Thumbnails.ThumbnailSlots>();
+        builder.Services.AddScoped<ClipSaver.Core.Thumbnails.ThumbnailJob>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RunRecovery>();
         builder.Services.AddClipSaverGateway();

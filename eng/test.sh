@@ -27,6 +27,8 @@ has_postgres_server() {
 
 has_postgres_server || install_debian_package postgresql
 command -v "${CLIPSAVER_CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || install_debian_package chromium
+# Thumbnails and clip metadata are made with Debian's ffmpeg and ffprobe (one package).
+{ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; } || install_debian_package ffmpeg
 command -v node >/dev/null 2>&1 || install_debian_package nodejs
 command -v npm >/dev/null 2>&1 || install_debian_package npm
 # The S3-protocol server's packages, at the versions in eng/s3/package-lock.json.

@@ -162,14 +162,16 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
     /// A clip whose file is missing or wrong goes back to "file pending" (the channel's next scan downloads it again):
     /// its bytes leave the channel's counter in the same transaction. False when it had no file (any more). No fence:
     /// the row stays, and a purge that deletes it meanwhile leaves nothing to update; a purge sets the counters to zero
-    /// only after its last row is gone.
+    /// only after its last row is gone. The thumbnail is made again from the file that replaces it (its state goes back to
+    /// none); the caller deletes the old picture with the file.
     /// </summary>
     public async Task<bool> DetachFileAsync(long clipId, CancellationToken cancellationToken)
     {
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var clip = await db.Clips.Where(c => c.Id == clipId && c.StorageKey != null).Select(c => new { c.ChannelId, c.SizeBytes }).FirstOrDefaultAsync(cancellationToken);
         var reset = clip is null ? 0 : await db.Clips.Where(c => c.Id == clipId && c.StorageKey != null)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, (string?)null).SetProperty(c => c.Sha256, (string?)null), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, (string?)null).SetProperty(c => c.Sha256, (string?)null)
+                .SetProperty(c => c.ThumbnailState, (ThumbnailState?)null).SetProperty(c => c.ThumbnailAttempts, 0).SetProperty(c => c.ThumbnailClaimedUntil, (DateTimeOffset?)null), cancellationToken);
         if (reset == 1 && clip is not null)
         {
             await db.Channels.Where(c => c.Id == clip.ChannelId).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipBytes, c => c.ClipBytes - clip.SizeBytes), cancellationToken);
@@ -230,6 +232,8 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
             foreach (var key in gone.Where(c => c.StorageKey != null).Select(c => c.StorageKey!))
             {
                 files += await storage.DeleteAsync(key, cancellationToken) ? 1 : 0;
+                // Its poster goes with it; it is part of the clip, not a file of its own in the counts.
+                await storage.DeleteAsync(ClipStorageKeys.ThumbnailOf(key), cancellationToken);
             }
         }
 

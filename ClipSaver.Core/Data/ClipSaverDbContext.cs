@@ -38,6 +38,7 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
         configurationBuilder.Properties<PurgeScope>().HaveConversion<SnakeCaseEnumConverter<PurgeScope>>();
         configurationBuilder.Properties<PurgeStatus>().HaveConversion<SnakeCaseEnumConverter<PurgeStatus>>();
         configurationBuilder.Properties<ExportStatus>().HaveConversion<SnakeCaseEnumConverter<ExportStatus>>();
+        configurationBuilder.Properties<ThumbnailState>().HaveConversion<SnakeCaseEnumConverter<ThumbnailState>>();
         configurationBuilder.Properties<GuildDeletionReason>().HaveConversion<SnakeCaseEnumConverter<GuildDeletionReason>>();
     }
 }

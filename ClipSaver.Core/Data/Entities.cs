@@ -100,6 +100,19 @@ public enum ClipSource
     Embed,
 }
 
+/// <summary>What the thumbnail job made of a clip's stored file (docs/decisions/020-thumbnails.md); null until it looked.</summary>
+public enum ThumbnailState
+{
+    /// <summary>A poster image is stored at <see cref="Storage.ClipStorageKeys.ThumbnailOf"/> the clip's key; duration and size are the file's.</summary>
+    Made,
+
+    /// <summary>The file has no video stream ffprobe can read (not a video, or cut short): the page shows a placeholder.</summary>
+    NoVideo,
+
+    /// <summary>ffmpeg failed or timed out on every attempt: the page shows a placeholder, and the job does not try again.</summary>
+    Failed,
+}
+
 public sealed class Clip
 {
     public long Id { get; set; }
@@ -126,6 +139,12 @@ public sealed class Clip
     public string? Sha256 { get; set; }
     /// <summary>Why the file is not stored and will not be tried again (e.g. larger than the guild's limit).</summary>
     public string? SkipReason { get; set; }
+    /// <summary>Null while the stored file waits for its thumbnail (a new clip, or one archived before thumbnails existed).</summary>
+    public ThumbnailState? ThumbnailState { get; set; }
+    /// <summary>How many times the thumbnail job claimed this clip; it gives up (<see cref="Data.ThumbnailState.Failed"/>) after a few.</summary>
+    public int ThumbnailAttempts { get; set; }
+    /// <summary>A thumbnail job works on the clip until then; after that (its process died) another may claim it.</summary>
+    public DateTimeOffset? ThumbnailClaimedUntil { get; set; }
 }
 
 public sealed class InstallIntent

@@ -113,9 +113,10 @@ public sealed partial class OrphanScan(
         var batch = new List<StoredObject>(1000);
         async Task CheckAsync()
         {
-            var keys = batch.Select(b => b.Key).ToList();
+            // A thumbnail belongs to its clip's file (docs/decisions/020-thumbnails.md): it is an orphan when that clip is.
+            var keys = batch.Select(b => OwnerKey(b.Key)).Distinct().ToList();
             var known = (await db.Clips.Where(c => c.StorageKey != null && keys.Contains(c.StorageKey)).Select(c => c.StorageKey!).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-            foreach (var file in batch.Where(f => !known.Contains(f.Key)))
+            foreach (var file in batch.Where(f => !known.Contains(OwnerKey(f.Key))))
             {
                 count++;
                 if (examples.Count < Examples)
@@ -158,13 +159,17 @@ public sealed partial class OrphanScan(
     private async Task DeleteIfStillOrphanAsync(string key, DateTimeOffset writtenBefore, CancellationToken cancellationToken)
     {
         var info = await storage.GetInfoAsync(key, cancellationToken);
-        if (info is null || info.LastModified >= writtenBefore || await db.Clips.AnyAsync(c => c.StorageKey == key, cancellationToken))
+        var owner = OwnerKey(key);
+        if (info is null || info.LastModified >= writtenBefore || await db.Clips.AnyAsync(c => c.StorageKey == owner, cancellationToken))
         {
             return;
         }
 
         await storage.DeleteAsync(key, cancellationToken);
     }
+
+    /// <summary>The clip file a stored file belongs to: itself, or for a thumbnail its clip's file.</summary>
+    private static string OwnerKey(string key) => ClipStorageKeys.ClipOfThumbnail(key) ?? key;
 
     private async Task<OrphanKind> ClipsWithBadFileAsync(bool fix, bool verifyChecksums, CancellationToken cancellationToken)
     {
@@ -200,9 +205,14 @@ public sealed partial class OrphanScan(
                 if (fix)
                 {
                     // The row goes back to "file pending": the channel's next scan downloads it again.
-                    if (await archive.DetachFileAsync(clip.Id, cancellationToken) && info is not null)
+                    if (await archive.DetachFileAsync(clip.Id, cancellationToken))
                     {
-                        await storage.DeleteAsync(clip.StorageKey, cancellationToken);
+                        if (info is not null)
+                        {
+                            await storage.DeleteAsync(clip.StorageKey, cancellationToken);
+                        }
+
+                        await storage.DeleteAsync(ClipStorageKeys.ThumbnailOf(clip.StorageKey), cancellationToken);
                     }
                 }
             }

@@ -309,6 +309,19 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("character varying(512)")
                         .HasColumnName("storage_key");
 
+                    b.Property<int>("ThumbnailAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("thumbnail_attempts");
+
+                    b.Property<DateTimeOffset?>("ThumbnailClaimedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("thumbnail_claimed_until");
+
+                    b.Property<string>("ThumbnailState")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("thumbnail_state");
+
                     b.Property<int?>("Width")
                         .HasColumnType("integer")
                         .HasColumnName("width");
@@ -324,6 +337,10 @@ namespace ClipSaver.Core.Migrations
                     b.HasIndex("ChannelId")
                         .HasDatabaseName("ix_clips_pending_files")
                         .HasFilter("source = 'attachment' AND storage_key IS NULL AND skip_reason IS NULL");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("ix_clips_thumbnails_pending")
+                        .HasFilter("storage_key IS NOT NULL AND thumbnail_state IS NULL");
 
                     b.HasIndex("StorageKey")
                         .HasDatabaseName("ix_clips_storage_key");

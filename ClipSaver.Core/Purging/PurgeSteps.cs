@@ -140,9 +140,13 @@ public sealed class PurgeSteps(
             long files = 0, bytes = 0;
             foreach (var part in t.Parts)
             {
+                // Clips' files, as the preview counts them; their thumbnails go by the same prefix, and the check counts them.
                 await foreach (var file in storage.ListAsync(Prefix(t.GuildId, part), cancellationToken))
                 {
-                    (files, bytes) = (files + 1, bytes + file.SizeBytes);
+                    if (!ClipStorageKeys.IsThumbnail(file.Key))
+                    {
+                        (files, bytes) = (files + 1, bytes + file.SizeBytes);
+                    }
                 }
             }
 

@@ -8,6 +8,21 @@ public static class ClipStorageKeys
     public static string ForAttachment(long guildId, long channelId, long attachmentId, string fileName) =>
         string.Create(CultureInfo.InvariantCulture, $"{guildId}/{channelId}/{attachmentId}{SafeExtension(fileName)}");
 
+    /// <summary>
+    /// A clip's poster image: beside its file, under the same guild and channel prefix, so that a purge's delete by
+    /// prefix and its check take it along. A clip's key never ends in <see cref="ThumbnailSuffix"/> (one extension after
+    /// the attachment id), so the two kinds of key cannot be confused (docs/decisions/020-thumbnails.md).
+    /// </summary>
+    public static string ThumbnailOf(string clipKey) => clipKey + ThumbnailSuffix;
+
+    public const string ThumbnailSuffix = ".thumb.jpg";
+
+    /// <summary>The clip key a thumbnail belongs to, or null when <paramref name="key"/> is no thumbnail's.</summary>
+    public static string? ClipOfThumbnail(string key) =>
+        key.EndsWith(ThumbnailSuffix, StringComparison.Ordinal) && key.Length > ThumbnailSuffix.Length ? key[..^ThumbnailSuffix.Length] : null;
+
+    public static bool IsThumbnail(string key) => ClipOfThumbnail(key) is not null;
+
     public static string GuildPrefix(long guildId) => string.Create(CultureInfo.InvariantCulture, $"{guildId}/");
 
     public static string ChannelPrefix(long guildId, long channelId) => string.Create(CultureInfo.InvariantCulture, $"{guildId}/{channelId}/");

@@ -1,5 +1,6 @@
 using ClipSaver.Core.Scanning;
 using ClipSaver.Core.Storage;
+using ClipSaver.Core.Thumbnails;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Guilds;
@@ -21,10 +22,12 @@ public sealed class ClipsBrowserTests : BrowserTestBase
         long runId = 0;
         await RunAsync<Scans>(async s => runId = await s.StartAsync(_guildId, _channelId, ScanKind.Backfill, CancellationToken.None));
         await RunAsync<ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
+        // The posters, as the recurring job makes them after the files are stored.
+        await RunAsync<ThumbnailJob>(j => j.RunAsync(CancellationToken.None));
     }
 
     [Fact]
-    public async Task A_demo_clip_plays_to_its_end_a_broken_file_says_it_cannot_play_and_a_link_has_no_dead_play_button()
+    public async Task A_demo_clip_shows_its_poster_and_length_plays_to_its_end_a_broken_file_says_it_cannot_play_and_a_link_has_no_dead_play_button()
     {
         ClipSaver.Core.Data.Clip playable, broken;
         await using (var db = Db.CreateContext())
@@ -40,15 +43,29 @@ public sealed class ClipsBrowserTests : BrowserTestBase
 
         var page = await OpenPageAsync(DemoUsers.Owner.Username);
         await page.GotoAsync($"/guilds/{_guildId}/clips");
-        var video = page.Locator($"video[data-clip='{playable.Id}']");
-        while (await video.CountAsync() == 0)
+        var poster = page.Locator($"button[data-play='{playable.Id}']");
+        while (await poster.CountAsync() == 0)
         {
             await page.GetByTestId("load-more").ClickAsync();
         }
 
+        // The card shows the clip's poster (a real picture, loaded) and its length, read from the file.
+        await poster.ScrollIntoViewIfNeededAsync();
+        await page.WaitForFunctionAsync("id => { const i = document.querySelector(`button[data-play='${id}'] img`); return i && i.complete && i.naturalWidth > 0; }",
+            playable.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var image = poster.GetByTestId("poster");
+        Assert.Equal(320, await image.EvaluateAsync<int>("i => i.naturalWidth"));
+        Assert.Equal($"/guilds/{_guildId}/clips/thumbnail?clipId={playable.Id}", await image.GetAttributeAsync("src"));
+        Assert.Equal($"Poster of {playable.FileName}", await image.GetAttributeAsync("alt"));
+        Assert.Equal("0:02", (await poster.GetByTestId("duration").TextContentAsync())!.Trim());
+
+        // A click on the poster puts the player in its place.
+        await poster.ClickAsync();
+        var video = page.Locator($"video[data-clip='{playable.Id}']");
         var played = await video.EvaluateAsync<double[]>("""
             v => new Promise((resolve, reject) => {
                 v.muted = true;
+                v.currentTime = 0;
                 v.addEventListener('ended', () => resolve([v.duration, v.currentTime]), { once: true });
                 v.addEventListener('error', () => reject(new Error('error ' + (v.error && v.error.code))), { once: true });
                 v.play().catch(reject);
@@ -57,11 +74,14 @@ public sealed class ClipsBrowserTests : BrowserTestBase
         Assert.InRange(played[0], 1.5, 2.5);
         Assert.Equal(played[0], played[1], 1);
 
-        var damaged = page.Locator($"video[data-clip='{broken.Id}']");
-        while (await damaged.CountAsync() == 0)
+        var damagedPoster = page.Locator($"button[data-play='{broken.Id}']");
+        while (await damagedPoster.CountAsync() == 0)
         {
             await page.GetByTestId("load-more").ClickAsync();
         }
+
+        await damagedPoster.ClickAsync();
+        var damaged = page.Locator($"video[data-clip='{broken.Id}']");
 
         await damaged.EvaluateAsync("v => { v.muted = true; v.play().catch(() => {}); }");
         await damaged.Locator("xpath=..").GetByTestId("player-error").WaitForAsync(new() { Timeout = 10_000 });
@@ -94,6 +114,12 @@ public sealed class ClipsBrowserTests : BrowserTestBase
         await page.GetByTestId("clip-page").WaitForAsync();
         Assert.StartsWith($"https://discord.com/channels/{_guildId}/{_channelId}/", await page.GetByTestId("discord-link").GetAttributeAsync("href"), StringComparison.Ordinal);
         Assert.True(await page.GetByTestId("download").IsVisibleAsync());
+
         await Browser.ScreenshotAsync(page, "clip-page");
+
+        // A clip's page says how long it is and its picture size, as ffprobe read them from the file.
+        await page.GotoAsync($"/guilds/{_guildId}/clips/{playable.Id}");
+        Assert.Equal("0:02", (await page.GetByTestId("length").TextContentAsync())!.Trim());
+        Assert.Equal("320 × 180", (await page.GetByTestId("resolution").TextContentAsync())!.Trim());
     }
 }

@@ -3,6 +3,8 @@ using ClipSaver.Core.Clips;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Scanning;
+using ClipSaver.Core.Thumbnails;
+using ClipSaver.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static ClipSaver.Web.Apis.ApiSetup;
 
@@ -32,7 +34,8 @@ public static class GuildsApi
         long MessagesRead, long ClipsFound, long FilesStored, long BytesStored, string? Error, long ClipsSkippedOptedOut);
 
     public sealed record ClipDto(string Id, string ChannelId, string MessageId, string AuthorId, ClipSource Source, string FileName, string? ContentType, long SizeBytes,
-        double? DurationSecs, int? Width, int? Height, DateTimeOffset PostedAt, DateTimeOffset ArchivedAt, bool Stored, string? Sha256, string? EmbedUrl, string? SkipReason, string MessageLink);
+        double? DurationSecs, int? Width, int? Height, DateTimeOffset PostedAt, DateTimeOffset ArchivedAt, bool Stored, string? Sha256, string? EmbedUrl, string? SkipReason, string MessageLink,
+        long? DurationMs, bool HasThumbnail, ThumbnailState? ThumbnailState);
 
     public sealed record AuditDto(string Id, DateTimeOffset At, string Action, string? Summary, string? ActorId);
 
@@ -56,6 +59,11 @@ public static class GuildsApi
             .ProducesClipFile(StatusCodes.Status200OK)
             .ProducesClipFile(StatusCodes.Status206PartialContent)
             .ProducesProblems(400, 416);
+        guild.MapGet("/clips/{clipId}/thumbnail", GetClipThumbnailAsync).WithSummary("The clip's poster image (JPEG, 320 × 180)")
+            .WithDescription("Made once after the file is stored (hasThumbnail in the clip). Cached privately for a year with an ETag; If-None-Match with it answers 304. 404 while there is none (not made yet, or the file has no video).")
+            .Produces<Stream>(StatusCodes.Status200OK, ThumbnailMaker.ContentType)
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblems(400);
         guild.MapGet("/settings", GetSettingsAsync).WithSummary("The guild's effective settings").ProducesProblems(400);
         guild.MapPut("/settings", PutSettingsAsync).WithSummary("Replace the guild's settings").ProducesProblems(409, 415);
         guild.MapPost("/settings/validate", ValidateSettings).WithSummary("Check settings without saving them").ProducesProblems(415);
@@ -200,6 +208,9 @@ public static class GuildsApi
             _ => throw new InvalidOperationException("Unknown clip file result."),
         };
 
+    private static async Task<Results<FileStreamHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetClipThumbnailAsync(Snowflake guildId, long clipId, HttpContext http, ReadClipFile files, CancellationToken ct) =>
+        ThumbnailHttp.ToApiResult(await files.OpenThumbnailAsync(http.Caller().Actor, guildId.ToInt64(), clipId, ThumbnailHttp.IfNoneMatch(http.Request), ct), http.Response, Unknown);
+
     private static async Task<Ok<GuildSettings>> GetSettingsAsync(Snowflake guildId, GuildSettingsStore store, CancellationToken ct) =>
         TypedResults.Ok(await store.GetAsync(guildId.ToInt64(), ct));
 
@@ -261,5 +272,6 @@ public static class GuildsApi
 
     internal static ClipDto ToDto(Clip c) => new(Id(c.Id), Id(c.ChannelId), Id(c.MessageId), Id(c.AuthorId), c.Source, c.FileName, c.ContentType, c.SizeBytes,
         c.DurationSecs, c.Width, c.Height, c.PostedAt, c.ArchivedAt, c.StorageKey is not null, c.Sha256, c.EmbedUrl, c.SkipReason,
-        $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}");
+        $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}",
+        c.DurationSecs is { } secs ? (long)Math.Round(secs * 1000) : null, c.ThumbnailState == ThumbnailState.Made && c.StorageKey is not null, c.ThumbnailState);
 }

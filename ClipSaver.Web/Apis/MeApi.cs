@@ -1,6 +1,8 @@
 using ClipSaver.Core.Clips;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.OwnData;
+using ClipSaver.Core.Thumbnails;
+using ClipSaver.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static ClipSaver.Web.Apis.ApiSetup;
 
@@ -32,6 +34,10 @@ public static class MeApi
             .Produces<Stream>(StatusCodes.Status200OK, "video/mp4", "video/webm", ReadClipFile.Fallback)
             .Produces<Stream>(StatusCodes.Status206PartialContent, "video/mp4", "video/webm", ReadClipFile.Fallback)
             .ProducesProblems(400, 404, 416);
+        me.MapGet("/clips/{clipId}/thumbnail", ThumbnailAsync).WithSummary("The poster image of one of the caller's clips (JPEG, 320 × 180; ETag and 304 as for a guild's clip)")
+            .Produces<Stream>(StatusCodes.Status200OK, ThumbnailMaker.ContentType)
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblems(400, 404);
         me.MapGet("/clips/purge/preview", PreviewAsync).WithSummary("What deleting the caller's clips (everywhere, or in one guild) would delete, and the phrase to type")
             .ProducesProblems(400, 404);
         me.MapPost("/clips/purge", DeleteAsync).WithSummary("Delete the caller's clips, everywhere or in one guild (confirm with the caller's Discord username)")
@@ -69,6 +75,9 @@ public static class MeApi
             ClipFileResult.Found f => TypedResults.Stream(f.Content, f.ContentType, f.FileName, enableRangeProcessing: true),
             _ => Unknown("clip file"),
         };
+
+    private static async Task<Results<FileStreamHttpResult, StatusCodeHttpResult, ProblemHttpResult>> ThumbnailAsync(long clipId, HttpContext http, ReadClipFile files, CancellationToken ct) =>
+        ThumbnailHttp.ToApiResult(await files.OpenOwnThumbnailAsync(Me(http), clipId, ThumbnailHttp.IfNoneMatch(http.Request), ct), http.Response, Unknown);
 
     private static async Task<Results<Ok<DeletionPreviewDto>, ProblemHttpResult>> PreviewAsync(Snowflake? guildId, HttpContext http, DeleteOwnClips delete, CancellationToken ct) =>
         await delete.PreviewAsync(Me(http), guildId?.ToInt64(), ct) switch

@@ -3,6 +3,7 @@ using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Scanning;
+using ClipSaver.Core.Thumbnails;
 using Hangfire;
 using Microsoft.Extensions.Options;
 
@@ -39,6 +40,9 @@ public static class RecurringJobs
         // Every minute: purges and scans whose job was lost get a new one (docs/decisions/015-crash-recovery.md).
         services.AddSingleton(new RecurringJobDefinition(RunRecovery.RecurringJobId, "* * * * *",
             (manager, id, cron) => manager.AddOrUpdate<RunRecovery>(id, j => j.RunAsync(CancellationToken.None), cron)));
+        // Every minute: posters for newly stored clips, and for older ones (a backfill) when there are none (decision 020).
+        services.AddSingleton(new RecurringJobDefinition(ThumbnailJob.RecurringJobId, "* * * * *",
+            (manager, id, cron) => manager.AddOrUpdate<ThumbnailJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
         services.AddSingleton(new RecurringJobDefinition(ExpiredIntentsJob.RecurringJobId, "17 * * * *",
             (manager, id, cron) => manager.AddOrUpdate<ExpiredIntentsJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
         services.AddSingleton(new RecurringJobDefinition(GracePeriodJob.RecurringJobId, "23 * * * *",

@@ -15,6 +15,7 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         builder.Property(x => x.StorageKey).HasMaxLength(512);
         builder.Property(x => x.Sha256).HasMaxLength(64).IsFixedLength(false);
         builder.Property(x => x.SkipReason).HasMaxLength(200);
+        builder.Property(x => x.ThumbnailState).HasMaxLength(20);
         builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Channel>().WithMany().HasForeignKey(x => x.ChannelId).OnDelete(DeleteBehavior.Restrict);
         // An attachment is archived once.
@@ -32,6 +33,10 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
             .HasDatabaseName("ix_clips_pending_files");
         // The orphan scan looks up the stored files' keys, a thousand at a time.
         builder.HasIndex(x => x.StorageKey);
+        // The thumbnail job's queue: stored files not yet looked at. Few rows (new clips, or a backfill in progress), so a
+        // partial index that holds only those (docs/decisions/020-thumbnails.md).
+        builder.HasIndex(x => x.Id).HasFilter("storage_key IS NOT NULL AND thumbnail_state IS NULL")
+            .HasDatabaseName("ix_clips_thumbnails_pending");
         // The member cleanup looks for clips by author across guilds (users left with no clip are removed).
         // Also a member's own clips, newest first ("My clips", GET /api/me/clips).
         builder.HasIndex(x => new { x.AuthorId, x.PostedAt, x.Id }).IsDescending(false, true, true);

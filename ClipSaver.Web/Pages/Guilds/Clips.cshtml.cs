@@ -1,4 +1,5 @@
 using ClipSaver.Core.Clips;
+using ClipSaver.Web.Pages;
 
 namespace ClipSaver.Web.Pages.Guilds;
 
@@ -13,7 +14,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
     public const int PageSize = 24;
 
     public sealed record ClipCard(long Id, long ChannelId, string Channel, long MessageId, string Author, string FileName, string? ContentType, long SizeBytes,
-        double? DurationSecs, int? Height, DateTimeOffset PostedAt, bool HasFile, string? EmbedUrl, string? SkipReason);
+        double? DurationSecs, int? Height, DateTimeOffset PostedAt, bool HasFile, string? EmbedUrl, string? SkipReason, ClipMedia Media);
 
     public sealed record Choice(long Id, string Name);
 
@@ -125,6 +126,12 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
             ? new FileStreamResult(file.Content, file.ContentType) { EnableRangeProcessing = true, FileDownloadName = download ? file.FileName : null }
             : NotFound();
 
+    /// <summary>The clip's poster, for people who may see the guild; cached for a year with its entity tag (decision 020).</summary>
+    public async Task<IActionResult> OnGetThumbnailAsync(long guildId, long clipId, CancellationToken cancellationToken) =>
+        User.DiscordUserId() is { } userId
+            ? ThumbnailHttp.ToActionResult(await readClipFile.OpenThumbnailAsync(Actor.User(userId), guildId, clipId, ThumbnailHttp.IfNoneMatch(Request), cancellationToken), Response)
+            : NotFound();
+
     /// <summary>The page's own view of a clip: with its channel's and author's names.</summary>
     private async Task<IReadOnlyList<ClipCard>> CardsAsync(IReadOnlyList<Clip> clips, CancellationToken cancellationToken)
     {
@@ -133,6 +140,6 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var authors = await db.Users.AsNoTracking().Where(u => authorIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.GlobalName ?? u.Username, cancellationToken);
         return [.. clips.Select(c => new ClipCard(c.Id, c.ChannelId, channels.GetValueOrDefault(c.ChannelId) ?? "?", c.MessageId, authors.GetValueOrDefault(c.AuthorId) ?? "?",
-            c.FileName, c.ContentType, c.SizeBytes, c.DurationSecs, c.Height, c.PostedAt, c.StorageKey != null, c.EmbedUrl, c.SkipReason))];
+            c.FileName, c.ContentType, c.SizeBytes, c.DurationSecs, c.Height, c.PostedAt, c.StorageKey != null, c.EmbedUrl, c.SkipReason, ClipMedia.OfGuildClip(c.GuildId, c, card: true)))];
     }
 }

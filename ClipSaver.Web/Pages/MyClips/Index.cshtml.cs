@@ -53,6 +53,10 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
             ? new FileStreamResult(file.Content, file.ContentType) { EnableRangeProcessing = true, FileDownloadName = download ? file.FileName : null }
             : NotFound();
 
+    /// <summary>The poster of one of the member's own clips, cached like a guild's (decision 020).</summary>
+    public async Task<IActionResult> OnGetThumbnailAsync(long clipId, [FromServices] ReadClipFile files, CancellationToken cancellationToken) =>
+        ThumbnailHttp.ToActionResult(await files.OpenOwnThumbnailAsync(Me, clipId, ThumbnailHttp.IfNoneMatch(Request), cancellationToken), Response);
+
     public async Task<IActionResult> OnPostOptOutAsync(bool optOut, bool deleteExisting, [FromServices] ChangeOptOut change, CancellationToken cancellationToken)
     {
         var result = await change.SetAsync(Me, optOut, deleteExisting && optOut, cancellationToken);

@@ -74,6 +74,29 @@
     });
 })();
 
+// A card's poster becomes the player when clicked (or Enter/Space on it): the grid loads small pictures, not videos.
+(function () {
+    "use strict";
+    document.addEventListener("click", function (event) {
+        var button = event.target instanceof Element ? event.target.closest("button.poster") : null;
+        if (!button) {
+            return;
+        }
+        var video = document.createElement("video");
+        video.controls = true;
+        video.preload = "metadata";
+        video.dataset.clip = button.dataset.play;
+        var poster = button.querySelector("img");
+        if (poster) {
+            video.poster = poster.src;
+        }
+        video.src = button.dataset.src;
+        button.replaceWith(video);
+        video.focus();
+        video.play().catch(function () { /* the controls are there; a blocked autoplay is not an error */ });
+    });
+})();
+
 // A video the browser cannot play (a broken or unusual file) says so over the player, with the download link.
 (function () {
     "use strict";
