@@ -191,6 +191,59 @@ public sealed class OrphanScanTests : DatabaseTestBase
         Assert.Null(await _storage.GetInfoAsync(key, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_thumbnail_is_no_orphan_while_its_clip_has_the_file_goes_with_a_bad_file_and_is_one_without_its_clip()
+    {
+        // Posters beside the clips' files, written long ago, and one whose clip is gone.
+        List<(long Id, string Key)> clips;
+        await using (var context = Db.CreateContext())
+        {
+            clips = (await context.Clips.Where(c => c.StorageKey != null).OrderBy(c => c.Id).Select(c => new { c.Id, c.StorageKey }).ToListAsync())
+                .Select(c => (c.Id, c.StorageKey!)).ToList();
+            await context.Clips.ExecuteUpdateAsync(s => s.SetProperty(c => c.ThumbnailState, ThumbnailState.Made));
+        }
+
+        var strayClipKey = ClipStorageKeys.ForAttachment(_guild, _channel, TestData.NewId(), "gone.mp4");
+        foreach (var key in clips.Select(c => c.Key).Append(strayClipKey).Select(ClipStorageKeys.ThumbnailOf))
+        {
+            await _storage.PutAsync(key, new MemoryStream([0xFF, 0xD8, 0xFF]), 100, CancellationToken.None);
+            WrittenAt(key, Clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
+        }
+
+        // One clip's file went missing: the fix sends it back to "file pending", and its poster goes too.
+        var (badClip, badKey) = clips[0];
+        await _storage.DeleteAsync(badKey, CancellationToken.None);
+
+        await using (var context = Db.CreateContext())
+        {
+            var report = await NewScan(context).RunAsync(fix: false, verifyChecksums: true, CancellationToken.None);
+            var orphans = report.Kinds.Single(k => k.Kind == "files_without_clip");
+            Assert.Equal(1, orphans.Count);
+            Assert.Equal([ClipStorageKeys.ThumbnailOf(strayClipKey)], orphans.Examples);
+            Assert.Equal(1, Count(report, "clips_with_bad_file"));
+        }
+
+        await using (var context = Db.CreateContext())
+        {
+            await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
+        }
+
+        Assert.Null(await _storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(strayClipKey), CancellationToken.None));
+        Assert.Null(await _storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(badKey), CancellationToken.None));
+        foreach (var (_, key) in clips.Skip(1))
+        {
+            Assert.NotNull(await _storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(key), CancellationToken.None));
+        }
+
+        await using (var context = Db.CreateContext())
+        {
+            var bad = await context.Clips.AsNoTracking().SingleAsync(c => c.Id == badClip);
+            Assert.Null(bad.StorageKey);
+            Assert.Null(bad.ThumbnailState);
+            Assert.Equal(0, (await NewScan(context).RunAsync(fix: false, verifyChecksums: true, CancellationToken.None)).Total);
+        }
+    }
+
     private static long Count(OrphanReport report, string kind) => report.Kinds.Single(k => k.Kind == kind).Count;
 
     private async Task<string> HealthySnapshotAsync()

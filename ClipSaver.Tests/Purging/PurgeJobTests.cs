@@ -39,6 +39,102 @@ public class PurgeJobTests : PurgeFixture
         Assert.Single(await context.AuditEvents.Where(e => e.Action == "purge.completed").ToListAsync());
     }
 
+    /// <summary>Posters beside every clip's file, as the thumbnail job stores them (docs/decisions/020-thumbnails.md); returns how many.</summary>
+    private async Task<int> AddThumbnailsAsync()
+    {
+        await using var context = Db.CreateContext();
+        var keys = await context.Clips.Where(c => c.StorageKey != null).Select(c => c.StorageKey!).ToListAsync();
+        foreach (var key in keys)
+        {
+            await Storage.PutAsync(ClipStorageKeys.ThumbnailOf(key), new MemoryStream([0xFF, 0xD8, 0xFF, 1, 2]), 100, CancellationToken.None);
+        }
+
+        await context.Clips.Where(c => c.StorageKey != null).ExecuteUpdateAsync(s => s.SetProperty(c => c.ThumbnailState, ThumbnailState.Made));
+        return keys.Count;
+    }
+
+    private async Task<int> ThumbnailsUnderAsync(string prefix) =>
+        await Storage.ListAsync(prefix, CancellationToken.None).CountAsync(o => ClipStorageKeys.IsThumbnail(o.Key));
+
+    [Fact]
+    public async Task A_purge_deletes_the_scopes_thumbnails_its_check_counts_them_and_its_report_counts_the_clips_files()
+    {
+        await AddThumbnailsAsync();
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+
+        await RunJobAsync(run);
+
+        Assert.Empty(await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, ChannelA), CancellationToken.None).ToListAsync());
+        Assert.Equal(11, await ThumbnailsUnderAsync(ClipStorageKeys.ChannelPrefix(GuildId, ChannelB)));
+        Assert.Equal(9, await ThumbnailsUnderAsync(ClipStorageKeys.GuildPrefix(OtherGuildId)));
+        await using var context = Db.CreateContext();
+        var report = PurgeReport.Parse((await context.PurgeRuns.AsNoTracking().SingleAsync()).ReportJson);
+        Assert.True(report.VerificationOk);
+        // As the preview counts them: the clips' files, whose posters go with them.
+        Assert.Equal(23, report.FilesDeleted);
+        Assert.Equal(Enumerable.Range(0, 23).Sum(i => 100L + i), report.BytesDeleted);
+    }
+
+    [Fact]
+    public async Task A_thumbnail_left_in_the_scope_after_the_deletes_fails_the_check_and_the_retry_removes_it()
+    {
+        await AddThumbnailsAsync();
+        var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
+        // A poster stored after the files went (it cannot be, behind the fence; if it were): the check must see it.
+        var late = new LateThumbnail(Storage, ClipStorageKeys.ThumbnailOf(ClipStorageKeys.ForAttachment(GuildId, ChannelA, TestData.NewId(), "late.mp4")));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => RunJobAsync(run, storage: late));
+
+        await RunJobAsync(run);
+
+        Assert.Empty(await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, ChannelA), CancellationToken.None).ToListAsync());
+        await using var check = Db.CreateContext();
+        Assert.True(PurgeReport.Parse((await check.PurgeRuns.AsNoTracking().SingleAsync()).ReportJson).VerificationOk);
+    }
+
+    /// <summary>Stores one more thumbnail in the scope right after the purge's delete by prefix.</summary>
+    private sealed class LateThumbnail(IClipStorage inner, string key) : IClipStorage
+    {
+        public async Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken)
+        {
+            var deleted = await inner.DeleteByPrefixAsync(prefix, cancellationToken);
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                await inner.PutAsync(key, new MemoryStream([0xFF, 0xD8]), 100, cancellationToken);
+            }
+
+            return deleted;
+        }
+
+        public Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
+
+        public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
+
+        public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
+
+        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken) => inner.DeleteAbandonedTemporaryFilesAsync(olderThan, cancellationToken);
+
+        public Task<StorageHealth> CheckHealthAsync(CancellationToken cancellationToken) => inner.CheckHealthAsync(cancellationToken);
+    }
+
+    [Fact]
+    public async Task A_members_deletion_of_their_clips_takes_the_posters_along()
+    {
+        await AddThumbnailsAsync();
+        await using var context = Db.CreateContext();
+        var clip = await context.Clips.AsNoTracking().FirstAsync(c => c.ChannelId == ChannelA);
+
+        await new ClipArchive(context, Storage).DeleteAsync(GuildId, context.Clips.Where(c => c.AuthorId == clip.AuthorId), 10, CancellationToken.None);
+
+        Assert.Null(await Storage.GetInfoAsync(clip.StorageKey!, CancellationToken.None));
+        Assert.Null(await Storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(clip.StorageKey!), CancellationToken.None));
+        Assert.Equal(22, await ThumbnailsUnderAsync(ClipStorageKeys.ChannelPrefix(GuildId, ChannelA)));
+    }
+
     [Fact]
     public async Task A_channel_purge_covers_its_threads_in_the_preview_the_deletion_the_check_the_report_and_the_cooldown()
     {
