@@ -7,6 +7,7 @@ using ClipSaver.Bench;
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- cliplist [--channels 100] [--clips-per-channel 10000] [--rounds 50] [--pages 10]
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- export [--clips 10000] [--clip-bytes 102400] [--repeat 3]
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- scaleout [--instances 1,3] [--channels 100] [--messages 2000] [--video-share 0.1] [--kill] [--keep]
+//   dotnet run -c Release --project bench/ClipSaver.Bench -- thumbnails [--repeat 20] [--large 1920x1080:30]
 //   dotnet run -c Release --project bench/ClipSaver.Bench -- killloop [--purge-rounds 20] [--scan-rounds 10] [--clips 200000] [--database-kill-every 5] [--seed 1]
 return args switch
 {
@@ -17,6 +18,7 @@ return args switch
     ["cliplist", .. var rest] => await ClipListBenchmark.RunAsync(rest),
     ["export", .. var rest] => await ExportBenchmark.RunAsync(rest),
     ["scaleout", .. var rest] => await ScaleOutBenchmark.RunAsync(rest),
+    ["thumbnails", .. var rest] => await ThumbnailBenchmark.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -28,6 +30,7 @@ static int Usage()
     Console.Error.WriteLine("       cliplist [--channels 100] [--clips-per-channel 10000] [--rounds 50] [--pages 10]");
     Console.Error.WriteLine("       export [--clips 10000] [--clip-bytes 102400] [--repeat 3]");
     Console.Error.WriteLine("       scaleout [--instances 1,3] [--channels 100] [--messages 2000] [--video-share 0.1] [--kill] [--keep]");
+    Console.Error.WriteLine("       thumbnails [--repeat 20] [--large 1920x1080:30]");
     Console.Error.WriteLine("       killloop [--purge-rounds 20] [--scan-rounds 10] [--clips 200000] [--database-kill-every 5] [--seed 1]");
     return 2;
 }
