@@ -93,32 +93,18 @@ public class PurgeJobTests : PurgeFixture
     }
 
     /// <summary>Stores one more thumbnail in the scope right after the purge's delete by prefix.</summary>
-    private sealed class LateThumbnail(IClipStorage inner, string key) : IClipStorage
+    private sealed class LateThumbnail(IClipStorage inner, string key) : ForwardingClipStorage(inner)
     {
-        public async Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken)
+        public override async Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken)
         {
-            var deleted = await inner.DeleteByPrefixAsync(prefix, cancellationToken);
+            var deleted = await Inner.DeleteByPrefixAsync(prefix, cancellationToken);
             if (key.StartsWith(prefix, StringComparison.Ordinal))
             {
-                await inner.PutAsync(key, new MemoryStream([0xFF, 0xD8]), 100, cancellationToken);
+                await Inner.PutAsync(key, new MemoryStream([0xFF, 0xD8]), 100, cancellationToken);
             }
 
             return deleted;
         }
-
-        public Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
-
-        public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
-
-        public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
-
-        public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken) => inner.DeleteAbandonedTemporaryFilesAsync(olderThan, cancellationToken);
-
-        public Task<StorageHealth> CheckHealthAsync(CancellationToken cancellationToken) => inner.CheckHealthAsync(cancellationToken);
     }
 
     [Fact]

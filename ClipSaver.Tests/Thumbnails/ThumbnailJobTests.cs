@@ -188,15 +188,15 @@ public abstract class ThumbnailJobTests : DatabaseTestBase
     }
 
     /// <summary>Counts the puts per key; can fail right after storing a thumbnail, as a process that dies there would.</summary>
-    private protected sealed class CountingStorage(IClipStorage inner) : IClipStorage
+    private protected sealed class CountingStorage(IClipStorage inner) : ForwardingClipStorage(inner)
     {
         public ConcurrentDictionary<string, int> Puts { get; } = new(StringComparer.Ordinal);
 
         public bool FailAfterNextThumbnailPut { get; set; }
 
-        public async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
+        public override async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
         {
-            var stored = await inner.PutAsync(key, content, maxBytes, cancellationToken);
+            var stored = await Inner.PutAsync(key, content, maxBytes, cancellationToken);
             Puts.AddOrUpdate(key, 1, (_, n) => n + 1);
             if (FailAfterNextThumbnailPut && ClipStorageKeys.IsThumbnail(key))
             {
@@ -206,20 +206,6 @@ public abstract class ThumbnailJobTests : DatabaseTestBase
 
             return stored;
         }
-
-        public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
-
-        public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
-
-        public Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken) => inner.DeleteByPrefixAsync(prefix, cancellationToken);
-
-        public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken) => inner.DeleteAbandonedTemporaryFilesAsync(olderThan, cancellationToken);
-
-        public Task<StorageHealth> CheckHealthAsync(CancellationToken cancellationToken) => inner.CheckHealthAsync(cancellationToken);
     }
 }
 
