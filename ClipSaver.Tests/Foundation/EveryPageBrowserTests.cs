@@ -35,6 +35,21 @@ public sealed class EveryPageBrowserTests : BrowserTestBase
         // The channel's counters, as the archive keeps them.
         await db.Channels.Where(c => c.Id == channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, 5));
         _clipId = await db.Clips.Where(c => c.ChannelId == channel.Id).Select(c => c.Id).FirstAsync();
+
+        // Cards of every kind: posters made from a sample video, a file without video (the placeholder picture), one
+        // still waiting for its poster, and one without a file.
+        var clips = await db.Clips.Where(c => c.ChannelId == channel.Id).OrderBy(c => c.Id).Select(c => new { c.Id, c.AttachmentId }).ToListAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            var key = ClipSaver.Core.Storage.ClipStorageKeys.ForAttachment(_guildId, channel.Id, clips[i].AttachmentId!.Value, "clip.mp4");
+            var bytes = i < 2 ? Thumbnails.ThumbnailJobTests.Sample("a.mp4") : "not a video"u8.ToArray();
+            await RunAsync<ClipSaver.Core.Storage.IClipStorage>(s => s.PutAsync(key, new MemoryStream(bytes), 1 << 20, CancellationToken.None));
+            await db.Clips.Where(c => c.Id == clips[i].Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, key));
+            if (i == 2)
+            {
+                await RunAsync<ClipSaver.Core.Thumbnails.ThumbnailJob>(j => j.RunAsync(CancellationToken.None));
+            }
+        }
     }
 
     private IEnumerable<(string? User, string Name, string Path)> Pages()

@@ -34,7 +34,8 @@ public sealed class ArchivingBrowserTests : BrowserTestBase
         await page.GotoAsync($"/guilds/{guild.Id}/clips");
         var first = page.GetByTestId("clip").First;
         await first.WaitForAsync();
-        var src = await first.GetByTestId("player").GetAttributeAsync("src");
+        // A card shows the clip's poster; the file its player plays (after a click) is the poster's data-src.
+        var src = await first.GetByTestId("player").Locator("button.poster").GetAttributeAsync("data-src");
         Assert.NotNull(src);
         await Browser.ScreenshotAsync(page, "clips");
 
