@@ -22,7 +22,7 @@ public sealed record SettingsHistoryEntry(
         ? "Defaults"
         : ActorUserId is not { } id
             ? "ClipSaver (system)"
-            : (ActorName ?? string.Create(CultureInfo.InvariantCulture, $"user {id}")) + (ApiTokenId is null ? "" : $" (API token “{ApiTokenName ?? "deleted"}”)");
+            : (ActorName ?? string.Create(CultureInfo.InvariantCulture, $"Discord user {id}")) + (ApiTokenId is null ? "" : $" (API token “{ApiTokenName ?? "deleted"}”)");
 
     /// <summary>What happened, without the changes: "Settings before the first recorded change", "Restored the version of …".</summary>
     public string What => Kind switch
