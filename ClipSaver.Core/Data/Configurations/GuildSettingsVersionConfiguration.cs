@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class GuildSettingsVersionConfiguration : IEntityTypeConfiguration<GuildSettingsVersion>
 {
     public void Configure(EntityTypeBuilder<GuildSettingsVersion> builder)
     {
-        builder.ToTable("guild_settings_versions");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Kind).HasMaxLength(20);
         builder.Property(x => x.ActorName).HasMaxLength(100);
