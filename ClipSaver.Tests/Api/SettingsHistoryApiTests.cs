@@ -68,17 +68,7 @@ public sealed class SettingsHistoryApiTests : ClipClubTestBase
     {
         var owner = await ApiClientAsync(DemoUsers.Owner.Id);
         Assert.Equal(HttpStatusCode.OK, (await owner.PutAsync($"/api/guilds/{GuildId}/settings", Json("{\"maxFileSizeMb\":200}"))).StatusCode);
-        long otherVersion;
-        await using (var db = Db.CreateContext())
-        {
-            var other = TestData.Guild(ownerId: TestDiscord.Id(DemoUsers.Owner.Id));
-            db.Guilds.Add(other);
-            await db.SaveChangesAsync();
-            var version = new GuildSettingsVersion { GuildId = other.Id, CreatedAt = DateTimeOffset.UtcNow, Kind = SettingsVersionKind.Changed, SettingsJson = "{\"maxFileSizeMb\":7}" };
-            db.GuildSettingsVersions.Add(version);
-            await db.SaveChangesAsync();
-            otherVersion = version.Id;
-        }
+        var otherVersion = await OtherGuildsSettingsVersionAsync();
 
         var state = await StateAsync();
         async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode status, string says)

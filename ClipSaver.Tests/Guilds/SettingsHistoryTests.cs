@@ -153,17 +153,7 @@ public sealed class SettingsHistoryTests : ClipClubTestBase
     [Fact]
     public async Task Another_guilds_version_and_an_unknown_version_are_unknown_and_a_removed_guild_is_read_only()
     {
-        long otherVersion;
-        await using (var db = Db.CreateContext())
-        {
-            var other = TestData.Guild(ownerId: TestDiscord.Id(DemoUsers.Owner.Id));
-            db.Guilds.Add(other);
-            await db.SaveChangesAsync();
-            var version = new GuildSettingsVersion { GuildId = other.Id, CreatedAt = DateTimeOffset.UtcNow, Kind = SettingsVersionKind.Changed, SettingsJson = "{\"maxFileSizeMb\":7}" };
-            db.GuildSettingsVersions.Add(version);
-            await db.SaveChangesAsync();
-            otherVersion = version.Id;
-        }
+        var otherVersion = await OtherGuildsSettingsVersionAsync();
 
         var saved = Assert.IsType<SettingsChangeResult.Saved>(await ChangeAsync(Owner, new GuildSettings { MaxFileSizeMb = 200 }));
         var before = await StateAsync();
