@@ -84,15 +84,21 @@ internal static class Bench
     /// <summary>The release (or debug) build of a project of this repository, next to this benchmark's own build.</summary>
     public static string FindBuild(string project, string dll)
     {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
+        var path = Path.Combine(RepoRoot(), project, "bin", configuration, "net10.0", dll);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build the solution first.");
+    }
+
+    /// <summary>The repository's folder (the one with ClipSaver.sln), above the benchmark's build.</summary>
+    public static string RepoRoot()
+    {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ClipSaver.sln")))
         {
             dir = dir.Parent;
         }
 
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
-        var path = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository."), project, "bin", configuration, "net10.0", dll);
-        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: build the solution first.");
+        return dir?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository.");
     }
 
     public static string Arg(string[] args, string name, string fallback)

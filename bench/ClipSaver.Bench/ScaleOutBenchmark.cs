@@ -43,7 +43,7 @@ public static class ScaleOutBenchmark
     {
         var dir = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-scaleout-{Environment.ProcessId}-{instances}");
         var basePort = 20000 + (Random.Shared.Next(0, 400) * 10);
-        var script = Path.Combine(RepoRoot(), "eng", "scale-out.sh");
+        var script = Path.Combine(Bench.RepoRoot(), "eng", "scale-out.sh");
         var env = new Dictionary<string, string>
         {
             ["CLIPSAVER_BUILD"] = Path.GetDirectoryName(app)!,
@@ -277,16 +277,5 @@ public static class ScaleOutBenchmark
         }
 
         Console.Write(await output);
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ClipSaver.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("ClipSaver.sln was not found above the benchmark.");
     }
 }
