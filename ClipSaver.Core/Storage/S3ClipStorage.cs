@@ -24,19 +24,20 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
     public async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var size = await UploadAsync(key, content, maxBytes, hash, cancellationToken);
+        var size = await UploadAsync(key, content, maxBytes, hash, readAhead: false, cancellationToken);
         return new StoredFile(key, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
     public Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) =>
-        UploadAsync(key, content, maxBytes, hash: null, cancellationToken);
+        UploadAsync(key, content, maxBytes, hash: null, readAhead: true, cancellationToken);
 
     /// <summary>
-    /// One PutObject for a file within one part; otherwise a multipart upload in which the next part is read while
-    /// the previous one goes up (two part buffers, no more), so a large file streams at the slower of the two speeds
-    /// rather than their sum.
+    /// One PutObject for a file within one part; otherwise a multipart upload. With <paramref name="readAhead"/> the
+    /// next part is read while the previous one goes up (two part buffers), so a large file streams at the slower of
+    /// the two speeds rather than their sum: for an export's parts, one export at a time per user. Clips, which many
+    /// downloads write at once, keep one part buffer each (decision 019).
     /// </summary>
-    private async Task<long> UploadAsync(string key, Stream content, long maxBytes, IncrementalHash? hash, CancellationToken cancellationToken)
+    private async Task<long> UploadAsync(string key, Stream content, long maxBytes, IncrementalHash? hash, bool readAhead, CancellationToken cancellationToken)
     {
         CheckKey(key);
         var partSize = (int)options.PartSizeBytes;
@@ -50,7 +51,7 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
             long total = 0;
             for (var turn = 0; ; turn++)
             {
-                var buffer = buffers[turn % 2] ??= ArrayPool<byte>.Shared.Rent(partSize);
+                var buffer = buffers[readAhead ? turn % 2 : 0] ??= ArrayPool<byte>.Shared.Rent(partSize);
                 var filled = await FillAsync(content, buffer, partSize, cancellationToken);
                 total += filled;
                 if (total > maxBytes)
@@ -85,6 +86,11 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
                 if (filled > 0 || parts.Count == 0)
                 {
                     uploading = UploadPartAsync(key, uploadId, parts.Count + 1, buffer, filled, cancellationToken);
+                    if (!readAhead)
+                    {
+                        parts.Add(await uploading);
+                        uploading = null;
+                    }
                 }
 
                 if (last)
