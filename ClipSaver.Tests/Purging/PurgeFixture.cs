@@ -139,7 +139,8 @@ public abstract class PurgeFixture : DatabaseTestBase
         var steps = new PurgeSteps(context, connection, new Scans(context, jobs, Clock), new ClipSweep(context, NullLogger<ClipSweep>.Instance),
             new ClipArchive(context, storage ?? Storage), storage ?? Storage, bot ?? new Departure(null), observer, options, Clock);
         var authorSteps = new AuthorPurgeSteps(context, new ClipArchive(context, storage ?? Storage), options, Clock);
-        return new PurgeJob(context, connection, steps, authorSteps, observer, jobs, Clock, NullLogger<PurgeJob>.Instance);
+        var narrowSteps = new NarrowPurgeSteps(context, new ClipArchive(context, storage ?? Storage), new Scans(context, jobs, Clock), options, Clock);
+        return new PurgeJob(context, connection, steps, authorSteps, narrowSteps, observer, jobs, Clock, NullLogger<PurgeJob>.Instance);
     }
 
     /// <summary>Requests a purge and moves the clock past its undo window; returns the run.</summary>
