@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>Narrower purges over the API (decision 021): <c>olderThan</c> and <c>failedOnly</c>, and what bad input gets.</summary>
-public sealed class NarrowPurgeApiTests : AppTestBase
+public sealed class NarrowPurgeApiTests : ClipClubTestBase
 {
     private long _guildId;
     private long _channelId;
@@ -14,12 +14,9 @@ public sealed class NarrowPurgeApiTests : AppTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        App.StartOnKestrel();
-        await ReconcileAsync();
-        _guildId = (long)DemoGuild("Clip Club").Id;
+        (_guildId, _channelId, _channelName) = (GuildId, ChannelId, ChannelName);
         await using var db = Db.CreateContext();
-        var channels = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).Take(2).ToListAsync();
-        (_channelId, _channelName, _otherId) = (channels[0].Id, channels[0].Name, channels[1].Id);
+        _otherId = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && !c.IsThread && c.Id != _channelId).Select(c => c.Id).FirstAsync();
     }
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");

@@ -63,12 +63,10 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         long guildId, PurgeScope? scope, long? channelId, string? what, string? olderThan, bool stay, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
     {
         Response.VaryOnHtmx();
-        ViewData["Stay"] = stay;
         if (ModelState.IsValid && ((scope == PurgeScope.Channel && channelId is null) || (what == "older" && string.IsNullOrEmpty(olderThan))))
         {
-            // "Choose a channel…", or "older than" before a date is chosen.
-            ViewData["Prompt"] = channelId is null && scope == PurgeScope.Channel ? "Choose a channel to see what would be deleted." : "Choose a date to see which clips would be deleted.";
-            return Partial("_PurgePreview", (PurgeResult.Previewed?)null);
+            // "Choose a channel…", or "older than" before a day is chosen.
+            return PromptPreview(channelId is null && scope == PurgeScope.Channel ? "Choose a channel to see what would be deleted." : "Choose a day to see which clips would be deleted.");
         }
 
         if (!IsScope(scope, channelId) || ReadFilter(what == "older" ? olderThan : null, what == "failed") is not { } filter)
@@ -78,7 +76,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
 
         return await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken, filter) switch
         {
-            PurgeResult.Previewed p => await PreviewWithExportAsync(p, cancellationToken),
+            PurgeResult.Previewed p => await PreviewWithExportAsync(p, stay, cancellationToken),
             PurgeResult.NotFound { What: PurgeResult.NotFound.Channel } => Refused(Partial("_PurgePreview", (PurgeResult.Previewed?)null), StatusCodes.Status404NotFound),
             PurgeResult.BadFilter bad => Refused(PromptPreview(bad.Reason), StatusCodes.Status422UnprocessableEntity),
             var refused => StatusCode(PurgeResults.StatusCode(refused)),
@@ -258,9 +256,10 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     };
 
     /// <summary>The preview, offering "export first" when no export of the scope is newer than its newest clip.</summary>
-    private async Task<IActionResult> PreviewWithExportAsync(PurgeResult.Previewed preview, CancellationToken cancellationToken)
+    private async Task<IActionResult> PreviewWithExportAsync(PurgeResult.Previewed preview, bool stay, CancellationToken cancellationToken)
     {
         var partial = Partial("_PurgePreview", preview);
+        partial.ViewData["Stay"] = stay;
         partial.ViewData["ExportFirst"] = !await ClipSaver.Core.Exports.ExportFreshness.HasFreshExportAsync(
             db, User.DiscordUserId()!.Value, preview.GuildId, preview.ChannelId, clock.GetUtcNow(), cancellationToken);
         return partial;
