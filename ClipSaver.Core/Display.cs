@@ -17,6 +17,12 @@ public static class Display
     public static string Count(long count, string one, string? many = null) =>
         string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? one : many ?? one + "s")}");
 
+    /// <summary>An author ClipSaver has no name for (an opted-out member, or one never seen in the member list).</summary>
+    public const string UnknownAuthor = "unknown member";
+
+    /// <summary>A channel ClipSaver no longer has (deleted on Discord, or purged).</summary>
+    public const string UnknownChannel = "deleted channel";
+
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);

@@ -24,6 +24,9 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     public DbSet<ExportPart> ExportParts => Set<ExportPart>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    // Table and column names come from the snake_case naming convention (DatabaseSetup): a table is named after its
+    // DbSet above (ApiTokens → api_tokens), a column after its property. The configurations only say what a
+    // convention cannot: keys, indexes, lengths, relations.
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ClipSaverDbContext).Assembly);

@@ -1,3 +1,4 @@
+using ClipSaver.Core;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
 using ClipSaver.Core.Storage;
@@ -141,5 +142,23 @@ public sealed class ClipListTests : ClipClubTestBase
         Assert.Contains("3 clips match", await browser.GetStringAsync($"/guilds/{GuildId}/clips?Author={author}"), StringComparison.Ordinal);
         Assert.Contains("0 clips match", await browser.GetStringAsync($"/guilds/{GuildId}/clips?Author={author}&From={DateTime.UtcNow.AddDays(2):yyyy-MM-dd}"), StringComparison.Ordinal);
         Assert.Contains("3 clips match", await browser.GetStringAsync($"/guilds/{GuildId}/clips?Author={author}&Channel={ChannelId}&From={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_clip_whose_author_has_no_name_here_says_unknown_member_instead_of_a_question_mark()
+    {
+        await using var db = Db.CreateContext();
+        // An author ClipSaver never recorded (opted out, or never seen in the member list): no users row.
+        var clip = TestData.Clip(GuildId, ChannelId, TestData.NewId(), "nameless.mp4", 10, DateTimeOffset.UtcNow);
+        db.Clips.Add(clip);
+        await db.SaveChangesAsync();
+        var browser = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
+
+        var list = await browser.GetStringAsync($"/guilds/{GuildId}/clips");
+        var page = await browser.GetStringAsync($"/guilds/{GuildId}/clips/{clip.Id}");
+
+        Assert.Contains(Display.UnknownAuthor, list, StringComparison.Ordinal);
+        Assert.Contains(Display.UnknownAuthor, page, StringComparison.Ordinal);
+        Assert.DoesNotContain("· ? ·", list, StringComparison.Ordinal);
     }
 }

@@ -12,7 +12,7 @@ namespace ClipSaver.Tests.Purging;
 /// The recovery dispatcher and the run leases: a run left behind by a crash at any point gets exactly one new job and
 /// ends as an uncrashed run would (docs/decisions/015-crash-recovery.md).
 /// </summary>
-public sealed class RunRecoveryTests : PurgeFixture
+public class RunRecoveryTests : PurgeFixture
 {
     private readonly RecoveryOptions _recovery = new() { Grace = TimeSpan.FromSeconds(30), StaleAfter = TimeSpan.FromMinutes(2) };
 

@@ -8,7 +8,8 @@ namespace ClipSaver.Tests.ScaleOut;
 /// <summary>
 /// Three app instances as separate processes (eng/scale-out.sh: PostgreSQL, an S3-protocol server, the emulator with
 /// Discord's limits), sharing nothing but the database and the bucket: a session made on one is good on the others,
-/// scans spread over them survive a kill -9 of one, and a purge requested on one runs once and empties the bucket.
+/// scans spread over them survive a kill -9 of one, and a purge requested on one runs once and empties the bucket, even
+/// when the instance running it is killed in the middle.
 /// </summary>
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class ScaleOutTests : IAsyncLifetime
@@ -41,7 +42,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Three_instances_share_the_session_finish_the_scans_of_a_killed_one_and_run_a_purge_once_that_empties_the_bucket()
+    public async Task Three_instances_share_the_session_finish_the_scans_and_the_purge_of_killed_ones_and_the_purge_runs_once_and_empties_the_bucket()
     {
         var urls = _setup["APP_URLS"].Split(' ');
 
@@ -108,15 +109,46 @@ public sealed class ScaleOutTests : IAsyncLifetime
         Assert.True(missing.Count == 0, $"{missing.Count} of {stored} stored clips have no object in the listing ({missingButThere} of them are there when asked by key): {string.Join(", ", missing.Take(5))}");
         Assert.Equal(stored, listed.Count);
 
-        // A purge requested on one of the two left runs once, and its files leave the bucket.
+        // A purge requested on one of the two left runs once, and its files leave the bucket, although the instance
+        // that runs it is killed in the middle: a row lock held here stops the purge inside its deletes, so that the
+        // kill lands while it is running; the last instance then recovers the run and finishes it.
+        await using var blocker = new NpgsqlConnection(_setup["DATABASE"] + ";Pooling=false");
+        await blocker.OpenAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT id FROM clips ORDER BY id LIMIT 1 FOR UPDATE", blocker, hold))
+        {
+            await lockRow.ExecuteScalarAsync();
+        }
+
         var purge = await apis[1].PostAsJsonAsync($"api/guilds/{guild}/channels/purge", new { confirm = "DELETE ALL CHANNELS" });
         Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
-        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM purge_runs WHERE status IN ('completed', 'failed')") > 0 ? "done" : null, "the purge to finish", TimeSpan.FromMinutes(2));
+        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'") > 0 ? "blocked" : null,
+            "the purge to reach the held row", TimeSpan.FromMinutes(3));
+        var runner = await PurgeInstanceAsync();
+        Assert.NotEqual("3", runner);
+        await ScriptAsync("kill", _dir, runner);
+        await hold.RollbackAsync();
+        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM purge_runs WHERE status IN ('completed', 'failed')") > 0 ? "done" : null, "the purge to finish on the last instance", TimeSpan.FromMinutes(3));
 
         Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM purge_runs"));
         Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM purge_runs WHERE status = 'completed'"));
         Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM clips"));
         Assert.Empty(await bucket.ListAsync($"{guild}/", CancellationToken.None).ToListAsync());
+    }
+
+    /// <summary>The instance (its number in eng/scale-out.sh) whose Hangfire server is processing the purge's job.</summary>
+    private async Task<string> PurgeInstanceAsync()
+    {
+        await using var connection = new NpgsqlConnection(_setup["DATABASE"] + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            "SELECT s.data::json ->> 'ServerId' FROM purge_runs r JOIN hangfire.job j ON j.id = r.hangfire_job_id::bigint " +
+            "JOIN hangfire.state s ON s.id = j.stateid WHERE j.statename = 'Processing'", connection);
+        var server = (string)(await cmd.ExecuteScalarAsync())!;
+        // A Hangfire server's id holds its process id ("host:name:pid:guid").
+        var pids = server.Split(':').ToHashSet();
+        return Enumerable.Range(1, 3).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Single(n => pids.Contains(File.ReadAllText(Path.Combine(_dir, $"app-{n}.pid")).Trim()));
     }
 
     private async Task<List<string>> KeysAsync()

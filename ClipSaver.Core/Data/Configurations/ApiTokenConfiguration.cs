@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
 {
     public void Configure(EntityTypeBuilder<ApiToken> builder)
     {
-        builder.ToTable("api_tokens");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Name).HasMaxLength(100);
         builder.Property(x => x.Prefix).HasMaxLength(20);

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
 {
     public void Configure(EntityTypeBuilder<AuditEvent> builder)
     {
-        builder.ToTable("audit_events");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Action).HasMaxLength(64);
         builder.Property(x => x.Summary).HasMaxLength(1000);

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
 {
     public void Configure(EntityTypeBuilder<Clip> builder)
     {
-        builder.ToTable("clips");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Source).HasMaxLength(20);
         builder.Property(x => x.FileName).HasMaxLength(1024);

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class ExportConfiguration : IEntityTypeConfiguration<Export>
 {
     public void Configure(EntityTypeBuilder<Export> builder)
     {
-        builder.ToTable("exports");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Status).HasMaxLength(20);
         builder.Property(x => x.HangfireJobId).HasMaxLength(64);

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class GatewayShardConfiguration : IEntityTypeConfiguration<GatewayShard>
 {
     public void Configure(EntityTypeBuilder<GatewayShard> builder)
     {
-        builder.ToTable("gateway_shards");
         builder.HasKey(x => x.ShardId);
         builder.Property(x => x.ShardId).ValueGeneratedNever();
         builder.Property(x => x.InstanceId).HasMaxLength(200);

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class GuildSettingsConfiguration : IEntityTypeConfiguration<GuildSettingsRow>
 {
     public void Configure(EntityTypeBuilder<GuildSettingsRow> builder)
     {
-        builder.ToTable("guild_settings");
         builder.HasKey(x => x.GuildId);
         builder.Property(x => x.Json).HasColumnName("settings").HasColumnType("jsonb");
         // One small row per guild: cascading it is harmless and keeps a guild delete whole.

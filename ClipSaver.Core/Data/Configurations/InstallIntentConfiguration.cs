@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class InstallIntentConfiguration : IEntityTypeConfiguration<InstallIntent>
 {
     public void Configure(EntityTypeBuilder<InstallIntent> builder)
     {
-        builder.ToTable("install_intents");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.State).HasMaxLength(100);
         builder.HasIndex(x => x.State).IsUnique();

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class PurgeRunConfiguration : IEntityTypeConfiguration<PurgeRun>
 {
     public void Configure(EntityTypeBuilder<PurgeRun> builder)
     {
-        builder.ToTable("purge_runs");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Scope).HasMaxLength(20);
         builder.Property(x => x.Status).HasMaxLength(20);

@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class ScanRunConfiguration : IEntityTypeConfiguration<ScanRun>
 {
     public void Configure(EntityTypeBuilder<ScanRun> builder)
     {
-        builder.ToTable("scan_runs");
         builder.HasKey(x => x.Id);
         builder.Property(x => x.Status).HasMaxLength(20);
         builder.Property(x => x.Kind).HasMaxLength(20);

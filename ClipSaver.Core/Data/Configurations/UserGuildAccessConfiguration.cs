@@ -1,12 +1,9 @@
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
-
 namespace ClipSaver.Core.Data.Configurations;
 
 public sealed class UserGuildAccessConfiguration : IEntityTypeConfiguration<UserGuildAccess>
 {
     public void Configure(EntityTypeBuilder<UserGuildAccess> builder)
     {
-        builder.ToTable("user_guild_access");
         builder.HasKey(x => new { x.UserId, x.GuildId });
         builder.Property(x => x.GuildName).HasMaxLength(100);
         builder.Property(x => x.GuildIcon).HasMaxLength(100);

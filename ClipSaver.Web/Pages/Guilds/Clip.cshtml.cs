@@ -29,7 +29,7 @@ public sealed class ClipModel(ClipSaverDbContext db, GuildContext context) : Pag
             return NotFound();
         }
 
-        (Guild, View) = (guild, new Details(row.Clip, row.Channel ?? "?", row.Author ?? "?"));
+        (Guild, View) = (guild, new Details(row.Clip, row.Channel ?? Display.UnknownChannel, row.Author ?? Display.UnknownAuthor));
         return Page();
     }
 }

@@ -132,7 +132,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         var authorIds = clips.Select(c => c.AuthorId).Distinct().ToList();
         var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var authors = await db.Users.AsNoTracking().Where(u => authorIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.GlobalName ?? u.Username, cancellationToken);
-        return [.. clips.Select(c => new ClipCard(c.Id, c.ChannelId, channels.GetValueOrDefault(c.ChannelId) ?? "?", c.MessageId, authors.GetValueOrDefault(c.AuthorId) ?? "?",
+        return [.. clips.Select(c => new ClipCard(c.Id, c.ChannelId, channels.GetValueOrDefault(c.ChannelId) ?? Display.UnknownChannel, c.MessageId, authors.GetValueOrDefault(c.AuthorId) ?? Display.UnknownAuthor,
             c.FileName, c.ContentType, c.SizeBytes, c.DurationSecs, c.Height, c.PostedAt, c.StorageKey != null, c.EmbedUrl, c.SkipReason))];
     }
 }

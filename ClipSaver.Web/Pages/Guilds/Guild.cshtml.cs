@@ -39,7 +39,7 @@ public sealed class GuildModel(ClipSaverDbContext db, GuildContext context, Time
 
         Scans = await db.ScanRuns.AsNoTracking().Where(r => r.GuildId == guildId)
             .OrderByDescending(r => r.Status == ScanStatus.Running || r.Status == ScanStatus.Queued).ThenByDescending(r => r.CreatedAt).Take(8)
-            .Select(r => new ScanLine(r.Id, db.Channels.Where(c => c.Id == r.ChannelId).Select(c => c.Name).FirstOrDefault() ?? "?", r.Status, r.CreatedAt, r.FinishedAt, r.ClipsFound, r.Error))
+            .Select(r => new ScanLine(r.Id, db.Channels.Where(c => c.Id == r.ChannelId).Select(c => c.Name).FirstOrDefault() ?? Display.UnknownChannel, r.Status, r.CreatedAt, r.FinishedAt, r.ClipsFound, r.Error))
             .ToListAsync(cancellationToken);
         Audit = await db.AuditEvents.AsNoTracking().Where(a => a.GuildId == guildId)
             .OrderByDescending(a => a.CreatedAt).Take(12)

@@ -147,7 +147,7 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
             var listed = (OwnClipsResult.Listed)await own.ListAsync(Me, totals.GuildId, onlyGuild is null ? null : after, onlyGuild is null ? PerGuild : 48, cancellationToken);
             var channelIds = listed.Clips.Select(c => c.ChannelId).Distinct().ToList();
             var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
-            guilds.Add(new GuildClips(totals, [.. listed.Clips.Select(c => new ClipView(c, channels.GetValueOrDefault(c.ChannelId) ?? "?"))], listed.NextCursor));
+            guilds.Add(new GuildClips(totals, [.. listed.Clips.Select(c => new ClipView(c, channels.GetValueOrDefault(c.ChannelId) ?? Display.UnknownChannel))], listed.NextCursor));
         }
 
         Guilds = guilds;
