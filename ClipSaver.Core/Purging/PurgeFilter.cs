@@ -26,6 +26,17 @@ public sealed record PurgeFilter(DateOnly? OlderThan, bool FailedOnly)
     public static bool TryParseDate(string? text, out DateOnly date) =>
         DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 
+    /// <summary>The options as a form or a body sends them (no day, or one written <see cref="DateFormat"/>); null when the day cannot be read.</summary>
+    public static PurgeFilter? Read(string? olderThan, bool? failedOnly)
+    {
+        if (string.IsNullOrEmpty(olderThan))
+        {
+            return new PurgeFilter(null, failedOnly ?? false);
+        }
+
+        return TryParseDate(olderThan, out var date) ? new PurgeFilter(date, failedOnly ?? false) : null;
+    }
+
     /// <summary>The clips of <paramref name="clips"/> this filter keeps in the purge.</summary>
     public IQueryable<Clip> Apply(IQueryable<Clip> clips)
     {

@@ -100,20 +100,10 @@ public static class PurgesApi
     /// <summary>A narrower purge's options as sent: a problem when the date cannot be read (what they mean is the use case's to check).</summary>
     private static ProblemHttpResult? ParseFilter(string? olderThan, bool? failedOnly, out PurgeFilter filter)
     {
-        DateOnly? date = null;
-        if (olderThan is not null)
-        {
-            if (!PurgeFilter.TryParseDate(olderThan, out var parsed))
-            {
-                filter = PurgeFilter.None;
-                return ApiSetup.BadRequest("Invalid olderThan.", "Nothing was deleted. olderThan is a day written yyyy-MM-dd, such as 2026-01-01.");
-            }
-
-            date = parsed;
-        }
-
-        filter = new PurgeFilter(date, failedOnly ?? false);
-        return null;
+        filter = PurgeFilter.Read(olderThan, failedOnly) ?? PurgeFilter.None;
+        return filter.OlderThan is null && !string.IsNullOrEmpty(olderThan)
+            ? ApiSetup.BadRequest("Invalid olderThan.", "Nothing was deleted. olderThan is a day written yyyy-MM-dd, such as 2026-01-01.")
+            : null;
     }
 
     /// <summary>The scope of the preview and the clip list, from the query: a problem when it is not one.</summary>

@@ -69,7 +69,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             return PromptPreview(channelId is null && scope == PurgeScope.Channel ? "Choose a channel to see what would be deleted." : "Choose a day to see which clips would be deleted.");
         }
 
-        if (!IsScope(scope, channelId) || ReadFilter(what == "older" ? olderThan : null, what == "failed") is not { } filter)
+        if (!IsScope(scope, channelId) || PurgeFilter.Read(what == "older" ? olderThan : null, what == "failed") is not { } filter)
         {
             return BadRequest();
         }
@@ -90,17 +90,6 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return partial;
     }
 
-    /// <summary>A narrower purge's options as the form sends them; null when the date cannot be read.</summary>
-    private static PurgeFilter? ReadFilter(string? olderThan, bool? failedOnly)
-    {
-        if (string.IsNullOrEmpty(olderThan))
-        {
-            return new PurgeFilter(null, failedOnly ?? false);
-        }
-
-        return PurgeFilter.TryParseDate(olderThan, out var date) ? new PurgeFilter(date, failedOnly ?? false) : null;
-    }
-
     public async Task<IActionResult> OnPostPurgeAsync(
         long guildId, PurgeScope? scope, long? channelId, string? confirm, string? olderThan, bool? failedOnly,
         [FromServices] RequestPurge purge, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
@@ -111,7 +100,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         }
 
         // A form that is not one the danger zone sends (a field missing or garbled) changes nothing.
-        if (!IsScope(scope, channelId) || ReadFilter(olderThan, failedOnly) is not { } filter)
+        if (!IsScope(scope, channelId) || PurgeFilter.Read(olderThan, failedOnly) is not { } filter)
         {
             return await RefuseAsync(guild, cancellationToken);
         }
@@ -186,7 +175,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     public async Task<IActionResult> OnGetClipListAsync(
         long guildId, PurgeScope? scope, long? channelId, string? olderThan, bool? failedOnly, [FromServices] ListPurgeClips list, CancellationToken cancellationToken)
     {
-        if (!IsScope(scope, channelId) || ReadFilter(olderThan, failedOnly) is not { } filter)
+        if (!IsScope(scope, channelId) || PurgeFilter.Read(olderThan, failedOnly) is not { } filter)
         {
             return BadRequest();
         }
