@@ -26,10 +26,13 @@ public sealed record PurgeFilter(DateOnly? OlderThan, bool FailedOnly)
     public static bool TryParseDate(string? text, out DateOnly date) =>
         DateOnly.TryParseExact(text, DateFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 
-    /// <summary>The options as a form or a body sends them (no day, or one written <see cref="DateFormat"/>); null when the day cannot be read.</summary>
+    /// <summary>
+    /// The options as a form or a body sends them (no day, or one written <see cref="DateFormat"/>); null when the day
+    /// cannot be read. An empty day is not "no day": a request that meant to narrow a purge never becomes a whole one.
+    /// </summary>
     public static PurgeFilter? Read(string? olderThan, bool? failedOnly)
     {
-        if (string.IsNullOrEmpty(olderThan))
+        if (olderThan is null)
         {
             return new PurgeFilter(null, failedOnly ?? false);
         }

@@ -51,6 +51,7 @@ public sealed class NarrowPurgeApiTests : ClipClubTestBase
         {
             (channelUrl, $$"""{"confirm": {{confirm}}, "olderThan": "01/01/2026"}""", HttpStatusCode.BadRequest, "yyyy-MM-dd"),
             (channelUrl, $$"""{"confirm": {{confirm}}, "olderThan": "2026-02-30"}""", HttpStatusCode.BadRequest, "yyyy-MM-dd"),
+            (channelUrl, $$"""{"confirm": {{confirm}}, "olderThan": ""}""", HttpStatusCode.BadRequest, "yyyy-MM-dd"),
             (channelUrl, $$"""{"confirm": {{confirm}}, "olderThan": 20260101}""", HttpStatusCode.BadRequest, "not valid JSON"),
             (channelUrl, $$"""{"confirm": {{confirm}}, "failedOnly": "yes"}""", HttpStatusCode.BadRequest, "not valid JSON"),
             (channelUrl, $$"""{"confirm": {{confirm}}, "olderThan": "{{future}}"}""", (HttpStatusCode)422, "in the future"),

@@ -101,7 +101,7 @@ public static class PurgesApi
     private static ProblemHttpResult? ParseFilter(string? olderThan, bool? failedOnly, out PurgeFilter filter)
     {
         filter = PurgeFilter.Read(olderThan, failedOnly) ?? PurgeFilter.None;
-        return filter.OlderThan is null && !string.IsNullOrEmpty(olderThan)
+        return filter.OlderThan is null && olderThan is not null
             ? ApiSetup.BadRequest("Invalid olderThan.", "Nothing was deleted. olderThan is a day written yyyy-MM-dd, such as 2026-01-01.")
             : null;
     }
