@@ -77,6 +77,8 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<ScanNow>();
         builder.Services.AddScoped<StopScans>();
         builder.Services.AddScoped<ChangeGuildSettings>();
+        builder.Services.AddScoped<RestoreGuildSettings>();
+        builder.Services.AddScoped<SettingsHistory>();
         builder.Services.AddScoped<ClipSaver.Core.Clips.ListClips>();
         builder.Services.AddScoped<ClipSaver.Core.OwnData.ListOwnClips>();
         builder.Services.AddScoped<ClipSaver.Core.OwnData.DeleteOwnClips>();

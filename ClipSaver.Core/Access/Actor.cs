@@ -7,7 +7,7 @@ namespace ClipSaver.Core.Access;
 /// </summary>
 public sealed record Actor
 {
-    private Actor(long? userId) => UserId = userId;
+    private Actor(long? userId, long? apiTokenId = null) => (UserId, ApiTokenId) = (userId, apiTokenId);
 
     /// <summary>ClipSaver acting on its own behalf, e.g. the grace-period deletion of a removed guild.</summary>
     public static Actor System { get; } = new((long?)null);
@@ -15,7 +15,13 @@ public sealed record Actor
     /// <summary>The Discord user who acts; null for <see cref="System"/>.</summary>
     public long? UserId { get; }
 
+    /// <summary>The API token the user acts through, when they act through one (recorded in the settings history).</summary>
+    public long? ApiTokenId { get; }
+
     public static Actor User(long userId) => new(userId);
+
+    /// <summary>A user acting through one of their API tokens: the same rights as the user.</summary>
+    public static Actor ByToken(long userId, long apiTokenId) => new(userId, apiTokenId);
 
     public override string ToString() => UserId is { } id ? $"user {id}" : "system";
 }

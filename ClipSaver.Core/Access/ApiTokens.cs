@@ -37,7 +37,11 @@ public sealed class ApiTokens(ClipSaverDbContext db, TimeProvider clock)
     }
 
     /// <summary>The user a token acts for; null for an unknown, revoked or expired token.</summary>
-    public async Task<long?> ValidateAsync(string token, CancellationToken cancellationToken)
+    public async Task<long?> ValidateAsync(string token, CancellationToken cancellationToken) =>
+        (await CheckAsync(token, cancellationToken))?.UserId;
+
+    /// <summary>The user a token acts for and the token's id; null for an unknown, revoked or expired token.</summary>
+    public async Task<(long UserId, long TokenId)?> CheckAsync(string token, CancellationToken cancellationToken)
     {
         if (!token.StartsWith(Scheme, StringComparison.Ordinal) || token.Length > 100)
         {
@@ -61,7 +65,7 @@ public sealed class ApiTokens(ClipSaverDbContext db, TimeProvider clock)
             await db.ApiTokens.Where(t => t.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
 
-        return row.UserId;
+        return (row.UserId, row.Id);
     }
 
     public async Task<bool> RevokeAsync(long userId, long tokenId, CancellationToken cancellationToken) =>

@@ -9,6 +9,7 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     public DbSet<UserGuildAccess> UserGuildAccess => Set<UserGuildAccess>();
     public DbSet<Guild> Guilds => Set<Guild>();
     public DbSet<GuildSettingsRow> GuildSettings => Set<GuildSettingsRow>();
+    public DbSet<GuildSettingsVersion> GuildSettingsVersions => Set<GuildSettingsVersion>();
     public DbSet<Channel> Channels => Set<Channel>();
     public DbSet<GuildMember> GuildMembers => Set<GuildMember>();
     public DbSet<ScanRun> ScanRuns => Set<ScanRun>();
@@ -42,5 +43,6 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
         configurationBuilder.Properties<PurgeStatus>().HaveConversion<SnakeCaseEnumConverter<PurgeStatus>>();
         configurationBuilder.Properties<ExportStatus>().HaveConversion<SnakeCaseEnumConverter<ExportStatus>>();
         configurationBuilder.Properties<GuildDeletionReason>().HaveConversion<SnakeCaseEnumConverter<GuildDeletionReason>>();
+        configurationBuilder.Properties<SettingsVersionKind>().HaveConversion<SnakeCaseEnumConverter<SettingsVersionKind>>();
     }
 }

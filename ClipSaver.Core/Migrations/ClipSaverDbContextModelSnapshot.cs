@@ -708,6 +708,74 @@ namespace ClipSaver.Core.Migrations
                     b.ToTable("guild_settings", (string)null);
                 });
 
+            modelBuilder.Entity("ClipSaver.Core.Data.GuildSettingsVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ActorName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("actor_name");
+
+                    b.Property<long?>("ActorUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("actor_user_id");
+
+                    b.Property<long?>("ApiTokenId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("api_token_id");
+
+                    b.Property<string>("ApiTokenName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("api_token_name");
+
+                    b.Property<string>("BeforeJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("before");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("GuildId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("guild_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset?>("RestoredFromAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("restored_from_at");
+
+                    b.Property<long?>("RestoredFromId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("restored_from_id");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("settings");
+
+                    b.HasKey("Id")
+                        .HasName("pk_guild_settings_versions");
+
+                    b.HasIndex("GuildId", "Id")
+                        .IsDescending(false, true)
+                        .HasDatabaseName("ix_guild_settings_versions_guild_id_id");
+
+                    b.ToTable("guild_settings_versions", (string)null);
+                });
+
             modelBuilder.Entity("ClipSaver.Core.Data.InstallIntent", b =>
                 {
                     b.Property<long>("Id")
@@ -1183,6 +1251,16 @@ namespace ClipSaver.Core.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_guild_settings_guilds_guild_id");
+                });
+
+            modelBuilder.Entity("ClipSaver.Core.Data.GuildSettingsVersion", b =>
+                {
+                    b.HasOne("ClipSaver.Core.Data.Guild", null)
+                        .WithMany()
+                        .HasForeignKey("GuildId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_guild_settings_versions_guilds_guild_id");
                 });
 
             modelBuilder.Entity("ClipSaver.Core.Data.InstallIntent", b =>

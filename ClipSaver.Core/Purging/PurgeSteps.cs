@@ -176,6 +176,7 @@ public sealed class PurgeSteps(
         await DeleteCountedAsync(t, "scan_runs", db.ScanRuns.Where(r => r.GuildId == guildId), cancellationToken);
         await DeleteCountedAsync(t, "channels", db.Channels.Where(c => c.GuildId == guildId), cancellationToken);
         await DeleteCountedAsync(t, "guild_settings", db.GuildSettings.Where(s => s.GuildId == guildId), cancellationToken);
+        await DeleteCountedAsync(t, "guild_settings_versions", db.GuildSettingsVersions.Where(v => v.GuildId == guildId), cancellationToken);
         await DeleteCountedAsync(t, "user_guild_access", db.UserGuildAccess.Where(a => a.GuildId == guildId), cancellationToken);
         await DeleteCountedAsync(t, "install_intents", db.InstallIntents.Where(i => i.GuildId == guildId), cancellationToken);
         await DeleteCountedAsync(t, "purge_runs", db.PurgeRuns.Where(p => p.GuildId == guildId && p.Id != t.RunId), cancellationToken);
@@ -219,6 +220,7 @@ public sealed class PurgeSteps(
             remaining["channels"] = await db.Channels.LongCountAsync(c => c.GuildId == guildId, cancellationToken);
             remaining["guild_members"] = await db.GuildMembers.LongCountAsync(m => m.GuildId == guildId, cancellationToken);
             remaining["guild_settings"] = await db.GuildSettings.LongCountAsync(s => s.GuildId == guildId, cancellationToken);
+            remaining["guild_settings_versions"] = await db.GuildSettingsVersions.LongCountAsync(v => v.GuildId == guildId, cancellationToken);
             remaining["purge_runs"] = await db.PurgeRuns.LongCountAsync(p => p.GuildId == guildId && p.Id != t.RunId, cancellationToken);
         }
 

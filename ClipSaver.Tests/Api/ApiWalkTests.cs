@@ -103,6 +103,10 @@ public sealed class ApiWalkTests : AppTestBase
         var op = await ApiClientAsync(Operator);
         var anonymous = App.CreateClientAs(null);
 
+        // A version of the settings to point {versionId} at.
+        Assert.Equal(HttpStatusCode.OK, (await owner.PutAsync($"/api/guilds/{club.Id}/settings", Json(new { maxFileSizeMb = 321 }))).StatusCode);
+        var versionId = JsonDocument.Parse(await owner.GetStringAsync($"/api/guilds/{club.Id}/settings/history")).RootElement.GetProperty("items")[0].GetProperty("id").GetString()!;
+
         // A purge to point {id} at, requested first so that its routes have something to answer about.
         var purge = await owner.PostAsync($"/api/guilds/{club.Id}/channels/{channelId}/purge", Json(new { confirm = _channelName }));
         Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
@@ -129,6 +133,7 @@ public sealed class ApiWalkTests : AppTestBase
             .Replace("{guildId}", guild ?? club.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{channelId}", channelId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{clipId}", clipId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{versionId}", versionId, StringComparison.Ordinal)
             .Replace("{jobId}", "expired-install-intents", StringComparison.Ordinal)
             .Replace("{id}", o.Path.StartsWith("/api/exports/", StringComparison.Ordinal) ? exportId : purgeId, StringComparison.Ordinal)
             .Replace("{n}", "1", StringComparison.Ordinal)

@@ -35,6 +35,13 @@ public sealed class EveryPageBrowserTests : BrowserTestBase
         // The channel's counters, as the archive keeps them.
         await db.Channels.Where(c => c.Id == channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.ClipCount, 5));
         _clipId = await db.Clips.Where(c => c.ChannelId == channel.Id).Select(c => c.Id).FirstAsync();
+
+        // Two changes, so that the settings history has entries, changes and restore buttons to check.
+        var owner = ClipSaver.Core.Access.Actor.User(TestDiscord.Id(DemoUsers.Owner.Id));
+        await RunAsync<ClipSaver.Core.Guilds.ChangeGuildSettings>(c => c.ChangeAsync(owner, _guildId,
+            new ClipSaver.Core.Guilds.GuildSettings { MaxFileSizeMb = 200, ClipExtensions = ["mp4", "webm", "mov", "mkv", "m4v", "avi", "wmv", "flv", "3gp"] }, CancellationToken.None));
+        await RunAsync<ClipSaver.Core.Guilds.ChangeGuildSettings>(c => c.ChangeAsync(owner, _guildId,
+            new ClipSaver.Core.Guilds.GuildSettings { MaxFileSizeMb = 300, BackfillSince = new DateOnly(2024, 1, 1) }, CancellationToken.None));
     }
 
     private IEnumerable<(string? User, string Name, string Path)> Pages()
@@ -51,10 +58,12 @@ public sealed class EveryPageBrowserTests : BrowserTestBase
         yield return (owner, "clips", $"/guilds/{_guildId}/clips");
         yield return (owner, "clip", $"/guilds/{_guildId}/clips/{_clipId}");
         yield return (owner, "settings", $"/guilds/{_guildId}/settings");
+        yield return (owner, "settings-history", $"/guilds/{_guildId}/settings/history");
         yield return (owner, "danger-zone", $"/guilds/{_guildId}/danger-zone");
         yield return (owner, "tokens", "/account/tokens");
         yield return (owner, "admin", "/admin");
         yield return (DemoUsers.Manager.Username, "manager-settings", $"/guilds/{_guildId}/settings");
+        yield return (DemoUsers.Manager.Username, "manager-settings-history", $"/guilds/{_guildId}/settings/history");
         yield return (DemoUsers.Member.Username, "member-guilds", "/guilds");
         yield return (DemoUsers.Member.Username, "member-jobs", "/hangfire");
     }

@@ -21,6 +21,19 @@ public abstract partial class ClipClubTestBase : AppTestBase
         (ChannelId, ChannelName) = (channel.Id, channel.Name);
     }
 
+    /// <summary>A version of the settings history of another guild (stored directly), for "another guild's version is unknown".</summary>
+    protected async Task<long> OtherGuildsSettingsVersionAsync()
+    {
+        await using var db = Db.CreateContext();
+        var other = TestData.Guild(ownerId: TestDiscord.Id(DemoUsers.Owner.Id));
+        db.Guilds.Add(other);
+        await db.SaveChangesAsync();
+        var version = new GuildSettingsVersion { GuildId = other.Id, CreatedAt = DateTimeOffset.UtcNow, Kind = SettingsVersionKind.Changed, SettingsJson = "{\"maxFileSizeMb\":7}" };
+        db.GuildSettingsVersions.Add(version);
+        await db.SaveChangesAsync();
+        return version.Id;
+    }
+
     /// <summary>The antiforgery token a page of the app carries for its forms.</summary>
     protected static string CsrfTokenOf(string page) => CsrfToken().Match(page).Groups[1].Value;
 

@@ -139,6 +139,17 @@ public class PurgeJobTests : PurgeFixture
     public async Task A_guild_purge_removes_everything_marks_the_guild_purged_and_makes_the_bot_leave()
     {
         var otherGuild = await SnapshotAsync(OtherGuildId);
+        await using (var db = Db.CreateContext())
+        {
+            // The settings history is the guild's data too (decision 023); the other guild keeps its own.
+            foreach (var guildId in new[] { GuildId, GuildId, OtherGuildId })
+            {
+                db.GuildSettingsVersions.Add(new GuildSettingsVersion { GuildId = guildId, CreatedAt = DateTimeOffset.UtcNow, Kind = SettingsVersionKind.Changed, SettingsJson = "{}" });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
         var left = new List<long>();
         var run = await RequestDueAsync(PurgeScope.Guild);
 
@@ -161,6 +172,9 @@ public class PurgeJobTests : PurgeFixture
         Assert.Equal(34, report.ClipsDeleted);
         Assert.Equal(2, report.RowsDeleted["channels"]);
         Assert.Equal(34, report.RowsDeleted["guild_members"]);
+        Assert.Equal(2, report.RowsDeleted["guild_settings_versions"]);
+        Assert.Equal(0, await context.GuildSettingsVersions.CountAsync(v => v.GuildId == GuildId));
+        Assert.Equal(1, await context.GuildSettingsVersions.CountAsync(v => v.GuildId == OtherGuildId));
         Assert.Empty(report.Warnings);
     }
 

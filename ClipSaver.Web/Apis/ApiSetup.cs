@@ -94,6 +94,7 @@ public static class ApiSetup
             .AddHeadContent("<script>document.documentElement.lang = 'en';</script>")
             .WithCustomCss(ScalarContrastCss)).AllowAnonymous();
         app.MapGuildsApi();
+        app.MapSettingsHistoryApi();
         app.MapPurgesApi();
         app.MapMeApi();
         app.MapExportsApi();

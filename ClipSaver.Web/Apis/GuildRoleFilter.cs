@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace ClipSaver.Web.Apis;
 
 /// <summary>The caller of a route under <c>/api/guilds/{guildId}</c> and their role there, resolved once by <see cref="GuildRoleFilter"/>.</summary>
-public sealed record GuildCaller(long GuildId, long UserId, GuildRole Role)
+public sealed record GuildCaller(long GuildId, long UserId, GuildRole Role, long? ApiTokenId = null)
 {
     /// <summary>The caller as a use case's actor: the use case checks its own rights again (from the same cache).</summary>
-    public Actor Actor => Actor.User(UserId);
+    public Actor Actor => ApiTokenId is { } token ? Actor.ByToken(UserId, token) : Actor.User(UserId);
 }
 
 /// <summary>
@@ -44,7 +44,7 @@ public static class GuildRoleFilter
             return ApiSetup.Unknown("guild");
         }
 
-        http.Features.Set(new GuildCaller(guildId, userId, role));
+        http.Features.Set(new GuildCaller(guildId, userId, role, http.User.ToActor()?.ApiTokenId));
         return await next(context);
     }
 }

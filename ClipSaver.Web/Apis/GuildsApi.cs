@@ -244,7 +244,7 @@ public static class GuildsApi
     private static RouteHandlerBuilder ProducesClipFile(this RouteHandlerBuilder endpoint, int statusCode) =>
         endpoint.Produces<Stream>(statusCode, "video/mp4", "video/webm", "video/quicktime", "video/x-matroska", ReadClipFile.Fallback);
 
-    private static ValidationProblem? CheckLimit(int? limit) =>
+    internal static ValidationProblem? CheckLimit(int? limit) =>
         limit is < 1 or > MaxLimit ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"limit must be between 1 and {MaxLimit}."] }, title: "Bad limit.") : null;
 
     /// <summary>Scans and audit events page by id, newest first: the cursor is the last id shown (none: from the newest).</summary>
@@ -254,9 +254,9 @@ public static class GuildsApi
         return cursor is null || long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out before);
     }
 
-    private static ProblemHttpResult BadCursor() => BadRequest(ClipCursor.Title, ClipCursor.Problem);
+    internal static ProblemHttpResult BadCursor() => BadRequest(ClipCursor.Title, ClipCursor.Problem);
 
-    private static Dictionary<string, string[]> CamelKeys(IReadOnlyDictionary<string, string[]> errors) =>
+    internal static Dictionary<string, string[]> CamelKeys(IReadOnlyDictionary<string, string[]> errors) =>
         errors.ToDictionary(e => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(e.Key), e => e.Value);
 
     internal static ClipDto ToDto(Clip c) => new(Id(c.Id), Id(c.ChannelId), Id(c.MessageId), Id(c.AuthorId), c.Source, c.FileName, c.ContentType, c.SizeBytes,

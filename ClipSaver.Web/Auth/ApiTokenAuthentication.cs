@@ -11,6 +11,9 @@ public sealed class ApiTokenAuthenticationHandler(IOptionsMonitor<Authentication
 {
     public const string SchemeName = "ApiToken";
 
+    /// <summary>The id of the token that authenticated the request, so that what it changes can say so.</summary>
+    public const string TokenIdClaim = "api_token_id";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -19,13 +22,16 @@ public sealed class ApiTokenAuthenticationHandler(IOptionsMonitor<Authentication
             return AuthenticateResult.NoResult();
         }
 
-        var userId = await tokens.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (userId is null)
+        if (await tokens.CheckAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted) is not { } caller)
         {
             return AuthenticateResult.Fail("The API token is unknown, revoked or expired.");
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))], SchemeName);
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, caller.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new Claim(TokenIdClaim, caller.TokenId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

@@ -67,6 +67,11 @@ public static class AuthSetup
 
     public static long? DiscordUserId(this ClaimsPrincipal user) =>
         user.Identity?.IsAuthenticated == true && long.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
+
+    /// <summary>The user as a use case's actor: through their API token when one authenticated the request.</summary>
+    public static Actor? ToActor(this ClaimsPrincipal user) => user.DiscordUserId() is not { } id
+        ? null
+        : long.TryParse(user.FindFirstValue(ApiTokenAuthenticationHandler.TokenIdClaim), out var token) ? Core.Access.Actor.ByToken(id, token) : Core.Access.Actor.User(id);
 }
 
 public sealed class OperatorRequirement : IAuthorizationRequirement;

@@ -57,6 +57,12 @@ public sealed class SettingsModel(GuildContext context, GuildSettingsStore store
 
     public bool Saved { get; private set; }
 
+    /// <summary>"Settings saved." or, when the form held the values already, that nothing changed.</summary>
+    public string SavedText { get; private set; } = SavedMessage;
+
+    private const string SavedMessage = "Settings saved.";
+    private const string UnchangedMessage = "Nothing to save: the settings already had these values.";
+
     public async Task<IActionResult> OnGetAsync(long guildId, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
@@ -88,6 +94,7 @@ public sealed class SettingsModel(GuildContext context, GuildSettingsStore store
             case SettingsChangeResult.Saved saved:
                 Form = Input.From(saved.Settings);
                 Saved = true;
+                SavedText = saved.Changed ? SavedMessage : UnchangedMessage;
                 break;
             case SettingsChangeResult.UnknownGuild:
                 return NotFound();
@@ -110,7 +117,7 @@ public sealed class SettingsModel(GuildContext context, GuildSettingsStore store
 
         if (!Request.WantsFragment())
         {
-            TempData["Saved"] = "Settings saved.";
+            TempData["Saved"] = SavedText;
             return RedirectToPage(new { guildId });
         }
 
