@@ -873,6 +873,10 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<bool>("FailedOnly")
+                        .HasColumnType("boolean")
+                        .HasColumnName("failed_only");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
@@ -893,6 +897,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<DateTimeOffset>("NotBefore")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("not_before");
+
+                    b.Property<DateOnly?>("OlderThan")
+                        .HasColumnType("date")
+                        .HasColumnName("older_than");
 
                     b.Property<string>("PreviewJson")
                         .HasColumnType("jsonb")

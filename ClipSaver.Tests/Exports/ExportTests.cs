@@ -297,29 +297,11 @@ public class ExportTests : ClipClubTestBase
     }
 
     /// <summary>Clip storage that fails like a dying disk on the n-th file it opens; everything else goes through.</summary>
-    private sealed class CrashOnOpen(IClipStorage inner, int failOn) : IClipStorage
+    private sealed class CrashOnOpen(IClipStorage inner, int failOn) : DelegatingClipStorage(inner)
     {
         private int _opened;
 
-        public Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) =>
-            Interlocked.Increment(ref _opened) == failOn ? throw new IOException("Simulated crash while reading a clip.") : inner.OpenSequentialReadAsync(key, cancellationToken);
-
-        public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
-
-        public Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
-
-        public Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutWithoutChecksumAsync(key, content, maxBytes, cancellationToken);
-
-        public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
-
-        public Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken) => inner.DeleteByPrefixAsync(prefix, cancellationToken);
-
-        public Task<int> DeleteAbandonedTemporaryFilesAsync(TimeSpan olderThan, CancellationToken cancellationToken) => inner.DeleteAbandonedTemporaryFilesAsync(olderThan, cancellationToken);
-
-        public Task<StorageHealth> CheckHealthAsync(CancellationToken cancellationToken) => inner.CheckHealthAsync(cancellationToken);
+        public override Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _opened) == failOn ? throw new IOException("Simulated crash while reading a clip.") : base.OpenSequentialReadAsync(key, cancellationToken);
     }
 }

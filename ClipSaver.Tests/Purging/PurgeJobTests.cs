@@ -401,13 +401,5 @@ public class PurgeJobTests : PurgeFixture
 
     private Clip NewClip(long channelId) => TestData.Clip(GuildId, channelId, Owner, "late.mp4", 1, Clock.GetUtcNow(), archivedAt: Clock.GetUtcNow());
 
-    private async Task<string> ChannelSnapshotAsync(long channelId)
-    {
-        await using var context = Db.CreateContext();
-        var clips = await context.Clips.Where(c => c.ChannelId == channelId).OrderBy(c => c.Id).Select(c => $"{c.Id}|{c.Sha256}").ToListAsync();
-        var files = await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, channelId), CancellationToken.None).Select(f => $"{f.Key}|{f.SizeBytes}").OrderBy(k => k, StringComparer.Ordinal).ToListAsync();
-        return string.Join("\n", clips.Concat(files));
-    }
-
     private sealed class SimulatedCrashException : Exception;
 }
