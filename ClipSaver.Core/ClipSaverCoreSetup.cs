@@ -58,6 +58,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<ClipSweep>();
         builder.Services.AddScoped<PurgeSteps>();
         builder.Services.AddScoped<AuthorPurgeSteps>();
+        builder.Services.AddScoped<NarrowPurgeSteps>();
         builder.Services.AddScoped<PurgeJob>();
         builder.Services.AddSingleton<IPurgeObserver, PurgeLog>();
         builder.Services.AddScoped<IBotDeparture, DiscordBotDeparture>();

@@ -27,6 +27,16 @@ public static class Display
 
     public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
 
+    /// <summary>An estimate of time left, rounded as a person says it: "a few seconds", "about 40 seconds", "about 3 minutes", "about 2 h 10 min".</summary>
+    public static string TimeLeft(int seconds) => seconds switch
+    {
+        < 10 => "a few seconds",
+        < 60 => string.Create(CultureInfo.InvariantCulture, $"about {Math.Max(10, (int)Math.Round(seconds / 5.0) * 5)} seconds"),
+        < 90 => "about a minute",
+        < 3600 => string.Create(CultureInfo.InvariantCulture, $"about {(int)Math.Round(seconds / 60.0)} minutes"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"about {seconds / 3600} h {(int)Math.Round(seconds % 3600 / 60.0)} min"),
+    };
+
     public static string Duration(double seconds) => seconds < 3600
         ? string.Create(CultureInfo.InvariantCulture, $"{(int)seconds / 60}:{(int)seconds % 60:00}")
         : string.Create(CultureInfo.InvariantCulture, $"{(int)seconds / 3600}:{(int)seconds % 3600 / 60:00}:{(int)seconds % 60:00}");

@@ -24,7 +24,7 @@ public sealed record ClipDeletionBatch(long Clips, long Files, long Bytes);
 /// class itself for its batches of deletes. A purge's bulk delete of a scope is <see cref="ClipSweep"/>, after which
 /// <see cref="EmptyChannelsAsync"/> sets the scope's bookkeeping back to nothing.
 /// </summary>
-public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
+public sealed partial class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
 {
     /// <summary>
     /// Records the authors of a page's clips as users and as members of the guild (inside the page's transaction); a
@@ -214,17 +214,7 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
 
                 var allowed = await ScopeLocks.EnterForWriteAsync(db, guildId, [.. batch.Select(c => c.ChannelId).Distinct()], cancellationToken);
                 purging.UnionWith(batch.Select(c => c.ChannelId).Where(id => !allowed.Contains(id)));
-                var ids = batch.Where(c => allowed.Contains(c.ChannelId)).Select(c => c.Id).ToArray();
-                gone = await db.Database.SqlQuery<DeletedClip>(
-                    $"""DELETE FROM clips WHERE id = ANY({ids}) RETURNING channel_id, storage_key, size_bytes, archived_at""")
-                    .ToListAsync(cancellationToken);
-                await UncountAsync(gone, cancellationToken);
-                if (counted is not null)
-                {
-                    var stored = gone.Where(c => c.StorageKey != null).ToList();
-                    await counted(new ClipDeletionBatch(gone.Count, stored.Count, stored.Sum(c => c.SizeBytes)), cancellationToken);
-                }
-
+                gone = await DeleteRowsAsync([.. batch.Where(c => allowed.Contains(c.ChannelId)).Select(c => c.Id)], counted, cancellationToken);
                 await tx.CommitAsync(cancellationToken);
             }
 
@@ -238,6 +228,22 @@ public sealed class ClipArchive(ClipSaverDbContext db, IClipStorage storage)
         }
 
         return new ClipDeletion(deleted, files);
+    }
+
+    /// <summary>Deletes clip rows by id inside the caller's transaction, with their counters and per-day counts, and tells <paramref name="counted"/>.</summary>
+    private async Task<List<DeletedClip>> DeleteRowsAsync(long[] ids, Func<ClipDeletionBatch, CancellationToken, Task>? counted, CancellationToken cancellationToken)
+    {
+        var gone = await db.Database.SqlQuery<DeletedClip>(
+            $"""DELETE FROM clips WHERE id = ANY({ids}) RETURNING channel_id, storage_key, size_bytes, archived_at""")
+            .ToListAsync(cancellationToken);
+        await UncountAsync(gone, cancellationToken);
+        if (counted is not null)
+        {
+            var stored = gone.Where(c => c.StorageKey != null).ToList();
+            await counted(new ClipDeletionBatch(gone.Count, stored.Count, stored.Sum(c => c.SizeBytes)), cancellationToken);
+        }
+
+        return gone;
     }
 
     private sealed record DeletedClip(long ChannelId, string? StorageKey, long SizeBytes, DateTimeOffset ArchivedAt);

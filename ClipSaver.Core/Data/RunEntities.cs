@@ -71,6 +71,12 @@ public sealed class PurgeRun
     /// <summary>The member whose clips an <see cref="PurgeScope.Author"/> purge deletes; null for the other scopes.</summary>
     public long? AuthorId { get; set; }
 
+    /// <summary>A narrower channel or all-channels purge: only clips posted before this day (UTC) go (docs/decisions/021-narrower-purges.md).</summary>
+    public DateOnly? OlderThan { get; set; }
+
+    /// <summary>A narrower channel or all-channels purge: only clips whose file could not be archived (a skip reason) go.</summary>
+    public bool FailedOnly { get; set; }
+
     /// <summary>Discord user id of the owner who asked, or null for a purge run by the system.</summary>
     public long? RequestedBy { get; set; }
     public DateTimeOffset RequestedAt { get; set; }

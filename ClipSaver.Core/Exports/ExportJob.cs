@@ -12,7 +12,7 @@ namespace ClipSaver.Core.Exports;
 
 /// <summary>
 /// Builds an export: ZIP parts of the clips' files with a manifest, each streamed straight into clip storage through a
-/// pipe (the ZIP is written on one side while <see cref="IClipStorage.PutAsync"/> reads the other), so neither a whole
+/// pipe (the ZIP is written on one side while <see cref="IClipStorage.PutWithoutChecksumAsync"/> reads the other), so neither a whole
 /// part nor a temporary copy is ever held. A part is recorded with the last clip it holds once it is stored; a crash
 /// loses at most the part being written (storage keeps nothing of an unfinished write), and the retry, or the
 /// recovery dispatcher's job, carries on after the last recorded part. The run's lease makes it one job at a time;
@@ -138,7 +138,9 @@ public sealed partial class ExportJob(
     {
         var key = ExportKeys.Part(export.Id, number);
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 << 10));
-        var put = Task.Run(() => storage.PutAsync(key, pipe.Reader.AsStream(), long.MaxValue, cancellationToken), cancellationToken);
+        // No checksum of the whole part: its clips' SHA-256s are in its manifest, and hashing the part again cost more
+        // than copying it (decision 024).
+        var put = Task.Run(() => storage.PutWithoutChecksumAsync(key, pipe.Reader.AsStream(), long.MaxValue, cancellationToken), cancellationToken);
         var written = new ExportPartWriter(db, storage, options.CurrentValue.PartSizeBytes, clock, export, after);
         try
         {
@@ -174,13 +176,13 @@ public sealed partial class ExportJob(
             throw;
         }
 
-        var stored = await put;
+        var size = await put;
         var part = new ExportPart
         {
             ExportId = export.Id,
             Number = number,
             StorageKey = key,
-            SizeBytes = stored.SizeBytes,
+            SizeBytes = size,
             Clips = written.Rows.Count,
             LastClipId = written.LastClipId,
             CreatedAt = clock.GetUtcNow(),

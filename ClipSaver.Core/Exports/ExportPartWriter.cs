@@ -14,13 +14,20 @@ public sealed record ExportManifestRow(string Guild, string Channel, string Mess
 /// <summary>The files of one part, read clip by clip in id order and copied into the ZIP with their SHA-256.</summary>
 internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage storage, long limit, TimeProvider clock, Export export, long after)
 {
-    private const int Batch = 200;
+    /// <summary>Clips read per query: one round trip for many files (each costs about as much as copying 100 files).</summary>
+    private const int Batch = 1000;
+
+    /// <summary>Files opened ahead of the one being copied (each holds a file handle or an object store's response).</summary>
+    private const int OpenAhead = 4;
+
+    /// <summary>A large file goes through in few reads and writes; small ones in one.</summary>
+    private const int CopyBufferBytes = 1 << 20;
 
     /// <summary>How often a running export shows its progress and checks its lease (and that it was not deleted).</summary>
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(2);
 
     private readonly Dictionary<long, string> _guilds = [];
-    private readonly Dictionary<long, string> _channels = [];
+    private readonly Dictionary<long, string?> _channels = []; // null: looked up, gone
 
     public List<ExportManifestRow> Rows { get; } = [];
     public long LastClipId { get; private set; } = after;
@@ -30,7 +37,7 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
     {
         long bytes = 0;
         var beat = System.Diagnostics.Stopwatch.StartNew();
-        var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try
         {
             while (true)
@@ -44,55 +51,85 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
                 }
 
                 await NamesAsync([.. batch.Select(c => c.GuildId)], [.. batch.Select(c => c.ChannelId)], cancellationToken);
-                foreach (var c in batch)
+                var opening = new Dictionary<int, Task<Stream?>>();
+                try
                 {
-                    // The size the clip's row records decides the split, before its file is opened.
-                    if (Rows.Count > 0 && bytes + c.SizeBytes > limit)
+                    for (var i = 0; i < batch.Count; i++)
                     {
-                        return true;
-                    }
-
-                    var source = await storage.OpenReadAsync(c.StorageKey!, cancellationToken);
-                    if (source is null)
-                    {
-                        // Gone since it was listed (deleted meanwhile): not part of the export.
-                        LastClipId = c.Id;
-                        continue;
-                    }
-
-                    await using (source)
-                    {
-                        var path = $"{Safe(_guilds[c.GuildId])} ({c.GuildId})/{Safe(_channels.GetValueOrDefault(c.ChannelId) ?? "channel")} ({c.ChannelId})/"
-                            + $"{c.PostedAt.UtcDateTime:yyyy-MM-dd}_{c.Id}_{Safe(c.FileName)}";
-                        var entry = zip.CreateEntry(path, CompressionLevel.NoCompression);
-                        entry.LastWriteTime = c.PostedAt;
-                        // The manifest gives the SHA-256 the archive recorded when it stored the file (computed
-                        // here only for a file stored without one): a reader who checks it checks the archive too.
-                        using var hash = c.Sha256 is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-                        long size = 0;
-                        await using (var target = await entry.OpenAsync(cancellationToken))
+                        var c = batch[i];
+                        // The size the clip's row records decides the split, before its file is opened.
+                        if (Rows.Count > 0 && bytes + c.SizeBytes > limit)
                         {
-                            int read;
-                            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+                            return true;
+                        }
+
+                        // This file and the next few that the part will hold are opened now, so that an object
+                        // store's round trips overlap the copying instead of adding up.
+                        var planned = bytes;
+                        for (var j = i; j < batch.Count && j <= i + OpenAhead && (j == i || planned + batch[j].SizeBytes <= limit); j++)
+                        {
+                            planned += batch[j].SizeBytes;
+                            if (!opening.ContainsKey(j))
                             {
-                                hash?.AppendData(buffer, 0, read);
-                                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                                size += read;
+                                opening[j] = OpenAsync(batch[j].StorageKey!, cancellationToken);
                             }
                         }
 
-                        bytes += size;
-                        LastClipId = c.Id;
-                        Rows.Add(new ExportManifestRow(_guilds[c.GuildId], _channels.GetValueOrDefault(c.ChannelId) ?? "", $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}",
-                            c.PostedAt, c.FileName, size, hash is null ? c.Sha256! : Convert.ToHexStringLower(hash.GetHashAndReset()), path));
-                    }
-
-                    if (beat.Elapsed >= HeartbeatEvery)
-                    {
-                        beat.Restart();
-                        if (!await HeartbeatAsync(lease, bytes, cancellationToken))
+                        opening.Remove(i, out var open);
+                        var source = await open!;
+                        if (source is null)
                         {
-                            return false;
+                            // Gone since it was listed (deleted meanwhile): not part of the export.
+                            LastClipId = c.Id;
+                            continue;
+                        }
+
+                        await using (source)
+                        {
+                            var path = $"{Safe(_guilds[c.GuildId])} ({c.GuildId})/{Safe(_channels.GetValueOrDefault(c.ChannelId) ?? "channel")} ({c.ChannelId})/"
+                                + $"{c.PostedAt.UtcDateTime:yyyy-MM-dd}_{c.Id}_{Safe(c.FileName)}";
+                            var entry = zip.CreateEntry(path, CompressionLevel.NoCompression);
+                            entry.LastWriteTime = c.PostedAt;
+                            // The manifest gives the SHA-256 the archive recorded when it stored the file (computed
+                            // here only for a file stored without one): a reader who checks it checks the archive too.
+                            using var hash = c.Sha256 is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+                            long size = 0;
+                            await using (var target = await entry.OpenAsync(cancellationToken))
+                            {
+                                int read;
+                                while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+                                {
+                                    hash?.AppendData(buffer, 0, read);
+                                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                                    size += read;
+                                }
+                            }
+
+                            bytes += size;
+                            LastClipId = c.Id;
+                            Rows.Add(new ExportManifestRow(_guilds[c.GuildId], _channels.GetValueOrDefault(c.ChannelId) ?? "", $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}",
+                                c.PostedAt, c.FileName, size, hash is null ? c.Sha256! : Convert.ToHexStringLower(hash.GetHashAndReset()), path));
+                        }
+
+                        if (beat.Elapsed >= HeartbeatEvery)
+                        {
+                            beat.Restart();
+                            if (!await HeartbeatAsync(lease, bytes, cancellationToken))
+                            {
+                                return false;
+                            }
+                        }
+                    }
+                }
+                finally
+                {
+                    // Files opened ahead for the next part (or left by a failure) are closed unread.
+                    foreach (var open in opening.Values)
+                    {
+                        await ((Task)open).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        if (open.IsCompletedSuccessfully && open.Result is { } unread)
+                        {
+                            await unread.DisposeAsync();
                         }
                     }
                 }
@@ -103,6 +140,9 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>Opens a clip's file; a failure shows when the copy reaches that file, not before.</summary>
+    private async Task<Stream?> OpenAsync(string key, CancellationToken cancellationToken) => await storage.OpenSequentialReadAsync(key, cancellationToken);
 
     /// <summary>The part's progress on the export's row; false when the row is gone (deleted).</summary>
     private async Task<bool> HeartbeatAsync(AdvisoryLock lease, long bytes, CancellationToken cancellationToken)
@@ -118,7 +158,14 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
 
     private async Task NamesAsync(long[] guildIds, long[] channelIds, CancellationToken cancellationToken)
     {
+        // Only names not seen yet: most batches need no query at all.
         var newGuilds = guildIds.Where(id => !_guilds.ContainsKey(id)).Distinct().ToList();
+        var newChannels = channelIds.Where(id => !_channels.ContainsKey(id)).Distinct().ToList();
+        if (newGuilds.Count == 0 && newChannels.Count == 0)
+        {
+            return;
+        }
+
         foreach (var g in await db.Guilds.AsNoTracking().Where(g => newGuilds.Contains(g.Id)).Select(g => new { g.Id, g.Name }).ToListAsync(cancellationToken))
         {
             _guilds[g.Id] = g.Name;
@@ -129,7 +176,11 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
             _guilds[id] = "server";
         }
 
-        var newChannels = channelIds.Where(id => !_channels.ContainsKey(id)).Distinct().ToList();
+        foreach (var id in newChannels)
+        {
+            _channels.TryAdd(id, null);
+        }
+
         foreach (var c in await db.Channels.AsNoTracking().Where(c => newChannels.Contains(c.Id)).Select(c => new { c.Id, c.Name }).ToListAsync(cancellationToken))
         {
             _channels[c.Id] = c.Name;
@@ -139,12 +190,14 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
     /// <summary>The part's manifest, as JSON and as CSV, after its files.</summary>
     public static async Task WriteManifestAsync(ZipArchive zip, List<ExportManifestRow> rows, CancellationToken cancellationToken)
     {
-        await using (var json = await zip.CreateEntry("manifest.json", CompressionLevel.Optimal).OpenAsync(cancellationToken))
+        // Deflated at the fastest level: the text still shrinks to about a third, at a fraction of the optimal
+        // level's time for a part of many small clips.
+        await using (var json = await zip.CreateEntry("manifest.json", CompressionLevel.Fastest).OpenAsync(cancellationToken))
         {
             await JsonSerializer.SerializeAsync(json, new { clips = rows }, ManifestJson, cancellationToken);
         }
 
-        await using var csv = new StreamWriter(await zip.CreateEntry("manifest.csv", CompressionLevel.Optimal).OpenAsync(cancellationToken), new UTF8Encoding(false));
+        await using var csv = new StreamWriter(await zip.CreateEntry("manifest.csv", CompressionLevel.Fastest).OpenAsync(cancellationToken), new UTF8Encoding(false), 64 * 1024);
         await csv.WriteLineAsync("guild,channel,message_link,posted_at,file_name,size_bytes,sha256,path");
         foreach (var r in rows)
         {

@@ -890,6 +890,10 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<bool>("FailedOnly")
+                        .HasColumnType("boolean")
+                        .HasColumnName("failed_only");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
@@ -910,6 +914,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<DateTimeOffset>("NotBefore")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("not_before");
+
+                    b.Property<DateOnly?>("OlderThan")
+                        .HasColumnType("date")
+                        .HasColumnName("older_than");
 
                     b.Property<string>("PreviewJson")
                         .HasColumnType("jsonb")

@@ -9,13 +9,14 @@ public sealed record ClipRow(string Channel, long GuildId, long ChannelId, long 
 /// The clips a purge would delete, so that nobody purges blind: the danger zone's download and the API's
 /// <c>purges/preview/clips.csv</c>. The owner's, like the preview it is linked from.
 /// </summary>
-public sealed class ListPurgeClips(ClipSaverDbContext db, GuildAccess access)
+public sealed class ListPurgeClips(ClipSaverDbContext db, GuildAccess access, TimeProvider clock)
 {
     /// <returns><see cref="PurgeResult.ClipList"/> (by channel, then oldest first; the preview's own query) or a refusal.</returns>
-    public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken, PurgeFilter? filter = null)
     {
         PurgeScopes.EnsureWellFormed(scope, channelId);
-        if (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) is { } refused)
+        filter ??= PurgeFilter.None;
+        if ((await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) ?? filter.Check(scope, clock)) is { } refused)
         {
             return refused;
         }
@@ -25,7 +26,7 @@ public sealed class ListPurgeClips(ClipSaverDbContext db, GuildAccess access)
             return new PurgeResult.NotFound(PurgeResult.NotFound.Channel);
         }
 
-        var rows = PurgePreview.ClipsOf(db, guildId, scope, channelId).AsNoTracking()
+        var rows = PurgePreview.ClipsOf(db, guildId, scope, channelId, filter).AsNoTracking()
             .OrderBy(c => c.ChannelId).ThenBy(c => c.PostedAt).ThenBy(c => c.Id)
             .Select(c => new ClipRow(
                 db.Channels.Where(ch => ch.Id == c.ChannelId).Select(ch => ch.Name).FirstOrDefault() ?? "",

@@ -10,10 +10,11 @@ namespace ClipSaver.Core.Purging;
 public sealed class PreviewPurge(ClipSaverDbContext db, GuildAccess access, TimeProvider clock)
 {
     /// <returns><see cref="PurgeResult.Previewed"/> or a refusal.</returns>
-    public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken)
+    public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken, PurgeFilter? filter = null)
     {
         PurgeScopes.EnsureWellFormed(scope, channelId);
-        if (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) is { } refused)
+        filter ??= PurgeFilter.None;
+        if ((await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) ?? filter.Check(scope, clock)) is { } refused)
         {
             return refused;
         }
@@ -36,8 +37,8 @@ public sealed class PreviewPurge(ClipSaverDbContext db, GuildAccess access, Time
             cooldown = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken);
         }
 
-        var counts = await PurgePreview.CountAsync(db, guildId, scope, channelId, cancellationToken);
+        var counts = await PurgePreview.CountAsync(db, guildId, scope, channelId, cancellationToken, filter);
         var now = clock.GetUtcNow();
-        return new PurgeResult.Previewed(guildId, scope, channelId, name, counts, cooldown > now ? cooldown : null, PurgeScopes.Phrase(scope, name));
+        return new PurgeResult.Previewed(guildId, scope, channelId, name, counts, cooldown > now ? cooldown : null, PurgeScopes.Phrase(scope, name), filter);
     }
 }

@@ -16,6 +16,7 @@ public sealed partial class PurgeJob(
     ClipSaverConnection connection,
     PurgeSteps steps,
     AuthorPurgeSteps authorSteps,
+    NarrowPurgeSteps narrowSteps,
     IPurgeObserver observer,
     IBackgroundJobClient jobs,
     TimeProvider clock,
@@ -82,6 +83,13 @@ public sealed partial class PurgeJob(
                 // A member's own clips: no scans stop and nothing is fenced off; the deletes are the writers' own.
                 await StepAsync(target, "deleting_rows", authorSteps.DeleteAuthorClipsAsync, cancellationToken);
                 await StepAsync(target, "verifying", authorSteps.VerifyAuthorAsync, cancellationToken);
+            }
+            else if (target.Filter.IsNarrow)
+            {
+                // Older clips or failed downloads: behind the same fence, only the matching clips go.
+                await StepAsync(target, "stopping_scans", steps.StopScansAsync, cancellationToken);
+                await StepAsync(target, "deleting_clips", narrowSteps.DeleteMatchingAsync, cancellationToken);
+                await StepAsync(target, "verifying", narrowSteps.VerifyMatchingAsync, cancellationToken);
             }
             else
             {
@@ -161,8 +169,8 @@ public sealed partial class PurgeJob(
                 GuildId = run.GuildId,
                 ActorUserId = run.RequestedBy,
                 Action = "purge.completed",
-                Summary = $"{PurgeScopes.Describe(run.Scope, channelName)} completed: {Display.Count(report.ClipsDeleted, "clip")}, {Display.Count(report.FilesDeleted, "file")} ({Display.Bytes(report.BytesDeleted)}) deleted.",
-                DataJson = JsonSerializer.Serialize(new { purge_run_id = run.Id, scope = SnakeCaseNames.ToText(run.Scope), channel_id = run.ChannelId, report = JsonNode.Parse(json ?? "{}") }),
+                Summary = $"{PurgeScopes.Describe(run.Scope, channelName, PurgeFilter.Of(run))} completed: {Display.Count(report.ClipsDeleted, "clip")}, {Display.Count(report.FilesDeleted, "file")} ({Display.Bytes(report.BytesDeleted)}) deleted.",
+                DataJson = JsonSerializer.Serialize(new { purge_run_id = run.Id, scope = SnakeCaseNames.ToText(run.Scope), channel_id = run.ChannelId, older_than = run.OlderThan, failed_only = run.FailedOnly, report = JsonNode.Parse(json ?? "{}") }),
                 CreatedAt = now,
             });
             await db.SaveChangesAsync(cancellationToken);

@@ -17,7 +17,10 @@ public abstract record PurgeResult
     public sealed record Accepted(PurgeRun Run, string Title) : PurgeResult;
 
     /// <summary><see cref="PreviewPurge"/>: what the purge would delete, and what to type to confirm it.</summary>
-    public sealed record Previewed(long GuildId, PurgeScope Scope, long? ChannelId, string? ChannelName, PurgePreview Counts, DateTimeOffset? CooldownUntil, string Phrase) : PurgeResult;
+    public sealed record Previewed(long GuildId, PurgeScope Scope, long? ChannelId, string? ChannelName, PurgePreview Counts, DateTimeOffset? CooldownUntil, string Phrase, PurgeFilter Filter) : PurgeResult
+    {
+        public string Title => PurgeScopes.Describe(Scope, ChannelName, Filter);
+    }
 
     /// <summary><see cref="CancelPurge"/>: cancelled inside its undo window; its cooldown was given back.</summary>
     public sealed record Cancelled(long RunId) : PurgeResult;
@@ -36,6 +39,9 @@ public abstract record PurgeResult
     /// <summary>The user manages the guild but does not own it; purges are the owner's alone (403).</summary>
     public sealed record NotOwner : PurgeResult;
 
+    /// <summary>A narrower purge's options that cannot be (a day in the future, both at once, the whole server) (422).</summary>
+    public sealed record BadFilter(string Reason) : PurgeResult;
+
     /// <summary>The typed phrase is not the expected one (400).</summary>
     public sealed record WrongPhrase(string Expected) : PurgeResult;
 
@@ -48,7 +54,7 @@ public abstract record PurgeResult
     /// <summary>The purge to cancel has already started or ended (409).</summary>
     public sealed record TooLate : PurgeResult;
 
-    public bool IsRefusal => this is NotFound or NotOwner or WrongPhrase or CoolingDown or Conflict or TooLate;
+    public bool IsRefusal => this is NotFound or NotOwner or BadFilter or WrongPhrase or CoolingDown or Conflict or TooLate;
 
     /// <summary>
     /// The check every purge use case starts with. Purges are the guild owner's alone (design brief §4;

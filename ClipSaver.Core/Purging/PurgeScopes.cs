@@ -32,14 +32,16 @@ public static class PurgeScopes
         }
     }
 
-    /// <summary>The purge's name in sentences, audit events and the danger zone's list.</summary>
-    public static string Describe(PurgeScope scope, string? channelName) => scope switch
-    {
-        PurgeScope.Channel => $"Purge of channel #{channelName}",
-        PurgeScope.AllChannels => "Purge of all channels",
-        PurgeScope.Author => "Deletion of a member's own clips",
-        _ => "Purge of the whole server",
-    };
+    /// <summary>The purge's name in sentences, audit events and the danger zone's list; a narrower purge says what it takes.</summary>
+    public static string Describe(PurgeScope scope, string? channelName, PurgeFilter? filter = null) => filter is { IsNarrow: true } f
+        ? scope == PurgeScope.Channel ? $"Purge of {f.Describe()} in #{channelName}" : $"Purge of {f.Describe()} in all channels"
+        : scope switch
+        {
+            PurgeScope.Channel => $"Purge of channel #{channelName}",
+            PurgeScope.AllChannels => "Purge of all channels",
+            PurgeScope.Author => "Deletion of a member's own clips",
+            _ => "Purge of the whole server",
+        };
 
     /// <summary>What the owner types to confirm the whole-channels purge. Phrases are compared exactly (ordinal, case-sensitive).</summary>
     public const string AllChannelsPhrase = "DELETE ALL CHANNELS";

@@ -18,6 +18,9 @@ public sealed class PurgeTarget(PurgeRun run, long[] channelIds, AdvisoryLock le
     /// <summary>The member whose clips an <see cref="PurgeScope.Author"/> run deletes.</summary>
     public long? AuthorId => run.AuthorId;
 
+    /// <summary>A narrower purge's filter (<see cref="NarrowPurgeSteps"/>); none for a whole scope.</summary>
+    public PurgeFilter Filter { get; } = PurgeFilter.Of(run);
+
     /// <summary>For a channel purge, the channel and its threads (<see cref="PurgeScopes"/>); empty otherwise.</summary>
     public long[] ChannelIds => channelIds;
 

@@ -13,10 +13,12 @@ namespace ClipSaver.Core.Purging;
 public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBackgroundJobClient jobs, IOptionsMonitor<PurgeOptions> options, TimeProvider clock)
 {
     /// <param name="channelId">The channel of a <see cref="PurgeScope.Channel"/> purge (its threads are included); null otherwise.</param>
-    public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, string? confirm, CancellationToken cancellationToken)
+    /// <param name="filter">A narrower purge (older clips, failed downloads): same phrase, cooldown, undo window and job (decision 021).</param>
+    public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, string? confirm, CancellationToken cancellationToken, PurgeFilter? filter = null)
     {
         PurgeScopes.EnsureWellFormed(scope, channelId);
-        if (await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: true, cancellationToken) is { } refused)
+        filter ??= PurgeFilter.None;
+        if ((await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: true, cancellationToken) ?? filter.Check(scope, clock)) is { } refused)
         {
             return refused;
         }
@@ -54,7 +56,7 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
         }
 
         // The counts stored with the run: what the scope held when it was requested, as the preview counts it.
-        var preview = await PurgePreview.CountAsync(db, guildId, scope, channelId, cancellationToken);
+        var preview = await PurgePreview.CountAsync(db, guildId, scope, channelId, cancellationToken, filter);
 
         var now = clock.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -78,12 +80,14 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
             return new PurgeResult.CoolingDown(allowedAt);
         }
 
-        var title = PurgeScopes.Describe(scope, channelName);
+        var title = PurgeScopes.Describe(scope, channelName, filter);
         var run = new PurgeRun
         {
             GuildId = guildId,
             Scope = scope,
             ChannelId = scope == PurgeScope.Channel ? channelId : null,
+            OlderThan = filter.OlderThan,
+            FailedOnly = filter.FailedOnly,
             RequestedBy = actor.UserId,
             RequestedAt = now,
             NotBefore = now + settings.UndoWindow,

@@ -14,8 +14,21 @@ public interface IClipStorage
     /// </summary>
     Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="PutAsync"/> for a file whose checksum nobody keeps, without computing one; returns the size. An
+    /// export's part is one: its clips' SHA-256s are in its manifest and the ZIP checks each entry with a CRC-32, and
+    /// hashing a whole part again cost more than copying it (decision 024).
+    /// </summary>
+    Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
+
     /// <summary>A seekable stream over the file (for range requests), or null when there is none.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The whole file from its start, forward only, or null when there is none: for a reader that copies files one
+    /// after another (an export). An object store answers it with one request, where a seekable stream costs two.
+    /// </summary>
+    Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken);
 
     Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken);
 

@@ -22,38 +22,77 @@ public sealed class LocalFolderClipStorage : IClipStorage
 
     public string Root => _root;
 
+    /// <summary>What one write copies at a time: large enough that a big file costs few system calls.</summary>
+    private const int CopyBufferBytes = 1 << 20;
+
+    /// <summary>
+    /// How much a large write puts down before it asks the disk to catch up (an fsync in the background while the
+    /// copy goes on), so that the final fsync has little left to do. Small files (clips) never reach it.
+    /// </summary>
+    private const long FlushEveryBytes = 64L << 20;
+
     public async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var size = await WriteAsync(key, content, maxBytes, hash, cancellationToken);
+        return new StoredFile(key, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    public Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) =>
+        WriteAsync(key, content, maxBytes, hash: null, cancellationToken);
+
+    private async Task<long> WriteAsync(string key, Stream content, long maxBytes, IncrementalHash? hash, CancellationToken cancellationToken)
     {
         var target = PathFor(key);
         var temp = Path.Combine(_root, TempFolder, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
-        var buffer = ArrayPool<byte>.Shared.Rent(81920);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
         try
         {
             long total = 0;
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            // FileShare.None: the exclusive lock that tells the abandoned-file sweep this file still has a writer.
+            using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                Task? flushing = null;
+                try
                 {
-                    total += read;
-                    if (total > maxBytes)
+                    long flushedAt = 0;
+                    int read;
+                    while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
                     {
-                        throw new ClipTooLargeException(maxBytes);
+                        if (total + read > maxBytes)
+                        {
+                            throw new ClipTooLargeException(maxBytes);
+                        }
+
+                        hash?.AppendData(buffer, 0, read);
+                        await RandomAccess.WriteAsync(file, buffer.AsMemory(0, read), total, cancellationToken);
+                        total += read;
+                        if (total - flushedAt >= FlushEveryBytes && flushing is not { IsCompleted: false })
+                        {
+                            await (flushing ?? Task.CompletedTask);
+                            flushedAt = total;
+                            flushing = Task.Run(() => RandomAccess.FlushToDisk(file), CancellationToken.None);
+                        }
                     }
 
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    // A failed background flush must fail the write: the kernel reports a write-back error only once.
+                    await (flushing ?? Task.CompletedTask);
+                    flushing = null;
+                    RandomAccess.FlushToDisk(file);
                 }
-
-                await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
+                finally
+                {
+                    if (flushing is not null)
+                    {
+                        await flushing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    }
+                }
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(temp, target, overwrite: true);
-            return new StoredFile(key, total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            return total;
         }
         finally
         {
@@ -110,10 +149,12 @@ public sealed class LocalFolderClipStorage : IClipStorage
     {
         var path = PathFor(key);
         Stream? stream = File.Exists(path)
-            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan)
             : null;
         return Task.FromResult(stream);
     }
+
+    public Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) => OpenReadAsync(key, cancellationToken);
 
     public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken)
     {

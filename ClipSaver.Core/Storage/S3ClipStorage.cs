@@ -23,17 +23,35 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
 
     public async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var size = await UploadAsync(key, content, maxBytes, hash, readAhead: false, cancellationToken);
+        return new StoredFile(key, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    public Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) =>
+        UploadAsync(key, content, maxBytes, hash: null, readAhead: true, cancellationToken);
+
+    /// <summary>
+    /// One PutObject for a file within one part; otherwise a multipart upload. With <paramref name="readAhead"/> the
+    /// next part is read while the previous one goes up (two part buffers), so a large file streams at the slower of
+    /// the two speeds rather than their sum: for an export's parts, one export at a time per user. Clips, which many
+    /// downloads write at once, keep one part buffer each (decision 019).
+    /// </summary>
+    private async Task<long> UploadAsync(string key, Stream content, long maxBytes, IncrementalHash? hash, bool readAhead, CancellationToken cancellationToken)
+    {
         CheckKey(key);
         var partSize = (int)options.PartSizeBytes;
-        var buffer = ArrayPool<byte>.Shared.Rent(partSize);
+        // The second buffer only once a file needs more than one part.
+        var buffers = new byte[]?[2];
         string? uploadId = null;
+        Task<PartETag>? uploading = null;
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var parts = new List<PartETag>();
             long total = 0;
-            while (true)
+            for (var turn = 0; ; turn++)
             {
+                var buffer = buffers[readAhead ? turn % 2 : 0] ??= ArrayPool<byte>.Shared.Rent(partSize);
                 var filled = await FillAsync(content, buffer, partSize, cancellationToken);
                 total += filled;
                 if (total > maxBytes)
@@ -41,7 +59,7 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
                     throw new ClipTooLargeException(maxBytes);
                 }
 
-                hash.AppendData(buffer, 0, filled);
+                hash?.AppendData(buffer, 0, filled);
                 var last = filled < partSize;
                 if (last && uploadId is null)
                 {
@@ -55,36 +73,55 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
                         // by every S3-compatible store.
                         UseChunkEncoding = false,
                     }, cancellationToken);
-                    return new StoredFile(key, total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+                    return total;
                 }
 
                 uploadId ??= (await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _bucket, Key = key }, cancellationToken)).UploadId;
+                if (uploading is not null)
+                {
+                    parts.Add(await uploading);
+                    uploading = null;
+                }
+
                 if (filled > 0 || parts.Count == 0)
                 {
-                    var part = await s3.UploadPartAsync(new UploadPartRequest
+                    uploading = UploadPartAsync(key, uploadId, parts.Count + 1, buffer, filled, cancellationToken);
+                    if (!readAhead)
                     {
-                        BucketName = _bucket,
-                        Key = key,
-                        UploadId = uploadId,
-                        PartNumber = parts.Count + 1,
-                        InputStream = new MemoryStream(buffer, 0, filled, writable: false),
-                        PartSize = filled,
-                        UseChunkEncoding = false,
-                    }, cancellationToken);
-                    parts.Add(new PartETag(parts.Count + 1, part.ETag));
+                        parts.Add(await uploading);
+                        uploading = null;
+                    }
                 }
 
                 if (last)
                 {
+                    if (uploading is not null)
+                    {
+                        parts.Add(await uploading);
+                        uploading = null;
+                    }
+
                     await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = uploadId, PartETags = parts }, cancellationToken);
                     uploadId = null;
-                    return new StoredFile(key, total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+                    return total;
                 }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (uploading is not null)
+            {
+                // Its buffer goes back to the pool only once nothing reads it any more.
+                await ((Task)uploading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            foreach (var buffer in buffers)
+            {
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
             if (uploadId is not null)
             {
                 await AbortQuietlyAsync(key, uploadId);
@@ -92,10 +129,39 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
         }
     }
 
+    private async Task<PartETag> UploadPartAsync(string key, string uploadId, int number, byte[] buffer, int filled, CancellationToken cancellationToken)
+    {
+        var part = await s3.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = _bucket,
+            Key = key,
+            UploadId = uploadId,
+            PartNumber = number,
+            InputStream = new MemoryStream(buffer, 0, filled, writable: false),
+            PartSize = filled,
+            UseChunkEncoding = false,
+        }, cancellationToken);
+        return new PartETag(number, part.ETag);
+    }
+
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         var info = await GetInfoAsync(key, cancellationToken);
         return info is null ? null : new S3RangeReadStream(s3, _bucket, key, info.SizeBytes);
+    }
+
+    public async Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken)
+    {
+        CheckKey(key);
+        try
+        {
+            var response = await s3.GetObjectAsync(_bucket, key, cancellationToken);
+            return new ResponseBodyStream(response);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     public async Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken)
@@ -246,6 +312,45 @@ public sealed class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options, ILogge
         {
             throw new ArgumentException($"'{key}' is not a valid storage key.", nameof(key));
         }
+    }
+}
+
+/// <summary>An object's body that releases its response (and connection) when disposed.</summary>
+internal sealed class ResponseBodyStream(GetObjectResponse response) : Stream
+{
+    private readonly Stream _body = response.ResponseStream;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => response.ContentLength;
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _body.ReadAsync(buffer, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _body.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => _body.Read(buffer, offset, count);
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _body.Dispose();
+            response.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 

@@ -10,11 +10,29 @@ using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Tests.Exports;
 
-/// <summary>Exports: what they hold, their parts and manifest, who may download them, one at a time, a crash in the middle.</summary>
-public sealed class ExportTests : ClipClubTestBase
+/// <summary>
+/// Exports: what they hold, their parts and manifest, who may download them, one at a time, a crash in the middle;
+/// with the clips and the parts in the local folder here, and in a bucket in <see cref="ExportOnS3Tests"/>.
+/// </summary>
+public class ExportTests : ClipClubTestBase
 {
+    private S3StorageOptions? _bucket;
+
+    /// <summary>The clips' files and the export's parts in a bucket on the run's S3-protocol server.</summary>
+    protected virtual bool OnS3 => false;
+
     /// <summary>Parts this small hold one 2 000-byte file each (a file that would take a part past the size starts the next).</summary>
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["ClipSaver:Exports:PartSizeBytes"] = "3000" };
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(_bucket is null ? [] : TestS3Server.AppSettings(_bucket))
+    {
+        ["ClipSaver:Exports:PartSizeBytes"] = "3000",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        _bucket = OnS3 ? await TestS3Server.CreateBucketAsync() : null;
+        await base.InitializeAsync();
+        Assert.IsType(OnS3 ? typeof(S3ClipStorage) : typeof(LocalFolderClipStorage), App.Services.GetRequiredService<IClipStorage>());
+    }
 
     private static long MemberId => TestDiscord.Id(DemoUsers.Member.Id);
 
@@ -43,6 +61,18 @@ public sealed class ExportTests : ClipClubTestBase
     }
 
     private Task BuildAsync(long exportId) => RunAsync<ExportJob>(j => j.RunAsync(exportId, CancellationToken.None));
+
+    /// <summary>The export job on the app's services, with another storage or part size than the app's.</summary>
+    private async Task RunJobAsync(long exportId, IClipStorage storage, long? partSizeBytes = null)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var options = services.GetRequiredService<IOptionsMonitor<ExportOptions>>();
+        var job = new ExportJob(services.GetRequiredService<ClipSaverDbContext>(), services.GetRequiredService<ClipSaverConnection>(), storage,
+            partSizeBytes is { } size ? new StaticMonitor<ExportOptions>(new ExportOptions { PartSizeBytes = size, Keep = options.CurrentValue.Keep }) : options,
+            TimeProvider.System, NullLogger<ExportJob>.Instance);
+        await job.RunAsync(exportId, CancellationToken.None);
+    }
 
     /// <summary>Every part downloaded and opened: the files' paths with their bytes' SHA-256, and the manifests' rows.</summary>
     private static async Task<(Dictionary<string, string> Files, List<JsonElement> Manifest, List<string> Csv)> ReadPartsAsync(HttpClient client, long exportId)
@@ -198,13 +228,7 @@ public sealed class ExportTests : ClipClubTestBase
 
         // The first run dies while it reads the second clip's file: part 1 is stored and recorded, part 2 is not.
         var storage = App.Services.GetRequiredService<IClipStorage>();
-        await using (var scope = App.Services.CreateAsyncScope())
-        {
-            var services = scope.ServiceProvider;
-            var job = new ExportJob(services.GetRequiredService<ClipSaverDbContext>(), services.GetRequiredService<ClipSaverConnection>(), new CrashOnOpen(storage, 2),
-                services.GetRequiredService<IOptionsMonitor<ExportOptions>>(), TimeProvider.System, NullLogger<ExportJob>.Instance);
-            await Assert.ThrowsAsync<IOException>(() => job.RunAsync(id, CancellationToken.None));
-        }
+        await Assert.ThrowsAsync<IOException>(() => RunJobAsync(id, new CrashOnOpen(storage, 2)));
 
         ExportPart first;
         await using (var db = Db.CreateContext())
@@ -231,6 +255,30 @@ public sealed class ExportTests : ClipClubTestBase
     }
 
     [Fact]
+    public async Task A_part_holds_as_many_whole_files_as_fit_in_id_order()
+    {
+        var member = await ApiClientAsync(DemoUsers.Member.Id);
+        var mine = new List<(long Id, string Sha256)>();
+        for (var i = 0; i < 7; i++)
+        {
+            mine.Add(await ClipAsync(MemberId, $"clip-{i}.mp4", 10 - i));
+        }
+
+        var id = await AcceptedAsync(await member.PostAsJsonAsync("/api/me/exports", new { }));
+
+        // Three 2 000-byte files fit in 7 000 bytes: the next files are opened while one is copied, never past the part.
+        await RunJobAsync(id, App.Services.GetRequiredService<IClipStorage>(), partSizeBytes: 7000);
+
+        var (files, manifest, csv) = await ReadPartsAsync(member, id);
+        Assert.Equal(mine.Select(m => m.Sha256).Order(), files.Values.Order());
+        Assert.Equal(mine.Select(m => m.Sha256), manifest.Select(m => m.GetProperty("sha256").GetString()));
+        Assert.Equal(7, csv.Count);
+        await using var db = Db.CreateContext();
+        Assert.Equal([3, 3, 1], await db.ExportParts.Where(p => p.ExportId == id).OrderBy(p => p.Number).Select(p => p.Clips).ToListAsync());
+        Assert.Equal(mine[^1].Id, await db.ExportParts.Where(p => p.ExportId == id).MaxAsync(p => p.LastClipId));
+    }
+
+    [Fact]
     public async Task An_export_whose_job_was_lost_gets_a_new_one_from_the_recovery_dispatcher()
     {
         await using (var db = Db.CreateContext())
@@ -249,11 +297,11 @@ public sealed class ExportTests : ClipClubTestBase
     }
 
     /// <summary>Clip storage that fails like a dying disk on the n-th file it opens; everything else goes through.</summary>
-    private sealed class CrashOnOpen(IClipStorage inner, int failOn) : ForwardingClipStorage(inner)
+    private sealed class CrashOnOpen(IClipStorage inner, int failOn) : DelegatingClipStorage(inner)
     {
         private int _opened;
 
-        public override Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) =>
-            Interlocked.Increment(ref _opened) == failOn ? throw new IOException("Simulated crash while reading a clip.") : Inner.OpenReadAsync(key, cancellationToken);
+        public override Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _opened) == failOn ? throw new IOException("Simulated crash while reading a clip.") : base.OpenSequentialReadAsync(key, cancellationToken);
     }
 }

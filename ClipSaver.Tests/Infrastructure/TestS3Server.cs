@@ -36,6 +36,16 @@ public static class TestS3Server
         return options;
     }
 
+    /// <summary>The app's settings for clip storage in <paramref name="bucket"/>.</summary>
+    public static Dictionary<string, string?> AppSettings(S3StorageOptions bucket) => new()
+    {
+        ["ClipSaver:Storage:Kind"] = "S3",
+        ["ClipSaver:Storage:S3:ServiceUrl"] = bucket.ServiceUrl,
+        ["ClipSaver:Storage:S3:Bucket"] = bucket.Bucket,
+        ["ClipSaver:Storage:S3:AccessKey"] = bucket.AccessKey,
+        ["ClipSaver:Storage:S3:SecretKey"] = bucket.SecretKey,
+    };
+
     public static S3ClipStorage CreateStorage(S3StorageOptions options) =>
         new(ClipStorageSetup.CreateClient(options), options, NullLogger<S3ClipStorage>.Instance);
 

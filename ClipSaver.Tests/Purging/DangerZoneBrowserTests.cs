@@ -4,38 +4,13 @@ using Microsoft.Playwright;
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>The danger zone in the real Chromium: preview, wrong phrase, confirm, countdown, progress, report, cancel.</summary>
-public sealed class DangerZoneBrowserTests : BrowserTestBase
+public sealed class DangerZoneBrowserTests : DangerZoneBrowserTestBase
 {
-    private EmulatedGuild _guild = null!;
-    private EmulatedUser _owner = null!;
-
-    protected override WorldShape World => WorldShape.Small;
-
-    protected override IReadOnlyDictionary<string, string?> Settings =>
-        TestJobs.ServerSettings("00:00:01", workers: 2, ("ClipSaver:Purge:UndoWindow", "00:00:04"));
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        await ReconcileAsync();
-        _guild = Discord.World.Guilds.First(g => g.BotPresent);
-        _owner = Discord.World.User(_guild.OwnerId)!;
-        await ArchiveAsync(_guild.Id, Discord.World.Channels(_guild.Id).Where(c => c.Type == 0 && !c.Nsfw));
-    }
-
-    private async Task<IPage> SignedInPageAsync()
-    {
-        var page = await OpenPageAsync(_owner.Username);
-        await page.GotoAsync($"/guilds/{_guild.Id}/danger-zone");
-        await page.GetByTestId("danger-zone").WaitForAsync();
-        return page;
-    }
-
     [Fact]
     public async Task A_channel_purge_previews_refuses_a_wrong_phrase_counts_down_runs_and_reports()
     {
-        var channel = Discord.World.Channels(_guild.Id).First(c => c.Type == 0 && !c.Nsfw);
-        var other = Discord.World.Channels(_guild.Id).Last(c => c.Type == 0 && !c.Nsfw);
+        var channel = Discord.World.Channels(TargetGuild.Id).First(c => c.Type == 0 && !c.Nsfw);
+        var other = Discord.World.Channels(TargetGuild.Id).Last(c => c.Type == 0 && !c.Nsfw);
         long clipsBefore, otherBefore;
         await using (var db = Db.CreateContext())
         {
@@ -175,7 +150,7 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
     [Fact]
     public async Task The_clip_list_link_downloads_a_csv_with_one_row_per_clip_of_the_channel()
     {
-        var channel = Discord.World.Channels(_guild.Id).First(c => c.Type == 0 && !c.Nsfw);
+        var channel = Discord.World.Channels(TargetGuild.Id).First(c => c.Type == 0 && !c.Nsfw);
         List<long> messages;
         await using (var db = Db.CreateContext())
         {
@@ -189,10 +164,10 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("clip-list").ClickAsync());
 
-        Assert.Equal($"clips-{_guild.Id}-{channel.Id}.csv", download.SuggestedFilename);
+        Assert.Equal($"clips-{TargetGuild.Id}-{channel.Id}.csv", download.SuggestedFilename);
         var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
-        var linked = lines.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"https://discord\.com/channels/{_guild.Id}/{channel.Id}/(\d+)")).ToList();
+        var linked = lines.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"https://discord\.com/channels/{TargetGuild.Id}/{channel.Id}/(\d+)")).ToList();
         Assert.All(linked, m => Assert.True(m.Success));
         Assert.Equal(messages.Order(), linked.Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Order());
         // The page is still the danger zone: the download did not navigate away.
@@ -205,7 +180,7 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         long clipsBefore;
         await using (var db = Db.CreateContext())
         {
-            clipsBefore = await db.Clips.CountAsync(c => c.GuildId == (long)_guild.Id);
+            clipsBefore = await db.Clips.CountAsync(c => c.GuildId == (long)TargetGuild.Id);
         }
 
         var page = await SignedInPageAsync();
@@ -221,8 +196,8 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
 
         await using var check = Db.CreateContext();
         Assert.Equal(PurgeStatus.Cancelled, (await check.PurgeRuns.SingleAsync()).Status);
-        Assert.Equal(clipsBefore, await check.Clips.CountAsync(c => c.GuildId == (long)_guild.Id));
-        Assert.Null(await check.Guilds.Where(g => g.Id == (long)_guild.Id).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
+        Assert.Equal(clipsBefore, await check.Clips.CountAsync(c => c.GuildId == (long)TargetGuild.Id));
+        Assert.Null(await check.Guilds.Where(g => g.Id == (long)TargetGuild.Id).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
     }
 
     [Fact]
@@ -258,17 +233,17 @@ public sealed class DangerZoneBrowserTests : BrowserTestBase
         await page.GetByTestId("deleted-banner").WaitForAsync(new() { Timeout = 5_000 });
         Assert.Contains("activity list", await page.GetByTestId("activity-kept").TextContentAsync(), StringComparison.Ordinal);
 
-        await page.GotoAsync($"/guilds/{_guild.Id}");
+        await page.GotoAsync($"/guilds/{TargetGuild.Id}");
         await page.GetByTestId("deleted-banner").WaitForAsync();
         Assert.Contains("purged this server", await page.GetByTestId("deleted-banner").TextContentAsync(), StringComparison.Ordinal);
         Assert.True(await page.GetByTestId("reinvite").IsVisibleAsync());
         await Browser.ScreenshotAsync(page, "danger-guild-banner");
 
-        Assert.False(Discord.World.BotIsIn(_guild.Id));
+        Assert.False(Discord.World.BotIsIn(TargetGuild.Id));
         await using var check = Db.CreateContext();
-        Assert.Equal(0, await check.Clips.CountAsync(c => c.GuildId == (long)_guild.Id));
-        Assert.Equal(0, await check.Channels.CountAsync(c => c.GuildId == (long)_guild.Id));
-        var guild = await check.Guilds.SingleAsync(g => g.Id == (long)_guild.Id);
+        Assert.Equal(0, await check.Clips.CountAsync(c => c.GuildId == (long)TargetGuild.Id));
+        Assert.Equal(0, await check.Channels.CountAsync(c => c.GuildId == (long)TargetGuild.Id));
+        var guild = await check.Guilds.SingleAsync(g => g.Id == (long)TargetGuild.Id);
         Assert.NotNull(guild.PurgedAt);
         Assert.Equal(GuildDeletionReason.Purged, guild.DeletionReason);
     }

@@ -139,15 +139,16 @@ public abstract class PurgeFixture : DatabaseTestBase
         var steps = new PurgeSteps(context, connection, new Scans(context, jobs, Clock), new ClipSweep(context, NullLogger<ClipSweep>.Instance),
             new ClipArchive(context, storage ?? Storage), storage ?? Storage, bot ?? new Departure(null), observer, options, Clock);
         var authorSteps = new AuthorPurgeSteps(context, new ClipArchive(context, storage ?? Storage), options, Clock);
-        return new PurgeJob(context, connection, steps, authorSteps, observer, jobs, Clock, NullLogger<PurgeJob>.Instance);
+        var narrowSteps = new NarrowPurgeSteps(context, new ClipArchive(context, storage ?? Storage), new Scans(context, jobs, Clock), options, Clock);
+        return new PurgeJob(context, connection, steps, authorSteps, narrowSteps, observer, jobs, Clock, NullLogger<PurgeJob>.Instance);
     }
 
     /// <summary>Requests a purge and moves the clock past its undo window; returns the run.</summary>
-    protected async Task<PurgeRun> RequestDueAsync(PurgeScope scope, long? channelId = null, string? phrase = null)
+    protected async Task<PurgeRun> RequestDueAsync(PurgeScope scope, long? channelId = null, string? phrase = null, PurgeFilter? filter = null)
     {
         await using var context = Db.CreateContext();
         var name = channelId is null ? null : await context.Channels.Where(c => c.Id == channelId).Select(c => c.Name).FirstAsync();
-        var result = await Request(context).RunAsync(OwnerActor, GuildId, scope, channelId, phrase ?? PurgeScopes.Phrase(scope, name), CancellationToken.None);
+        var result = await Request(context).RunAsync(OwnerActor, GuildId, scope, channelId, phrase ?? PurgeScopes.Phrase(scope, name), CancellationToken.None, filter);
         var accepted = Assert.IsType<PurgeResult.Accepted>(result);
         Clock.Advance(Options.UndoWindow);
         return accepted.Run;
@@ -194,5 +195,14 @@ public abstract class PurgeFixture : DatabaseTestBase
 
         files.Sort(StringComparer.Ordinal);
         return string.Join("\n", clips.Concat(channels).Concat(scans).Concat(members).Concat(files));
+    }
+
+    /// <summary>A channel's clips and files, for "this channel did not change" comparisons.</summary>
+    protected async Task<string> ChannelSnapshotAsync(long channelId)
+    {
+        await using var context = Db.CreateContext();
+        var clips = await context.Clips.Where(c => c.ChannelId == channelId).OrderBy(c => c.Id).Select(c => $"{c.Id}|{c.Sha256}").ToListAsync();
+        var files = await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, channelId), CancellationToken.None).Select(f => $"{f.Key}|{f.SizeBytes}").OrderBy(k => k, StringComparer.Ordinal).ToListAsync();
+        return string.Join("\n", clips.Concat(files));
     }
 }

@@ -93,14 +93,14 @@ public class PurgeJobTests : PurgeFixture
     }
 
     /// <summary>Stores one more thumbnail in the scope right after the purge's delete by prefix.</summary>
-    private sealed class LateThumbnail(IClipStorage inner, string key) : ForwardingClipStorage(inner)
+    private sealed class LateThumbnail(IClipStorage inner, string key) : DelegatingClipStorage(inner)
     {
         public override async Task<(long Files, long Bytes)> DeleteByPrefixAsync(string prefix, CancellationToken cancellationToken)
         {
-            var deleted = await Inner.DeleteByPrefixAsync(prefix, cancellationToken);
+            var deleted = await base.DeleteByPrefixAsync(prefix, cancellationToken);
             if (key.StartsWith(prefix, StringComparison.Ordinal))
             {
-                await Inner.PutAsync(key, new MemoryStream([0xFF, 0xD8]), 100, cancellationToken);
+                await base.PutAsync(key, new MemoryStream([0xFF, 0xD8]), 100, cancellationToken);
             }
 
             return deleted;
@@ -482,14 +482,6 @@ public class PurgeJobTests : PurgeFixture
     }
 
     private Clip NewClip(long channelId) => TestData.Clip(GuildId, channelId, Owner, "late.mp4", 1, Clock.GetUtcNow(), archivedAt: Clock.GetUtcNow());
-
-    private async Task<string> ChannelSnapshotAsync(long channelId)
-    {
-        await using var context = Db.CreateContext();
-        var clips = await context.Clips.Where(c => c.ChannelId == channelId).OrderBy(c => c.Id).Select(c => $"{c.Id}|{c.Sha256}").ToListAsync();
-        var files = await Storage.ListAsync(ClipStorageKeys.ChannelPrefix(GuildId, channelId), CancellationToken.None).Select(f => $"{f.Key}|{f.SizeBytes}").OrderBy(k => k, StringComparer.Ordinal).ToListAsync();
-        return string.Join("\n", clips.Concat(files));
-    }
 
     private sealed class SimulatedCrashException : Exception;
 }

@@ -298,7 +298,11 @@ public class RunRecoveryTests : PurgeFixture
 
         public Task<Core.Storage.StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
 
+        public Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutWithoutChecksumAsync(key, content, maxBytes, cancellationToken);
+
         public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
+
+        public Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) => inner.OpenSequentialReadAsync(key, cancellationToken);
 
         public Task<Core.Storage.StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
 

@@ -107,11 +107,37 @@ public abstract class ClipStorageContract : IAsyncLifetime
     public async Task A_missing_key_reads_as_nothing_and_deletes_as_nothing()
     {
         Assert.Null(await Storage.OpenReadAsync("1/2/404.mp4", CancellationToken.None));
+        Assert.Null(await Storage.OpenSequentialReadAsync("1/2/404.mp4", CancellationToken.None));
         Assert.Null(await Storage.GetInfoAsync("1/2/404.mp4", CancellationToken.None));
         Assert.False(await Storage.DeleteAsync("1/2/404.mp4", CancellationToken.None));
         await Storage.PutAsync("1/2/3.mp4", new MemoryStream([1]), 10, CancellationToken.None);
         Assert.True(await Storage.DeleteAsync("1/2/3.mp4", CancellationToken.None));
         Assert.False(await Storage.DeleteAsync("1/2/3.mp4", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_large_file_put_without_a_checksum_is_stored_whole_and_reads_back_in_one_pass()
+    {
+        // Past the local folder's first background flush (64 MiB) and over many parts of an object store.
+        const long size = (70L << 20) + 12345;
+        var expected = Convert.ToHexStringLower(await SHA256.HashDataAsync(new PatternStream(size)));
+
+        var stored = await Storage.PutWithoutChecksumAsync("exports/1/part-001.zip", new PatternStream(size), size, CancellationToken.None);
+
+        Assert.Equal(size, stored);
+        Assert.Equal(size, (await Storage.GetInfoAsync("exports/1/part-001.zip", CancellationToken.None))!.SizeBytes);
+        await using var read = await Storage.OpenSequentialReadAsync("exports/1/part-001.zip", CancellationToken.None);
+        Assert.Equal(expected, Convert.ToHexStringLower(await SHA256.HashDataAsync(read!)));
+        Assert.Empty(await LeftoversAsync());
+    }
+
+    [Fact]
+    public async Task A_put_without_a_checksum_over_the_limit_is_refused_and_leaves_nothing_behind()
+    {
+        await Assert.ThrowsAsync<ClipTooLargeException>(() => Storage.PutWithoutChecksumAsync("exports/1/part-001.zip", new PatternStream(20_000), 19_999, CancellationToken.None));
+
+        Assert.Empty(await Storage.ListAsync("", CancellationToken.None).ToListAsync());
+        Assert.Empty(await LeftoversAsync());
     }
 
     [Fact]
@@ -141,6 +167,33 @@ public abstract class ClipStorageContract : IAsyncLifetime
         Assert.Equal("1/2/3.mp4", ClipStorageKeys.ForAttachment(1, 2, 3, "My Clip.MP4"));
         Assert.Equal("1/2/3", ClipStorageKeys.ForAttachment(1, 2, 3, "evil.mp4/../../x"));
         Assert.Equal("1/2/3", ClipStorageKeys.ForAttachment(1, 2, 3, "noext"));
+    }
+
+    /// <summary><paramref name="length"/> bytes of a fixed pattern, made as they are read (nothing held in memory).</summary>
+    protected sealed class PatternStream(long length) : Stream
+    {
+        private long _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            for (var i = 0; i < n; i++)
+            {
+                buffer[offset + i] = (byte)(((_position + i) * 31) >> 3);
+            }
+
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     protected sealed class FailingStream : Stream

@@ -10,13 +10,8 @@ public sealed class S3AppTests : ClipClubTestBase
     private const long Operator = 555000000000000001;
     private S3StorageOptions _bucket = null!;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(TestS3Server.AppSettings(_bucket))
     {
-        ["ClipSaver:Storage:Kind"] = "S3",
-        ["ClipSaver:Storage:S3:ServiceUrl"] = _bucket.ServiceUrl,
-        ["ClipSaver:Storage:S3:Bucket"] = _bucket.Bucket,
-        ["ClipSaver:Storage:S3:AccessKey"] = _bucket.AccessKey,
-        ["ClipSaver:Storage:S3:SecretKey"] = _bucket.SecretKey,
         ["ClipSaver:Operators:0"] = Operator.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 

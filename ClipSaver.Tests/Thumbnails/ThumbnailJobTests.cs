@@ -188,7 +188,7 @@ public abstract class ThumbnailJobTests : DatabaseTestBase
     }
 
     /// <summary>Counts the puts per key; can fail right after storing a thumbnail, as a process that dies there would.</summary>
-    private protected sealed class CountingStorage(IClipStorage inner) : ForwardingClipStorage(inner)
+    private protected sealed class CountingStorage(IClipStorage inner) : DelegatingClipStorage(inner)
     {
         public ConcurrentDictionary<string, int> Puts { get; } = new(StringComparer.Ordinal);
 
@@ -196,7 +196,7 @@ public abstract class ThumbnailJobTests : DatabaseTestBase
 
         public override async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
         {
-            var stored = await Inner.PutAsync(key, content, maxBytes, cancellationToken);
+            var stored = await base.PutAsync(key, content, maxBytes, cancellationToken);
             Puts.AddOrUpdate(key, 1, (_, n) => n + 1);
             if (FailAfterNextThumbnailPut && ClipStorageKeys.IsThumbnail(key))
             {

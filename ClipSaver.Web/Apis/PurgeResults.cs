@@ -15,6 +15,7 @@ public static class PurgeResults
         PurgeResult.NotFound => StatusCodes.Status404NotFound,
         PurgeResult.NotOwner => StatusCodes.Status403Forbidden,
         PurgeResult.WrongPhrase => StatusCodes.Status400BadRequest,
+        PurgeResult.BadFilter => StatusCodes.Status422UnprocessableEntity,
         PurgeResult.CoolingDown => StatusCodes.Status429TooManyRequests,
         PurgeResult.Conflict or PurgeResult.TooLate => StatusCodes.Status409Conflict,
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "Not a refusal."),
@@ -39,6 +40,7 @@ public static class PurgeResults
         {
             PurgeResult.NotFound n => ApiSetup.Unknown(n.What),
             PurgeResult.NotOwner => TypedResults.Problem(statusCode: status, title: "Only the server's owner can purge."),
+            PurgeResult.BadFilter b => TypedResults.Problem(statusCode: status, title: "These purge options are not possible.", detail: $"Nothing was deleted. {b.Reason}"),
             PurgeResult.WrongPhrase w => TypedResults.Problem(statusCode: status, title: "Wrong confirmation phrase.", detail: $"Nothing was deleted. Send {{\"confirm\": \"{w.Expected}\"}} exactly (case-sensitive)."),
             PurgeResult.CoolingDown c => TypedResults.Problem(
                 statusCode: status,

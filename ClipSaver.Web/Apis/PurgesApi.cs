@@ -11,7 +11,12 @@ namespace ClipSaver.Web.Apis;
 /// </summary>
 public static class PurgesApi
 {
-    public sealed record PurgeBody(string? Confirm);
+    /// <summary>
+    /// A purge request. <see cref="OlderThan"/> (a day, <c>2026-01-01</c>: clips posted before it, UTC) or
+    /// <see cref="FailedOnly"/> (clips whose file could not be archived) narrows a channel or all-channels purge; one at
+    /// a time, never for the whole server (decision 021).
+    /// </summary>
+    public sealed record PurgeBody(string? Confirm, string? OlderThan = null, bool? FailedOnly = null);
 
     /// <summary>A purge run. <see cref="ToDelete"/> holds what it deletes, counted when it was requested: clips, files, bytes, scan runs (and members and channels).</summary>
     public sealed record PurgeStatusDto(
@@ -28,37 +33,49 @@ public static class PurgesApi
         PurgeReport Progress,
         PurgeReport? Report,
         string? Error,
-        PurgePreview? ToDelete);
+        PurgePreview? ToDelete,
+        DateOnly? OlderThan,
+        bool FailedOnly,
+        PurgeLive Live);
 
-    public sealed record PreviewDto(PurgeScope Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase);
+    public sealed record PreviewDto(
+        PurgeScope Scope, string? ChannelId, long Clips, long Files, long Bytes, long ScanRuns, long Members, long Channels, DateTimeOffset? CooldownUntil, string ConfirmPhrase,
+        DateOnly? OlderThan, bool FailedOnly, string Description);
 
-    /// <summary>A purge request's refusals: wrong phrase or malformed body, a manager, a guild or channel the caller may not see, a conflicting purge, a body that is not JSON.</summary>
-    private static readonly int[] RequestProblems = [400, 403, 404, 409, 415];
+    /// <summary>A purge request's refusals: wrong phrase or malformed body, a manager, a guild or channel the caller may not see, a conflicting purge, a body that is not JSON, narrowing options that cannot be.</summary>
+    private static readonly int[] RequestProblems = [400, 403, 404, 409, 415, 422];
+
+    private const string NarrowerDescription =
+        "The body may narrow the purge: \"olderThan\": \"2026-01-01\" deletes only the clips posted before that day (UTC; today or earlier), " +
+        "\"failedOnly\": true only the clips whose file could not be archived. One of the two at a time. Only the matching clips go: the channels stay archived and are scanned again. " +
+        "Same phrase, undo window and 24-hour cooldown as the whole purge. An unreadable date is a 400; a day in the future or both options a 422.";
 
     public static IEndpointRouteBuilder MapPurgesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapApiGroup().WithTags("Purges");
         api.MapPost("/guilds/{guildId}/channels/{channelId}/purge", (Snowflake guildId, Snowflake channelId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.Channel, channelId.ToInt64(), body, http, purge, clock, ct))
-            .WithSummary("Purge one channel and its threads (owner only; confirm with the channel's name)").ProducesProblems(RequestProblems);
+            .WithSummary("Purge one channel and its threads (owner only; confirm with the channel's name)").WithDescription(NarrowerDescription).ProducesProblems(RequestProblems);
         api.MapPost("/guilds/{guildId}/channels/purge", (Snowflake guildId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.AllChannels, null, body, http, purge, clock, ct))
-            .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)").ProducesProblems(RequestProblems);
+            .WithSummary("Purge all channels (owner only; confirm with DELETE ALL CHANNELS)").WithDescription(NarrowerDescription).ProducesProblems(RequestProblems);
         api.MapPost("/guilds/{guildId}/purge", (Snowflake guildId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
             RequestAsync(guildId.ToInt64(), PurgeScope.Guild, null, body, http, purge, clock, ct))
             .WithSummary("Purge the whole guild; the bot then leaves it (owner only; confirm with DELETE SERVER; DELETE GUILD is still accepted)").ProducesProblems(RequestProblems);
         api.MapGet("/guilds/{guildId}/purges/preview", PreviewAsync)
             .WithSummary("What a purge would delete, and whether its cooldown allows it now")
-            .WithDescription("scope is channel (with channelId), all_channels or guild; all is read as all_channels.")
-            .ProducesProblems(400, 403, 404);
+            .WithDescription("scope is channel (with channelId), all_channels or guild; all is read as all_channels. olderThan=2026-01-01 or failedOnly=true previews a narrower purge, as the request's body would ask it.")
+            .ProducesProblems(400, 403, 404, 422);
         api.MapGet("/guilds/{guildId}/purges/preview/clips.csv", ClipListAsync)
             .WithSummary("The clips a purge would delete, as CSV (the danger zone's clip list)")
             .WithDescription("The same scope parameters and rights as the preview. Columns: channel, message_link, author, file_name, size_bytes, posted_at, sha256.")
             .Produces<string>(StatusCodes.Status200OK, "text/csv")
-            .ProducesProblems(400, 403, 404);
-        api.MapGuildGroup().MapGet("/purges", (Snowflake guildId, HttpContext http, ClipSaverDbContext db, CancellationToken ct) => ListAsync(http.Caller().GuildId, db, ct))
+            .ProducesProblems(400, 403, 404, 422);
+        api.MapGuildGroup().MapGet("/purges", (Snowflake guildId, HttpContext http, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct) => ListAsync(http.Caller().GuildId, db, clock, ct))
             .WithSummary("The guild's purges, newest first").ProducesProblems(400, 404);
-        api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report (also a member's deletion of their own clips, for that member)").ProducesProblems(400, 404);
+        api.MapGet("/purges/{id}", GetAsync).WithSummary("One purge: status, progress and, when done, its report (also a member's deletion of their own clips, for that member)")
+            .WithDescription("live holds the steps, the clips deleted of those counted at the request, and estimatedSecondsLeft from the rate so far (null while estimating).")
+            .ProducesProblems(400, 404);
         api.MapDelete("/purges/{id}", CancelAsync).WithSummary("Cancel a purge inside its undo window (the owner; for a member's deletion of their own clips, that member)").ProducesProblems(400, 403, 404, 409);
         return app;
     }
@@ -66,12 +83,28 @@ public static class PurgesApi
     private static Actor Caller(HttpContext http) => Actor.User(http.User.DiscordUserId()!.Value);
 
     private static async Task<Results<Accepted<PurgeStatusDto>, ProblemHttpResult>> RequestAsync(
-        long guildId, PurgeScope scope, long? channelId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct) =>
-        await purge.RunAsync(Caller(http), guildId, scope, channelId, body.Confirm, ct) switch
+        long guildId, PurgeScope scope, long? channelId, PurgeBody body, HttpContext http, RequestPurge purge, TimeProvider clock, CancellationToken ct)
+    {
+        if (ParseFilter(body.OlderThan, body.FailedOnly, out var filter) is { } bad)
         {
-            PurgeResult.Accepted a => TypedResults.Accepted($"/api/purges/{a.Run.Id}", ToDto(a.Run)),
+            return bad;
+        }
+
+        return await purge.RunAsync(Caller(http), guildId, scope, channelId, body.Confirm, ct, filter) switch
+        {
+            PurgeResult.Accepted a => TypedResults.Accepted($"/api/purges/{a.Run.Id}", ToDto(a.Run, clock.GetUtcNow())),
             var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
         };
+    }
+
+    /// <summary>A narrower purge's options as sent: a problem when the date cannot be read (what they mean is the use case's to check).</summary>
+    private static ProblemHttpResult? ParseFilter(string? olderThan, bool? failedOnly, out PurgeFilter filter)
+    {
+        filter = PurgeFilter.Read(olderThan, failedOnly) ?? PurgeFilter.None;
+        return filter.OlderThan is null && olderThan is not null
+            ? ApiSetup.BadRequest("Invalid olderThan.", "Nothing was deleted. olderThan is a day written yyyy-MM-dd, such as 2026-01-01.")
+            : null;
+    }
 
     /// <summary>The scope of the preview and the clip list, from the query: a problem when it is not one.</summary>
     private static ProblemHttpResult? ParseScope(string? text, long? channelId, out PurgeScope scope) =>
@@ -80,37 +113,40 @@ public static class PurgesApi
             : ApiSetup.BadRequest("Bad preview request.", "Use scope=channel with channelId, or scope=all_channels or scope=guild without it.");
 
     private static async Task<Results<Ok<PreviewDto>, ProblemHttpResult>> PreviewAsync(
-        Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, PreviewPurge preview, TimeProvider clock, CancellationToken ct)
+        Snowflake guildId, string? scope, Snowflake? channelId, string? olderThan, bool? failedOnly, HttpContext http, PreviewPurge preview, TimeProvider clock, CancellationToken ct)
     {
-        if (ParseScope(scope, channelId?.ToInt64(), out var parsed) is { } bad)
+        var badFilter = ParseFilter(olderThan, failedOnly, out var filter);
+        if ((ParseScope(scope, channelId?.ToInt64(), out var parsed) ?? badFilter) is { } bad)
         {
             return bad;
         }
 
-        return await preview.RunAsync(Caller(http), guildId.ToInt64(), parsed, channelId?.ToInt64(), ct) switch
+        return await preview.RunAsync(Caller(http), guildId.ToInt64(), parsed, channelId?.ToInt64(), ct, filter) switch
         {
             PurgeResult.Previewed p => TypedResults.Ok(new PreviewDto(p.Scope, p.ChannelId is { } c ? ApiSetup.Id(c) : null,
-                p.Counts.Clips, p.Counts.Files, p.Counts.Bytes, p.Counts.ScanRuns, p.Counts.Members, p.Counts.Channels, p.CooldownUntil, p.Phrase)),
+                p.Counts.Clips, p.Counts.Files, p.Counts.Bytes, p.Counts.ScanRuns, p.Counts.Members, p.Counts.Channels, p.CooldownUntil, p.Phrase,
+                p.Filter.OlderThan, p.Filter.FailedOnly, p.Title)),
             var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
         };
     }
 
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> ClipListAsync(
-        Snowflake guildId, string? scope, Snowflake? channelId, HttpContext http, ListPurgeClips list, TimeProvider clock, CancellationToken ct)
+        Snowflake guildId, string? scope, Snowflake? channelId, string? olderThan, bool? failedOnly, HttpContext http, ListPurgeClips list, TimeProvider clock, CancellationToken ct)
     {
-        if (ParseScope(scope, channelId?.ToInt64(), out var parsed) is { } bad)
+        var badFilter = ParseFilter(olderThan, failedOnly, out var filter);
+        if ((ParseScope(scope, channelId?.ToInt64(), out var parsed) ?? badFilter) is { } bad)
         {
             return bad;
         }
 
-        return await list.RunAsync(Caller(http), guildId.ToInt64(), parsed, channelId?.ToInt64(), ct) switch
+        return await list.RunAsync(Caller(http), guildId.ToInt64(), parsed, channelId?.ToInt64(), ct, filter) switch
         {
             PurgeResult.ClipList l => ClipCsv.Download(l.Rows, l.FileName, ct),
             var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
         };
     }
 
-    private static async Task<Results<Ok<PurgeStatusDto>, ProblemHttpResult>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<PurgeStatusDto>, ProblemHttpResult>> GetAsync(long id, HttpContext http, GuildAccess access, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var run = await db.PurgeRuns.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
         // A member's deletion of their own clips is theirs to follow, whatever their rights in the guild.
@@ -120,7 +156,7 @@ public static class PurgesApi
             return ApiSetup.Unknown("purge");
         }
 
-        return TypedResults.Ok(ToDto(run));
+        return TypedResults.Ok(ToDto(run, clock.GetUtcNow()));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> CancelAsync(long id, HttpContext http, CancelPurge cancel, TimeProvider clock, CancellationToken ct) =>
@@ -130,14 +166,19 @@ public static class PurgesApi
             var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
         };
 
-    private static async Task<Ok<List<PurgeStatusDto>>> ListAsync(long guildId, ClipSaverDbContext db, CancellationToken ct)
+    private static async Task<Ok<List<PurgeStatusDto>>> ListAsync(long guildId, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var runs = await db.PurgeRuns.AsNoTracking().Where(p => p.GuildId == guildId).OrderByDescending(p => p.RequestedAt).Take(100).ToListAsync(ct);
-        return TypedResults.Ok(runs.Select(ToDto).ToList());
+        var now = clock.GetUtcNow();
+        return TypedResults.Ok(runs.Select(r => ToDto(r, now)).ToList());
     }
 
-    internal static PurgeStatusDto ToDto(PurgeRun r) => new(
+    /// <summary>A run as the API shows it; its live progress as of the system clock (a member's just-requested deletions).</summary>
+    internal static PurgeStatusDto ToDto(PurgeRun r) => ToDto(r, DateTimeOffset.UtcNow);
+
+    internal static PurgeStatusDto ToDto(PurgeRun r, DateTimeOffset now) => new(
         ApiSetup.Id(r.Id), ApiSetup.Id(r.GuildId), r.Scope, r.ChannelId is { } c ? ApiSetup.Id(c) : null,
         r.Status, r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
-        PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error, PurgePreview.Parse(r.PreviewJson));
+        PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error, PurgePreview.Parse(r.PreviewJson),
+        r.OlderThan, r.FailedOnly, PurgeLive.Of(r, now));
 }

@@ -98,7 +98,7 @@ internal static class Bench
             dir = dir.Parent;
         }
 
-        return dir?.FullName ?? throw new InvalidOperationException("ClipSaver.sln was not found above the benchmark: run it from the repository.");
+        return dir?.FullName ?? throw new InvalidOperationException("Run the benchmark from the repository.");
     }
 
     public static string Arg(string[] args, string name, string fallback)

@@ -19,10 +19,14 @@ internal sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string logFile)
+    public static ChildProcess Start(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string logFile) =>
+        StartProgram("dotnet", [dll, .. args], environment, logFile, Path.GetDirectoryName(dll)!);
+
+    /// <summary>Any program (node for the S3-protocol server, for example), its output in <paramref name="logFile"/>.</summary>
+    public static ChildProcess StartProgram(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string logFile, string workingDirectory)
     {
         var log = new StreamWriter(logFile) { AutoFlush = true };
-        var process = Process.Start(StartInfo(dll, args, environment)) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        var process = Process.Start(StartInfo(program, args, environment, workingDirectory)) ?? throw new InvalidOperationException($"Could not start {program}.");
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
@@ -33,7 +37,7 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Runs a command of the app to its end and returns its standard output.</summary>
     public static async Task<string> RunAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        using var process = Process.Start(StartInfo(dll, args, environment)) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        using var process = Process.Start(StartInfo("dotnet", [dll, .. args], environment, Path.GetDirectoryName(dll)!)) ?? throw new InvalidOperationException($"Could not start {dll}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
@@ -45,11 +49,24 @@ internal sealed class ChildProcess : IDisposable
         return await output;
     }
 
-    /// <summary><c>dotnet &lt;dll&gt; args…</c> in the dll's folder, with its output read by the caller.</summary>
-    private static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Runs a program to its end in the current folder; throws when it fails.</summary>
+    public static async Task RunProgramAsync(string program, IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
+        using var process = Process.Start(StartInfo(program, args, new Dictionary<string, string>(), Environment.CurrentDirectory)) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        await output;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
+        }
+    }
+
+    /// <summary><c>program args…</c> (for the app: <c>dotnet &lt;dll&gt; args…</c> in the dll's folder), with its output read by the caller.</summary>
+    private static ProcessStartInfo StartInfo(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

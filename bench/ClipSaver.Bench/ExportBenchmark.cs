@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -8,6 +9,7 @@ using ClipSaver.Core.Data;
 using ClipSaver.Core.Database;
 using ClipSaver.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -15,73 +17,129 @@ namespace ClipSaver.Bench;
 
 /// <summary>
 /// An export of a member's clips (default 10,000 files of 100 KiB, about 1 GB, in 10 channels) by the app in a
-/// process of its own, through the API, against copying the same files with <c>cat</c> into one file on the same
-/// disk: throughput, and the app's resident memory (sampled, and the kernel's peak) while it builds the export.
+/// process of its own, through the API: throughput, and the app's resident memory (sampled, and the kernel's peak)
+/// while it builds the export. Against it, with the local folder: copying the same files with <c>cat</c> into one
+/// file on the same disk (and the same followed by an fsync). With <c>--storage s3</c> the clips and the export live
+/// in a bucket on the S3-protocol server of the tests (eng/s3); against it: reading every object in turn and writing
+/// them as one object (what <c>cat</c> is for a bucket).
 /// </summary>
 public static class ExportBenchmark
 {
     private const long Member = 300_000_000_000_000_003;
+    private const string Bucket = "clips";
 
     public static async Task<int> RunAsync(string[] args)
     {
         var clips = int.Parse(Bench.Arg(args, "--clips", "10000"), CultureInfo.InvariantCulture);
         var size = int.Parse(Bench.Arg(args, "--clip-bytes", "102400"), CultureInfo.InvariantCulture);
         var repeat = int.Parse(Bench.Arg(args, "--repeat", "3"), CultureInfo.InvariantCulture);
+        var onS3 = Bench.Arg(args, "--storage", "local") switch
+        {
+            "local" => false,
+            "s3" => true,
+            var other => throw new ArgumentException($"--storage is local or s3, not {other}."),
+        };
         var app = Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
         var root = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-export-{Environment.ProcessId}");
         Directory.CreateDirectory(root);
         var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"));
+        ChildProcess? s3Server = null;
         try
         {
             cluster.CreateDatabaseIfMissing("clipsaver");
             var cs = cluster.ConnectionString("clipsaver");
             await DatabaseMigrator.MigrateAsync(cs, CancellationToken.None);
             var clipsRoot = Path.Combine(root, "clips");
+            S3StorageOptions? bucket = null;
+            if (onS3)
+            {
+                (s3Server, bucket) = await StartS3Async(root);
+            }
+
+            IClipStorage storage = bucket is null
+                ? new LocalFolderClipStorage(Options.Create(new StorageOptions { Root = clipsRoot }))
+                : new S3ClipStorage(ClipStorageSetup.CreateClient(bucket), bucket, NullLogger<S3ClipStorage>.Instance);
             var seed = Stopwatch.StartNew();
-            var files = await SeedAsync(cs, clipsRoot, clips, size);
-            var total = files.Count * (long)size;
-            Console.WriteLine($"{Environment.ProcessorCount} cores; {files.Count:N0} clips of {size:N0} bytes = {total / 1048576.0:N0} MiB, seeded in {seed.Elapsed.TotalSeconds:0.0} s");
+            var keys = await SeedAsync(cs, storage, clips, size);
+            var total = keys.Count * (long)size;
+            Console.WriteLine($"{Environment.ProcessorCount} cores; storage {(onS3 ? $"S3 ({bucket!.ServiceUrl}, s3rver)" : "local folder")}; {keys.Count:N0} clips of {size:N0} bytes = {total / 1048576.0:N0} MiB, seeded in {seed.Elapsed.TotalSeconds:0.0} s");
 
             var appPort = Bench.FreePort();
             var environment = Bench.AppEnvironment(cs, appPort, "http://127.0.0.1:9/", clipsRoot, Member.ToString(CultureInfo.InvariantCulture));
             environment["ClipSaver__Jobs__RecurringEnabled"] = "false";
-            var tokenOutput = await ChildProcess.RunAsync(app, ["tokens", "create", "--user", Member.ToString(CultureInfo.InvariantCulture), "--name", "bench"], environment);
-            var token = tokenOutput.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("cs_", StringComparison.Ordinal));
-            using var server = ChildProcess.Start(app, [], environment, Path.Combine(root, "app.log"));
-            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{appPort}/"), Timeout = TimeSpan.FromMinutes(5) };
-            api.DefaultRequestHeaders.Authorization = new("Bearer", token);
-            await Bench.WaitUntilAsync(
-                async () => server.HasExited ? throw new InvalidOperationException("The app stopped.") : (await Bench.TryGetAsync(api, "health/live")) == HttpStatusCode.OK,
-                TimeSpan.FromSeconds(120), "the app to start");
+            if (bucket is not null)
+            {
+                environment["ClipSaver__Storage__Kind"] = "S3";
+                environment["ClipSaver__Storage__S3__ServiceUrl"] = bucket.ServiceUrl!;
+                environment["ClipSaver__Storage__S3__Bucket"] = bucket.Bucket!;
+                environment["ClipSaver__Storage__S3__AccessKey"] = bucket.AccessKey!;
+                environment["ClipSaver__Storage__S3__SecretKey"] = bucket.SecretKey!;
+            }
 
-            var list = Path.Combine(root, "files.txt");
-            await File.WriteAllLinesAsync(list, files);
-            var catSeconds = new List<double>();
-            var catSyncSeconds = new List<double>();
+            var (server, api) = await Bench.StartAppAsync(app, environment, Member.ToString(CultureInfo.InvariantCulture), appPort, Path.Combine(root, "app.log"));
+            using var serverProcess = server;
+            using var apiClient = api;
+
+            // The floor: the same bytes read in turn and written as one file (cat) or one object.
+            Func<Task<double>> copy, copySync;
+            if (bucket is null)
+            {
+                var list = Path.Combine(root, "files.txt");
+                await File.WriteAllLinesAsync(list, keys.Select(k => Path.Combine(clipsRoot, k)));
+                copy = () => CatAsync(list, Path.Combine(root, "cat.out"));
+                copySync = () => CatAsync(list, Path.Combine(root, "cat.out"), sync: true);
+            }
+            else
+            {
+                copy = copySync = () => CopyObjectsAsync(storage, keys);
+            }
+
+            var copySeconds = new List<double>();
+            var copySyncSeconds = new List<double>();
             var exportSeconds = new List<double>();
+            var pickupSeconds = new List<double>();
+            var jobSeconds = new List<double>();
             var idle = server.Memory().Rss;
             long highest = 0, exportBytes = 0;
             // Warm the page cache for both sides alike, then alternate the two.
-            await CatAsync(list, Path.Combine(root, "cat.out"));
+            await copy();
             for (var i = 0; i < repeat; i++)
             {
-                catSeconds.Add(await CatAsync(list, Path.Combine(root, "cat.out")));
-                catSyncSeconds.Add(await CatAsync(list, Path.Combine(root, "cat.out"), sync: true));
-                var (seconds, bytes, rss) = await ExportAsync(api, server);
+                copySeconds.Add(await copy());
+                if (bucket is null)
+                {
+                    copySyncSeconds.Add(await copySync());
+                }
+
+                var (seconds, bytes, rss, pickup, job) = await ExportAsync(api, server, cs);
                 exportSeconds.Add(seconds);
+                pickupSeconds.Add(pickup);
+                jobSeconds.Add(job);
                 (highest, exportBytes) = (Math.Max(highest, rss), bytes);
-                Console.WriteLine($"  round {i + 1}: cat {catSeconds[^1]:0.00} s, cat + fsync {catSyncSeconds[^1]:0.00} s, export {seconds:0.00} s ({bytes / 1048576.0:N0} MiB of parts), RSS while exporting up to {rss / 1048576.0:0} MiB");
+                var floor = bucket is null ? $"cat {copySeconds[^1]:0.00} s, cat + fsync {copySyncSeconds[^1]:0.00} s" : $"objects copied into one {copySeconds[^1]:0.00} s";
+                Console.WriteLine($"  round {i + 1}: {floor}, export {seconds:0.00} s (job picked up after {pickup:0.00} s, ran {job:0.00} s; {bytes / 1048576.0:N0} MiB of parts), RSS while exporting up to {rss / 1048576.0:0} MiB");
             }
 
             var (_, peak) = server.Memory();
-            var cat = Median(catSeconds);
-            var catSync = Median(catSyncSeconds);
+            var floorMedian = Median(copySeconds);
             var export = Median(exportSeconds);
             Console.WriteLine();
-            Console.WriteLine($"cat of the files into one file: median {cat:0.00} s = {total / 1048576.0 / cat:0} MiB/s");
+            Console.WriteLine(bucket is null
+                ? $"cat of the files into one file: median {floorMedian:0.00} s = {total / 1048576.0 / floorMedian:0} MiB/s"
+                : $"objects read in turn, written as one object: median {floorMedian:0.00} s = {total / 1048576.0 / floorMedian:0} MiB/s");
             Console.WriteLine($"export (job, through the API):  median {export:0.00} s = {exportBytes / 1048576.0 / export:0} MiB/s of ZIP, {total / 1048576.0 / export:0} MiB/s of clip files");
-            Console.WriteLine($"cat, then fsync of that file:   median {catSync:0.00} s = {total / 1048576.0 / catSync:0} MiB/s (the export's parts are fsynced before they count)");
-            Console.WriteLine($"export against cat:             {cat / export * 100:0} %; against cat + fsync: {catSync / export * 100:0} %");
+            Console.WriteLine($"of which, medians:              pick-up {Median(pickupSeconds):0.00} s, the job itself {Median(jobSeconds):0.00} s");
+            if (bucket is null)
+            {
+                var catSync = Median(copySyncSeconds);
+                Console.WriteLine($"cat, then fsync of that file:   median {catSync:0.00} s = {total / 1048576.0 / catSync:0} MiB/s (the export's parts are fsynced before they count)");
+                Console.WriteLine($"export against cat:             {floorMedian / export * 100:0} %; against cat + fsync: {catSync / export * 100:0} %");
+            }
+            else
+            {
+                Console.WriteLine($"export against the copy:        {floorMedian / export * 100:0} %");
+            }
+
             Console.WriteLine($"app memory (RSS):               idle {idle / 1048576.0:0} MiB, highest sampled while exporting {highest / 1048576.0:0} MiB, process peak {peak / 1048576.0:0} MiB");
         }
         catch
@@ -93,7 +151,8 @@ public static class ExportBenchmark
         {
             NpgsqlConnection.ClearAllPools();
             cluster.Dispose();
-            foreach (var dir in new[] { "clips", "data" })
+            s3Server?.Dispose();
+            foreach (var dir in new[] { "clips", "data", "s3" })
             {
                 if (Directory.Exists(Path.Combine(root, dir)))
                 {
@@ -105,12 +164,31 @@ public static class ExportBenchmark
         return 0;
     }
 
-    /// <summary>One guild of 10 channels, the member's clips with their files in clip storage; returns the files' paths.</summary>
-    private static async Task<List<string>> SeedAsync(string cs, string clipsRoot, int clips, int size)
+    /// <summary>The S3-protocol server of the tests and the scale-out script (eng/s3) with one bucket, on a free port.</summary>
+    private static async Task<(ChildProcess Server, S3StorageOptions Bucket)> StartS3Async(string root)
+    {
+        var eng = Path.Combine(Bench.RepoRoot(), "eng", "s3");
+        if (!File.Exists(Path.Combine(eng, "node_modules", "s3rver", "package.json")))
+        {
+            await ChildProcess.RunProgramAsync("npm", ["ci", "--prefix", eng, "--no-audit", "--no-fund", "--silent"]);
+        }
+
+        var data = Directory.CreateDirectory(Path.Combine(root, "s3")).FullName;
+        var port = Bench.FreePort();
+        var server = ChildProcess.StartProgram("node", ["--openssl-legacy-provider", Path.Combine(eng, "server.js"), data, $"{port}", Bucket], new Dictionary<string, string>(), Path.Combine(root, "s3.log"), eng);
+        var url = $"http://127.0.0.1:{port}";
+        using var probe = new HttpClient { BaseAddress = new Uri(url) };
+        await Bench.WaitUntilAsync(
+            async () => server.HasExited ? throw new InvalidOperationException("The S3 server stopped; see s3.log.") : await Bench.TryGetAsync(probe, "/") is not null,
+            TimeSpan.FromSeconds(30), "the S3 server to start");
+        return (server, new S3StorageOptions { ServiceUrl = url, Bucket = Bucket, AccessKey = "S3RVER", SecretKey = "S3RVER" });
+    }
+
+    /// <summary>One guild of 10 channels, the member's clips with their files in clip storage; returns the files' keys.</summary>
+    private static async Task<List<string>> SeedAsync(string cs, IClipStorage storage, int clips, int size)
     {
         var options = new DbContextOptionsBuilder<ClipSaverDbContext>();
         DatabaseSetup.ConfigureNpgsql(options, cs);
-        var storage = new LocalFolderClipStorage(Options.Create(new StorageOptions { Root = clipsRoot }));
         var now = DateTimeOffset.UtcNow;
         const long guildId = 910_000_000_000_000_001;
         await using var db = new ClipSaverDbContext(options.Options);
@@ -120,7 +198,7 @@ public static class ExportBenchmark
         db.Channels.AddRange(channels);
         await db.SaveChangesAsync();
 
-        var paths = new List<string>(clips);
+        var keys = new List<string>(clips);
         var buffer = new byte[size];
         for (var i = 0; i < clips; i++)
         {
@@ -129,7 +207,7 @@ public static class ExportBenchmark
             RandomNumberGenerator.Fill(buffer);
             var key = ClipStorageKeys.ForAttachment(guildId, channel, attachment, "clip.mp4");
             var stored = await storage.PutAsync(key, new MemoryStream(buffer), size, CancellationToken.None);
-            paths.Add(Path.Combine(clipsRoot, key));
+            keys.Add(key);
             db.Clips.Add(new Clip
             {
                 GuildId = guildId,
@@ -153,7 +231,7 @@ public static class ExportBenchmark
         }
 
         await db.SaveChangesAsync();
-        return paths;
+        return keys;
     }
 
     /// <summary><c>cat</c> of every file into one file, as the shell would (then, with <paramref name="sync"/>, <c>sync</c> of that file); seconds.</summary>
@@ -173,14 +251,39 @@ public static class ExportBenchmark
         return seconds;
     }
 
-    /// <summary>Requests an export, follows it to the end sampling the app's memory, deletes it; seconds, bytes of parts, highest RSS.</summary>
-    private static async Task<(double Seconds, long Bytes, long Rss)> ExportAsync(HttpClient api, ChildProcess server)
+    /// <summary>Every object read in turn (one GET each) and written as one object, then deleted; seconds.</summary>
+    private static async Task<double> CopyObjectsAsync(IClipStorage storage, List<string> keys)
+    {
+        var watch = Stopwatch.StartNew();
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
+        var put = storage.PutWithoutChecksumAsync("bench/copy.bin", pipe.Reader.AsStream(), long.MaxValue, CancellationToken.None);
+        await using (var target = pipe.Writer.AsStream())
+        {
+            foreach (var key in keys)
+            {
+                await using var source = await storage.OpenSequentialReadAsync(key, CancellationToken.None) ?? throw new InvalidOperationException($"{key} is missing.");
+                await source.CopyToAsync(target);
+            }
+        }
+
+        await put;
+        var seconds = watch.Elapsed.TotalSeconds;
+        await storage.DeleteAsync("bench/copy.bin", CancellationToken.None);
+        return seconds;
+    }
+
+    /// <summary>
+    /// Requests an export, follows it to the end sampling the app's memory, deletes it; seconds, bytes of parts, highest
+    /// RSS, and from the export's row the seconds until the job started and that the job ran.
+    /// </summary>
+    private static async Task<(double Seconds, long Bytes, long Rss, double Pickup, double Job)> ExportAsync(HttpClient api, ChildProcess server, string cs)
     {
         var watch = Stopwatch.StartNew();
         var accepted = await api.PostAsJsonAsync("api/me/exports", new { });
         accepted.EnsureSuccessStatusCode();
         var location = accepted.Headers.Location!.ToString().TrimStart('/');
         long highest = 0;
+        double pickup, job;
         JsonElement status;
         while (true)
         {
@@ -202,8 +305,18 @@ public static class ExportBenchmark
 
         var seconds = watch.Elapsed.TotalSeconds;
         var bytes = status.GetProperty("parts").EnumerateArray().Sum(p => p.GetProperty("sizeBytes").GetInt64());
+        await using (var connection = new NpgsqlConnection(cs))
+        {
+            await connection.OpenAsync();
+            await using var times = new NpgsqlCommand("select extract(epoch from started_at - created_at), extract(epoch from finished_at - started_at) from exports where id = @id", connection);
+            times.Parameters.AddWithValue("id", long.Parse(location.Split('/')[^1], CultureInfo.InvariantCulture));
+            await using var row = await times.ExecuteReaderAsync();
+            await row.ReadAsync();
+            (pickup, job) = ((double)row.GetDecimal(0), (double)row.GetDecimal(1));
+        }
+
         (await api.DeleteAsync(location)).EnsureSuccessStatusCode();
-        return (seconds, bytes, highest);
+        return (seconds, bytes, highest, pickup, job);
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

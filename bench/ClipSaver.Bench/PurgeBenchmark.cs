@@ -162,7 +162,8 @@ public static class PurgeBenchmark
                 new ClipSweep(db, log ? new ConsoleLogger<ClipSweep>() : NullLogger<ClipSweep>.Instance), new ClipArchive(db, storage), storage,
                 new NoDiscord(), observer, purgeOptions, TimeProvider.System);
             var authorSteps = new AuthorPurgeSteps(db, new ClipArchive(db, storage), purgeOptions, TimeProvider.System);
-            await new PurgeJob(db, connection, steps, authorSteps, observer, jobs, TimeProvider.System, NullLogger<PurgeJob>.Instance).RunAsync(run.Id, CancellationToken.None);
+            var narrowSteps = new NarrowPurgeSteps(db, new ClipArchive(db, storage), new Scans(db, jobs, TimeProvider.System), purgeOptions, TimeProvider.System);
+            await new PurgeJob(db, connection, steps, authorSteps, narrowSteps, observer, jobs, TimeProvider.System, NullLogger<PurgeJob>.Instance).RunAsync(run.Id, CancellationToken.None);
         }
 
         var elapsed = watch.Elapsed;

@@ -20,7 +20,8 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         public bool IsActive => Run.Status is PurgeStatus.Scheduled or PurgeStatus.Running;
         public bool CanCancel => Run.Status == PurgeStatus.Scheduled && Run.NotBefore > Now;
         public int SecondsToStart => (int)Math.Max(0, Math.Ceiling((Run.NotBefore - Now).TotalSeconds));
-        public string Title => PurgeScopes.Describe(Run.Scope, ChannelName);
+        public string Title => PurgeScopes.Describe(Run.Scope, ChannelName, PurgeFilter.Of(Run));
+        public PurgeLive Live => PurgeLive.Of(Run, Now);
     }
 
     public GuildHeader Guild { get; private set; } = null!;
@@ -56,30 +57,42 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return Zone();
     }
 
-    public async Task<IActionResult> OnGetPreviewAsync(long guildId, PurgeScope? scope, long? channelId, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
+    /// <param name="what">The block's choice: <c>all</c> (or none), <c>older</c> (with <paramref name="olderThan"/>), <c>failed</c>.</param>
+    /// <param name="stay">Asked by a change of the options: the keyboard stays where it is.</param>
+    public async Task<IActionResult> OnGetPreviewAsync(
+        long guildId, PurgeScope? scope, long? channelId, string? what, string? olderThan, bool stay, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
     {
         Response.VaryOnHtmx();
-        if (scope == PurgeScope.Channel && channelId is null && ModelState.IsValid)
+        if (ModelState.IsValid && ((scope == PurgeScope.Channel && channelId is null) || (what == "older" && string.IsNullOrEmpty(olderThan))))
         {
-            // The channel list's first entry, "Choose a channel…".
-            return Partial("_PurgePreview", (PurgeResult.Previewed?)null);
+            // "Choose a channel…", or "older than" before a day is chosen.
+            return PromptPreview(channelId is null && scope == PurgeScope.Channel ? "Choose a channel to see what would be deleted." : "Choose a day to see which clips would be deleted.");
         }
 
-        if (!IsScope(scope, channelId))
+        if (!IsScope(scope, channelId) || PurgeFilter.Read(what == "older" ? olderThan : null, what == "failed") is not { } filter)
         {
             return BadRequest();
         }
 
-        return await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken) switch
+        return await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken, filter) switch
         {
-            PurgeResult.Previewed p => await PreviewWithExportAsync(p, cancellationToken),
+            PurgeResult.Previewed p => await PreviewWithExportAsync(p, stay, cancellationToken),
             PurgeResult.NotFound { What: PurgeResult.NotFound.Channel } => Refused(Partial("_PurgePreview", (PurgeResult.Previewed?)null), StatusCodes.Status404NotFound),
+            PurgeResult.BadFilter bad => Refused(PromptPreview(bad.Reason), StatusCodes.Status422UnprocessableEntity),
             var refused => StatusCode(PurgeResults.StatusCode(refused)),
         };
     }
 
+    private PartialViewResult PromptPreview(string prompt)
+    {
+        var partial = Partial("_PurgePreview", (PurgeResult.Previewed?)null);
+        partial.ViewData["Prompt"] = prompt;
+        return partial;
+    }
+
     public async Task<IActionResult> OnPostPurgeAsync(
-        long guildId, PurgeScope? scope, long? channelId, string? confirm, [FromServices] RequestPurge purge, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
+        long guildId, PurgeScope? scope, long? channelId, string? confirm, string? olderThan, bool? failedOnly,
+        [FromServices] RequestPurge purge, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
         {
@@ -87,13 +100,13 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         }
 
         // A form that is not one the danger zone sends (a field missing or garbled) changes nothing.
-        if (!IsScope(scope, channelId))
+        if (!IsScope(scope, channelId) || PurgeFilter.Read(olderThan, failedOnly) is not { } filter)
         {
             return await RefuseAsync(guild, cancellationToken);
         }
 
-        var result = await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken);
-        if (result is PurgeResult.WrongPhrase && await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken) is PurgeResult.Previewed kept)
+        var result = await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken, filter);
+        if (result is PurgeResult.WrongPhrase && await preview.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken, filter) is PurgeResult.Previewed kept)
         {
             (KeptPreview, PhraseError) = (kept, Sentence(result));
         }
@@ -159,14 +172,15 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     /// The clip list of a scope as CSV, so nobody purges blind; for the owner, like the preview it is linked from.
     /// Reached at <c>danger-zone/cliplist</c>: the page's <c>{handler?}</c> segment names the handler.
     /// </summary>
-    public async Task<IActionResult> OnGetClipListAsync(long guildId, PurgeScope? scope, long? channelId, [FromServices] ListPurgeClips list, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetClipListAsync(
+        long guildId, PurgeScope? scope, long? channelId, string? olderThan, bool? failedOnly, [FromServices] ListPurgeClips list, CancellationToken cancellationToken)
     {
-        if (!IsScope(scope, channelId))
+        if (!IsScope(scope, channelId) || PurgeFilter.Read(olderThan, failedOnly) is not { } filter)
         {
             return BadRequest();
         }
 
-        var result = await list.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken);
+        var result = await list.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken, filter);
         if (result is not PurgeResult.ClipList clips)
         {
             return StatusCode(PurgeResults.StatusCode(result));
@@ -221,6 +235,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         PurgeResult.Accepted a => $"{a.Title} scheduled. It starts at {a.Run.NotBefore:HH:mm:ss} UTC.",
         PurgeResult.Cancelled => "Purge cancelled. Nothing was deleted, and its cooldown was given back.",
         PurgeResult.WrongPhrase w => $"Nothing was deleted: type exactly “{w.Expected}” to confirm.",
+        PurgeResult.BadFilter b => $"Nothing was deleted: {b.Reason}",
         PurgeResult.CoolingDown c => $"Nothing was deleted: this was purged less than 24 hours ago. The next purge is allowed at {c.AllowedAt:d MMM yyyy HH:mm} UTC.",
         PurgeResult.Conflict c => $"Nothing was deleted: {c.Reason}",
         PurgeResult.NotFound n => $"Nothing was deleted: that {n.What} does not exist.",
@@ -230,9 +245,10 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     };
 
     /// <summary>The preview, offering "export first" when no export of the scope is newer than its newest clip.</summary>
-    private async Task<IActionResult> PreviewWithExportAsync(PurgeResult.Previewed preview, CancellationToken cancellationToken)
+    private async Task<IActionResult> PreviewWithExportAsync(PurgeResult.Previewed preview, bool stay, CancellationToken cancellationToken)
     {
         var partial = Partial("_PurgePreview", preview);
+        partial.ViewData["Stay"] = stay;
         partial.ViewData["ExportFirst"] = !await ClipSaver.Core.Exports.ExportFreshness.HasFreshExportAsync(
             db, User.DiscordUserId()!.Value, preview.GuildId, preview.ChannelId, clock.GetUtcNow(), cancellationToken);
         return partial;

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ClipSaver.Core.Migrations
 {
     [DbContext(typeof(ClipSaverDbContext))]
-    [Migration("20261128132938_ClipThumbnails")]
+    [Migration("20261128134334_ClipThumbnails")]
     partial class ClipThumbnails
     {
         /// <inheritdoc />
@@ -893,6 +893,10 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<bool>("FailedOnly")
+                        .HasColumnType("boolean")
+                        .HasColumnName("failed_only");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
@@ -913,6 +917,10 @@ namespace ClipSaver.Core.Migrations
                     b.Property<DateTimeOffset>("NotBefore")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("not_before");
+
+                    b.Property<DateOnly?>("OlderThan")
+                        .HasColumnType("date")
+                        .HasColumnName("older_than");
 
                     b.Property<string>("PreviewJson")
                         .HasColumnType("jsonb")

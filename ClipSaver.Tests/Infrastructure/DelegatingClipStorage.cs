@@ -2,14 +2,16 @@ using ClipSaver.Core.Storage;
 
 namespace ClipSaver.Tests.Infrastructure;
 
-/// <summary>A clip storage that passes every call to another: a test overrides the calls it wants to fail or count.</summary>
-public abstract class ForwardingClipStorage(IClipStorage inner) : IClipStorage
+/// <summary>Clip storage that passes everything to <paramref name="inner"/>; a test overrides the call it wants to fail.</summary>
+public class DelegatingClipStorage(IClipStorage inner) : IClipStorage
 {
-    protected IClipStorage Inner => inner;
-
     public virtual Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
 
+    public virtual Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutWithoutChecksumAsync(key, content, maxBytes, cancellationToken);
+
     public virtual Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
+
+    public virtual Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) => inner.OpenSequentialReadAsync(key, cancellationToken);
 
     public virtual Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken) => inner.GetInfoAsync(key, cancellationToken);
 

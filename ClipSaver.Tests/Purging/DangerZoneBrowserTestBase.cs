@@ -1,0 +1,35 @@
+using Microsoft.Playwright;
+
+namespace ClipSaver.Tests.Purging;
+
+/// <summary>The danger zone's browser tests: the app with a short undo window and a job server, a guild's channels archived.</summary>
+public abstract class DangerZoneBrowserTestBase : BrowserTestBase
+{
+    private EmulatedUser _owner = null!;
+
+    /// <summary>A guild of the emulator's small world, its text channels archived.</summary>
+    protected EmulatedGuild TargetGuild { get; private set; } = null!;
+
+    protected override WorldShape World => WorldShape.Small;
+
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        TestJobs.ServerSettings("00:00:01", workers: 2, ("ClipSaver:Purge:UndoWindow", "00:00:04"));
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await ReconcileAsync();
+        TargetGuild = Discord.World.Guilds.First(g => g.BotPresent);
+        _owner = Discord.World.User(TargetGuild.OwnerId)!;
+        await ArchiveAsync(TargetGuild.Id, Discord.World.Channels(TargetGuild.Id).Where(c => c.Type == 0 && !c.Nsfw));
+    }
+
+    /// <summary>The owner on the danger zone.</summary>
+    protected async Task<IPage> SignedInPageAsync()
+    {
+        var page = await OpenPageAsync(_owner.Username);
+        await page.GotoAsync($"/guilds/{TargetGuild.Id}/danger-zone");
+        await page.GetByTestId("danger-zone").WaitForAsync();
+        return page;
+    }
+}
