@@ -117,7 +117,7 @@ public sealed partial class ExportJob(
                     GuildId = export.IsGuildExport ? export.GuildId : null,
                     ActorUserId = export.UserId,
                     Action = export.IsGuildExport ? "export.completed" : "me.export_completed",
-                    Summary = $"Export #{exportId} ready: {number - 1} part(s); kept until {finished + options.CurrentValue.Keep:u}.",
+                    Summary = $"Export #{exportId} ready: {Display.Count(number - 1, "part")}; kept until {Display.Time(finished + options.CurrentValue.Keep)}.",
                     CreatedAt = finished,
                 });
                 await db.SaveChangesAsync(cancellationToken);

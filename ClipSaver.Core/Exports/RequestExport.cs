@@ -72,7 +72,7 @@ public sealed class RequestExport(ClipSaverDbContext db, GuildAccess access, IBa
             GuildId = export.IsGuildExport ? export.GuildId : null,
             ActorUserId = export.UserId,
             Action = export.IsGuildExport ? "export.requested" : "me.export_requested",
-            Summary = $"Export of {export.ClipsTotal} clips requested.",
+            Summary = $"Export of {Display.Count(export.ClipsTotal, "clip")} requested.",
             CreatedAt = now,
         });
         try

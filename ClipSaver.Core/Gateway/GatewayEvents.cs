@@ -172,7 +172,7 @@ public sealed partial class GatewayEvents(
             {
                 GuildId = guildId,
                 Action = "clips.deleted_on_discord",
-                Summary = $"{deleted.Clips} clip(s) deleted because their message was deleted on Discord.",
+                Summary = $"{Display.Count(deleted.Clips, "clip")} deleted because their message was deleted on Discord.",
                 CreatedAt = clock.GetUtcNow(),
             });
             await db.SaveChangesAsync(cancellationToken);

@@ -84,7 +84,7 @@ public sealed partial class RetentionPurgeJob(
         db.AuditEvents.Add(new AuditEvent
         {
             Action = AuditAction,
-            Summary = $"Retention purge: {scans} scan runs, {purges} purge runs, {audits} audit events and {exports} expired exports removed (finished before {cutoff:u}).",
+            Summary = $"Retention purge: {Display.Count(scans, "scan run")}, {Display.Count(purges, "purge run")}, {Display.Count(audits, "audit event")} and {Display.Count(exports, "expired export")} removed (finished before {Display.Time(cutoff)}).",
             DataJson = JsonSerializer.Serialize(result, JsonSerializerOptions.Web),
             CreatedAt = now,
         });

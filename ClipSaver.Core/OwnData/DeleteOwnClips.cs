@@ -98,7 +98,7 @@ public sealed class DeleteOwnClips(ClipSaverDbContext db, ListOwnClips own, IBac
             {
                 ActorUserId = userId,
                 Action = "me.clips_delete_requested",
-                Summary = $"Asked to delete my {totals.Sum(t => t.Clips)} clips in {totals.Count} guild(s); starts at {runs[0].NotBefore:u}.",
+                Summary = $"Asked to delete the {Display.Count(totals.Sum(t => t.Clips), "clip")} I had posted in {Display.Count(totals.Count, "server")}; starts at {Display.Time(runs[0].NotBefore)}.",
                 CreatedAt = now,
             });
             await db.SaveChangesAsync(cancellationToken);

@@ -190,7 +190,7 @@ public sealed partial class PurgeJob(
         {
             GuildId = run.GuildId,
             Action = "member.clips_deleted",
-            Summary = $"A member deleted {report.ClipsDeleted} clips they had posted.",
+            Summary = $"A member deleted {Display.Count(report.ClipsDeleted, "clip")} they had posted.",
             DataJson = data,
             CreatedAt = now,
         });
@@ -198,7 +198,7 @@ public sealed partial class PurgeJob(
         {
             ActorUserId = run.AuthorId,
             Action = "me.clips_deleted",
-            Summary = $"Deleted {report.ClipsDeleted} of my clips ({report.FilesDeleted} files, {report.BytesDeleted} bytes) in guild {run.GuildId}.",
+            Summary = $"Deleted {Display.Count(report.ClipsDeleted, "clip")} I had posted ({Display.Count(report.FilesDeleted, "file")}, {Display.Bytes(report.BytesDeleted)}) in server {run.GuildId}.",
             DataJson = data,
             CreatedAt = now,
         });

@@ -78,6 +78,10 @@ public sealed class RetentionPurgeJobTests : DatabaseTestBase
         Assert.Equal(3, purges.Count);
         Assert.Contains(PurgeStatus.Scheduled, purges);
         Assert.Contains(PurgeStatus.Running, purges);
+        // The activity line reads as a person reads it: counts with their nouns, the page's time format.
+        var summary = await check.AuditEvents.Where(a => a.Action == RetentionPurgeJob.AuditAction).Select(a => a.Summary).SingleAsync();
+        Assert.Equal($"Retention purge: 3 scan runs, 1 purge run, 0 audit events and 0 expired exports removed (finished before {Core.Display.Time(result.Cutoff)}).", summary);
+        Assert.Matches(@"before \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} UTC\)", summary);
     }
 
     [Fact]

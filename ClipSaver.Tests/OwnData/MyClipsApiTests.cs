@@ -129,7 +129,7 @@ public sealed class MyClipsApiTests : ClipClubTestBase
 
         var audit = JsonDocument.Parse(await owner.GetStringAsync($"/api/guilds/{GuildId}/audit")).RootElement.GetProperty("items").EnumerateArray()
             .Single(e => e.GetProperty("action").GetString() == "member.clips_deleted");
-        Assert.Equal("A member deleted 1 clips they had posted.", audit.GetProperty("summary").GetString());
+        Assert.Equal("A member deleted 1 clip they had posted.", audit.GetProperty("summary").GetString());
         Assert.Equal(JsonValueKind.Null, audit.GetProperty("actorId").ValueKind);
     }
 
