@@ -87,6 +87,8 @@ public static class TestS3Server
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            // The server stops by itself once this test process is gone, even when it was killed and ProcessExit never ran.
+            Environment = { ["S3_EXIT_WITH"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         }) ?? throw new InvalidOperationException("node could not be started for the S3 server.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -2,6 +2,7 @@
 // The S3-protocol server for the tests and the scale-out script: s3rver, plus the two calls it lacks and ClipSaver
 // makes (AbortMultipartUpload, ListMultipartUploads), served from s3rver's own upload folders.
 // Usage: node --openssl-legacy-provider server.js <data folder> <port> [bucket to create]
+// With S3_EXIT_WITH=<pid> in the environment it stops when that process is gone (a test run that was killed).
 // (s3rver's list continuation tokens use DES, which OpenSSL 3 keeps in its legacy provider.)
 const fs = require('fs');
 const path = require('path');
@@ -51,6 +52,17 @@ server.middleware.unshift(async (ctx, next) => {
   }
   await next();
 });
+
+const owner = Number(process.env.S3_EXIT_WITH || 0);
+if (owner > 0) {
+  setInterval(() => {
+    try {
+      process.kill(owner, 0);
+    } catch {
+      process.exit(0);
+    }
+  }, 2000).unref();
+}
 
 server.run().then(() => {
   console.log(`S3 server listening on http://127.0.0.1:${port}`);
