@@ -17,6 +17,13 @@ public sealed class ShardLeases(string connectionString) : IAsyncDisposable
     /// <summary>Discord allows max_concurrency identifies per 5 seconds, one per bucket.</summary>
     public static readonly TimeSpan IdentifySpacing = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Added to the spacing: Discord counts from when it handles an identify, we from when ours was sent and recorded.
+    /// When the previous identify was handled late (a busy host or network) and the next one promptly, 250 ms of margin
+    /// proved too little on a loaded machine; a second costs three shards two seconds at start.
+    /// </summary>
+    public static readonly TimeSpan IdentifyMargin = TimeSpan.FromSeconds(1);
+
     private NpgsqlConnection? _presence;
 
     /// <summary>Opens this instance's presence connection (keepalives as for the locks, so a vanished machine is noticed).</summary>
@@ -60,7 +67,7 @@ public sealed class ShardLeases(string connectionString) : IAsyncDisposable
                 await connection.OpenAsync(cancellationToken);
                 await using var cmd = new NpgsqlCommand(
                     "SELECT coalesce(extract(epoch FROM max(identified_at) + @spacing - now()), 0)::float8 FROM gateway_shards WHERE shard_id % @buckets = @bucket", connection);
-                cmd.Parameters.AddWithValue("spacing", IdentifySpacing + TimeSpan.FromMilliseconds(250));
+                cmd.Parameters.AddWithValue("spacing", IdentifySpacing + IdentifyMargin);
                 cmd.Parameters.AddWithValue("buckets", buckets);
                 cmd.Parameters.AddWithValue("bucket", shardId % buckets);
                 var wait = (double)(await cmd.ExecuteScalarAsync(cancellationToken))!;
