@@ -160,7 +160,8 @@ public static class ScaleOutBenchmark
         await using var reader = await cmd.ExecuteReaderAsync();
         await reader.ReadAsync();
         var storage = new S3ClipStorage(ClipStorageSetup.CreateClient(bucket), bucket, Microsoft.Extensions.Logging.Abstractions.NullLogger<S3ClipStorage>.Instance);
-        var objects = await storage.ListAsync("", CancellationToken.None).LongCountAsync();
+        // Clips' files only: the posters the thumbnail job makes beside them are not clips.
+        var objects = await storage.ListAsync("", CancellationToken.None).LongCountAsync(o => !ClipStorageKeys.IsThumbnail(o.Key));
         return new ScanChecks(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), objects, reader.GetInt64(3));
     }
 
