@@ -1,16 +1,8 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Archive;
 using ClipSaver.Core.Database;
-using ClipSaver.Core.Discord;
 using ClipSaver.Core.Gateway;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Maintenance;
 using ClipSaver.Core.Purging;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace ClipSaver.Core;

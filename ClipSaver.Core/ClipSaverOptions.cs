@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace ClipSaver.Core;
 
 /// <summary>The <c>ClipSaver</c> configuration section. Every key is listed in README.md.</summary>

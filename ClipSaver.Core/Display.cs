@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ClipSaver.Core;
 
 /// <summary>How pages and stored sentences (audit events) write sizes, counts and times for people, so every page reads the same ("63.9 MB", "28 Nov 2026 04:55 UTC").</summary>

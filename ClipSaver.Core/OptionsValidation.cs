@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace ClipSaver.Core;
 
 public static class OptionsValidation

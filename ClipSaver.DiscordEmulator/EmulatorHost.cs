@@ -1,11 +1,8 @@
 using System.Net;
-using System.Text.Json;
-using ClipSaver.DiscordEmulator.Cdn;
 using ClipSaver.DiscordEmulator.Control;
 using ClipSaver.DiscordEmulator.Gateway;
 using ClipSaver.DiscordEmulator.OAuth;
 using ClipSaver.DiscordEmulator.RateLimits;
-using ClipSaver.DiscordEmulator.Rest;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 

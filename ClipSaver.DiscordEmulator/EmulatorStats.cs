@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace ClipSaver.DiscordEmulator;
 
 /// <summary>What each client (bot token or bearer token) did: requests, 429s by scope, invalid requests, per route.</summary>

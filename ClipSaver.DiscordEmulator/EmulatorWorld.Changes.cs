@@ -1,5 +1,3 @@
-using ClipSaver.DiscordEmulator.World;
-
 namespace ClipSaver.DiscordEmulator;
 
 /// <summary>The world's changes. Each one is published to <see cref="Changed"/> under the world's lock, so listeners see them in order.</summary>

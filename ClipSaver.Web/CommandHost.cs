@@ -1,6 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Database;
-
 namespace ClipSaver.Web;
 
 /// <summary>The app's services for a command line (<c>tokens</c>, <c>storage</c>), without its web server or job servers.</summary>

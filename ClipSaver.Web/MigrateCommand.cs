@@ -1,6 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Database;
-
 namespace ClipSaver.Web;
 
 /// <summary><c>dotnet ClipSaver.Web.dll migrate</c>: the explicit migration step for Production and Docker.</summary>

@@ -1,4 +1,3 @@
-using ClipSaver.Core;
 using ClipSaver.Web;
 
 // 'migrate' applies the database migrations and exits: Production never migrates silently at start-up.

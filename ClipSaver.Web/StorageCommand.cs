@@ -1,6 +1,4 @@
-using System.Globalization;
 using ClipSaver.Core.Storage;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using ClipSaver.Core;
-using ClipSaver.Core.Database;
-using ClipSaver.Core.Discord;
-
 namespace ClipSaver.Web;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Database;
 using ClipSaver.Web.Apis;
 using ClipSaver.Web.Demo;
 using ClipSaver.Web.Health;

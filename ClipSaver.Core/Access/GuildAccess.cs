@@ -1,4 +1,3 @@
-using ClipSaver.Core.Discord;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace ClipSaver.Core.Access;

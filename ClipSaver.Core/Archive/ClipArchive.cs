@@ -1,5 +1,3 @@
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Core.Archive;
 
 /// <summary>Who posted clips of a page, and when first and last.</summary>

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace ClipSaver.Core.Archive;
 
 /// <summary>

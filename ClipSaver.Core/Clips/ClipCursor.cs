@@ -1,6 +1,3 @@
-using System.Globalization;
-using Microsoft.EntityFrameworkCore;
-
 namespace ClipSaver.Core.Clips;
 
 /// <summary>The orders a clip list comes in. Newest first unless asked otherwise.</summary>

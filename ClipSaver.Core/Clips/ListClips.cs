@@ -1,5 +1,3 @@
-using ClipSaver.Core.Access;
-
 namespace ClipSaver.Core.Clips;
 
 /// <summary>What to list: clips of one channel, of one author, posted between two days (inclusive, UTC), in an order, after a cursor.</summary>

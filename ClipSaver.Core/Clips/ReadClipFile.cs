@@ -1,6 +1,3 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Core.Clips;
 
 public abstract record ClipFileResult

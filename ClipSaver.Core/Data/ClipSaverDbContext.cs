@@ -35,15 +35,20 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // Enums are stored as readable snake_case text ("all_channels"), never as numbers that drift.
-        configurationBuilder.Properties<ScanStatus>().HaveConversion<SnakeCaseEnumConverter<ScanStatus>>();
-        configurationBuilder.Properties<ScanKind>().HaveConversion<SnakeCaseEnumConverter<ScanKind>>();
-        configurationBuilder.Properties<ClipSource>().HaveConversion<SnakeCaseEnumConverter<ClipSource>>();
-        configurationBuilder.Properties<PurgeScope>().HaveConversion<SnakeCaseEnumConverter<PurgeScope>>();
-        configurationBuilder.Properties<PurgeStatus>().HaveConversion<SnakeCaseEnumConverter<PurgeStatus>>();
-        configurationBuilder.Properties<ExportStatus>().HaveConversion<SnakeCaseEnumConverter<ExportStatus>>();
-        configurationBuilder.Properties<ThumbnailState>().HaveConversion<SnakeCaseEnumConverter<ThumbnailState>>();
+        // Enums are stored as readable snake_case text ("all_channels"), never as numbers that drift; a state or kind
+        // fits in 20 characters.
+        StoreAsText<ScanStatus>(configurationBuilder);
+        StoreAsText<ScanKind>(configurationBuilder);
+        StoreAsText<ClipSource>(configurationBuilder);
+        StoreAsText<PurgeScope>(configurationBuilder);
+        StoreAsText<PurgeStatus>(configurationBuilder);
+        StoreAsText<ExportStatus>(configurationBuilder);
+        StoreAsText<ThumbnailState>(configurationBuilder);
+        StoreAsText<SettingsVersionKind>(configurationBuilder);
+        // The first column of this kind had no length limit; kept as it is rather than migrated for nothing.
         configurationBuilder.Properties<GuildDeletionReason>().HaveConversion<SnakeCaseEnumConverter<GuildDeletionReason>>();
-        configurationBuilder.Properties<SettingsVersionKind>().HaveConversion<SnakeCaseEnumConverter<SettingsVersionKind>>();
     }
+
+    private static void StoreAsText<TEnum>(ModelConfigurationBuilder configurationBuilder) where TEnum : struct, Enum =>
+        configurationBuilder.Properties<TEnum>().HaveConversion<SnakeCaseEnumConverter<TEnum>>().HaveMaxLength(20);
 }

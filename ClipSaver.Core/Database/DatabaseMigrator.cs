@@ -1,6 +1,4 @@
 using Hangfire.PostgreSql;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace ClipSaver.Core.Database;
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace ClipSaver.Core.Database;
 

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace ClipSaver.Core.Discord;
 
 /// <summary>Discord answered with an error: the HTTP status and Discord's JSON error code (10003, 50001, ...).</summary>

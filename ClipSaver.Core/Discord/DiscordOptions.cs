@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace ClipSaver.Core.Discord;
 
 /// <summary>Where Discord is and who we are to it (section <c>Discord</c>).</summary>

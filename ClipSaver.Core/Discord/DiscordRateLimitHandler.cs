@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using Polly.Timeout;
 
 namespace ClipSaver.Core.Discord;

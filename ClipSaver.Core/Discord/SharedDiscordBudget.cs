@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace ClipSaver.Core.Discord;
 
 /// <summary>This instance's share of a limit that belongs to the bot token, not to one process.</summary>

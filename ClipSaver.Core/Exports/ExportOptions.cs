@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-
 namespace ClipSaver.Core.Exports;
 
 /// <summary>Section <c>ClipSaver:Exports</c>.</summary>

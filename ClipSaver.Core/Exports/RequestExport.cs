@@ -1,8 +1,3 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Jobs;
-using Hangfire;
-using Npgsql;
-
 namespace ClipSaver.Core.Exports;
 
 public abstract record ExportResult

@@ -1,8 +1,4 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
 using ClipSaver.Core.Maintenance;
-using ClipSaver.Core.Scanning;
 
 namespace ClipSaver.Core.Gateway;
 

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace ClipSaver.Core.Gateway;
 
 /// <summary>Section <c>ClipSaver:Gateway</c>: the live bot (docs/decisions/016-gateway.md).</summary>

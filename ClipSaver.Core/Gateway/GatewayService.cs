@@ -1,7 +1,3 @@
-using System.Globalization;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Jobs;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace ClipSaver.Core.Gateway;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-
 namespace ClipSaver.Core.Gateway;
 
 public static class GatewaySetup

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Scanning;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Queue = System.Threading.Channels.Channel;
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ClipSaver.Core.Gateway;
 
 public sealed partial class ShardConnection

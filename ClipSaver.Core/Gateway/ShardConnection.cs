@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ClipSaver.Core.Gateway;
 
 /// <summary>A dispatch (op 0) as received by a shard, handed to event handling in order.</summary>

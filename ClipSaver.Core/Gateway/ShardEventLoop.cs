@@ -1,6 +1,3 @@
-using ClipSaver.Core.Scanning;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace ClipSaver.Core.Gateway;
 
 /// <summary>

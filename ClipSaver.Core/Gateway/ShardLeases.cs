@@ -1,6 +1,3 @@
-using ClipSaver.Core.Jobs;
-using Npgsql;
-
 namespace ClipSaver.Core.Gateway;
 
 /// <summary>

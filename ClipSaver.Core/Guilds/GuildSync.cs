@@ -1,7 +1,3 @@
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Jobs;
-using Hangfire;
-
 namespace ClipSaver.Core.Guilds;
 
 /// <summary>Section <c>ClipSaver:Sync</c>.</summary>

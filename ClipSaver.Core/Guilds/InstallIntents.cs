@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ClipSaver.Core.Guilds;
 
 public sealed class InstallOptions

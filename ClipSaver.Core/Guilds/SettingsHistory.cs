@@ -1,6 +1,3 @@
-using System.Globalization;
-using ClipSaver.Core.Access;
-
 namespace ClipSaver.Core.Guilds;
 
 /// <summary>One version in a guild's settings history, with what it changed as a person reads it.</summary>

@@ -1,9 +1,5 @@
 using ClipSaver.Core.Purging;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
-using Hangfire;
 using Hangfire.States;
-using Npgsql;
 
 namespace ClipSaver.Core.Jobs;
 

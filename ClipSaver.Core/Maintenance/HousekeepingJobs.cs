@@ -1,7 +1,4 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
-using Hangfire;
 
 namespace ClipSaver.Core.Maintenance;
 

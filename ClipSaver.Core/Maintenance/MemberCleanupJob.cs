@@ -1,9 +1,3 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Jobs;
-using Hangfire;
-
 namespace ClipSaver.Core.Maintenance;
 
 /// <summary>Section <c>ClipSaver:MemberCleanup</c>.</summary>

@@ -1,9 +1,4 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Purging;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
-using Hangfire;
 
 namespace ClipSaver.Core.Maintenance;
 

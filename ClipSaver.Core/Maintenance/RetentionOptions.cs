@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace ClipSaver.Core.Maintenance;
 
 /// <summary>The <c>Retention</c> section.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using ClipSaver.Core.Jobs;
-using Hangfire;
-
 namespace ClipSaver.Core.Maintenance;
 
 public sealed record RetentionResult(bool Skipped, long ScanRunsDeleted, long PurgeRunsDeleted, long AuditEventsDeleted, DateTimeOffset Cutoff, TimeSpan Elapsed, long ExportsDeleted = 0);

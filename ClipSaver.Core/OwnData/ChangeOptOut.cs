@@ -1,4 +1,3 @@
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Purging;
 
 namespace ClipSaver.Core.OwnData;

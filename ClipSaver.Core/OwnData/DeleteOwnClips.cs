@@ -1,6 +1,4 @@
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Purging;
-using Hangfire;
 
 namespace ClipSaver.Core.OwnData;
 

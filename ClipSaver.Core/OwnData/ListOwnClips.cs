@@ -1,4 +1,3 @@
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
 
 namespace ClipSaver.Core.OwnData;

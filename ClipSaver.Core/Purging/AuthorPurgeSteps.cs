@@ -1,5 +1,3 @@
-using ClipSaver.Core.Archive;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Access;
-using Hangfire;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ClipSaver.Core.Access;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>One clip of a clip list: where it was posted, by whom, and the file.</summary>

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Scanning;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>

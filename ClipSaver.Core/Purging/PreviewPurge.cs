@@ -1,5 +1,3 @@
-using ClipSaver.Core.Access;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using ClipSaver.Core.Jobs;
-using Hangfire;
 
 namespace ClipSaver.Core.Purging;
 

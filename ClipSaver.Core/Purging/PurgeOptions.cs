@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using ClipSaver.Core.Archive;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>The <c>ClipSaver:Purge</c> section.</summary>

@@ -1,11 +1,3 @@
-using System.Diagnostics;
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
-using Npgsql;
-
 namespace ClipSaver.Core.Purging;
 
 /// <summary>One purge run as its steps see it: the scope, the job's lease on the run, and the run's progress.</summary>

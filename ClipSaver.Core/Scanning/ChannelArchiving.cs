@@ -1,7 +1,3 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-
 namespace ClipSaver.Core.Scanning;
 
 public enum ArchiveSwitchResult

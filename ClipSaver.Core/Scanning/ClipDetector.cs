@@ -1,6 +1,3 @@
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>A clip found in a message: an attachment to download, or a video link kept as a link.</summary>

@@ -1,8 +1,3 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>A scan's files: fetched from Discord's CDN into storage, then attached to their rows through <see cref="ClipArchive"/>.</summary>

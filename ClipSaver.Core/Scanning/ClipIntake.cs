@@ -1,7 +1,3 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>What a batch of messages added: the clip rows, and those whose file must be downloaded.</summary>

@@ -1,5 +1,4 @@
 using ClipSaver.Core.Gateway;
-using Hangfire;
 
 namespace ClipSaver.Core.Scanning;
 

@@ -1,10 +1,3 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Jobs;
-using Hangfire;
-using Npgsql;
-
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Jobs;
-using Hangfire;
-
 namespace ClipSaver.Core.Scanning;
 
 /// <summary>Section <c>ClipSaver:Scans</c>.</summary>

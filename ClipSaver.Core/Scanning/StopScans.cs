@@ -1,5 +1,3 @@
-using ClipSaver.Core.Access;
-
 namespace ClipSaver.Core.Scanning;
 
 public abstract record StopScansResult

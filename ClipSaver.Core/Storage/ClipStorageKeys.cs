@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ClipSaver.Core.Storage;
 
 /// <summary>Storage keys: <c>{guild}/{channel}/{attachment}{.ext}</c>. Only ids and a checked extension, never a user's file name.</summary>

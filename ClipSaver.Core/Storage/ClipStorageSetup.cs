@@ -1,6 +1,5 @@
 using Amazon.Runtime;
 using Amazon.S3;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClipSaver.Core.Storage;
 

@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Net;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ClipSaver.Core.Storage;
 
 /// <summary>What one pass of <see cref="StorageMove"/> did.</summary>

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using ClipSaver.Core.Database;
 
 namespace ClipSaver.Core.Storage;

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Storage;
-using Hangfire;
-
 namespace ClipSaver.Core.Thumbnails;
 
 /// <summary>What one run of <see cref="ThumbnailJob"/> did.</summary>

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
 

@@ -1,5 +1,3 @@
-using ClipSaver.DiscordEmulator.Rest;
-
 namespace ClipSaver.DiscordEmulator.Cdn;
 
 /// <summary>The CDN: signed attachment URLs (expire), unsigned avatars and icons (do not).</summary>

@@ -1,5 +1,3 @@
-using ClipSaver.DiscordEmulator.World;
-
 namespace ClipSaver.DiscordEmulator.Cdn;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using ClipSaver.DiscordEmulator.Rest;
-
 namespace ClipSaver.DiscordEmulator.Gateway;
 
 /// <summary>

@@ -1,8 +1,5 @@
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
-using ClipSaver.DiscordEmulator.World;
 
 namespace ClipSaver.DiscordEmulator.Gateway;
 

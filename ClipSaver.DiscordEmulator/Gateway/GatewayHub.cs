@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using ClipSaver.DiscordEmulator.World;
-
 namespace ClipSaver.DiscordEmulator.Gateway;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ClipSaver.DiscordEmulator.Cdn;
-using ClipSaver.DiscordEmulator.Rest;
-using ClipSaver.DiscordEmulator.World;
 
 namespace ClipSaver.DiscordEmulator.Gateway;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ClipSaver.DiscordEmulator.OAuth;
 
 /// <summary>The parameters of <c>/oauth2/authorize</c> (query on GET, form on POST) and their checks.</summary>

@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text;
-using ClipSaver.DiscordEmulator.World;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClipSaver.DiscordEmulator.OAuth;

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-
 namespace ClipSaver.DiscordEmulator.OAuth;
 
 internal sealed record AuthorizationCode(ulong UserId, string? RedirectUri, string Scope, string? CodeChallenge, DateTimeOffset ExpiresAt);

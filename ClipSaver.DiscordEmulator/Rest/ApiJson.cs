@@ -1,6 +1,3 @@
-using System.Globalization;
-using ClipSaver.DiscordEmulator.Cdn;
-
 namespace ClipSaver.DiscordEmulator.Rest;
 
 /// <summary>Turns world snapshots into Discord's JSON.</summary>

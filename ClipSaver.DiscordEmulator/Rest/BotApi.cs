@@ -1,7 +1,3 @@
-using System.Globalization;
-using ClipSaver.DiscordEmulator.Cdn;
-using ClipSaver.DiscordEmulator.World;
-
 namespace ClipSaver.DiscordEmulator.Rest;
 
 /// <summary>The REST routes of API v10 that ClipSaver calls, answering like Discord (docs: resources/*).</summary>

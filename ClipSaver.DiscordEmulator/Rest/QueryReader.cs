@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ClipSaver.DiscordEmulator.Rest;
 
 /// <summary>Reads query parameters the way Discord validates them; the first problem becomes <see cref="Error"/>.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ClipSaver.DiscordEmulator.World;
 
 /// <summary>Builds the world from the seed alone (not from the clock), so the same seed always gives the same ids.</summary>

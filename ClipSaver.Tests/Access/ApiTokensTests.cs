@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using ClipSaver.Core.Access;
-
 namespace ClipSaver.Tests.Access;
 
 public sealed class ApiTokensTests : DatabaseTestBase

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClipSaver.Web;
 
 namespace ClipSaver.Tests.Access;

@@ -1,7 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
-using ClipSaver.Core.Access;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 

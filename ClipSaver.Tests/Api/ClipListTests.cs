@@ -1,7 +1,4 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
-using ClipSaver.Core.Storage;
 
 namespace ClipSaver.Tests.Api;
 

@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using System.Text;
-
 namespace ClipSaver.Tests.Api;
 
 /// <summary>The settings history over REST: paging, restore, who made a change (a token says so), and bad input that changes nothing.</summary>

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using ClipSaver.Core.Discord;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ClipSaver.Tests.Discord;
 

@@ -1,7 +1,4 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Discord;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClipSaver.Tests.Discord;
 

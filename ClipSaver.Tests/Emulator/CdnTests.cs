@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using Microsoft.Extensions.Time.Testing;
-
 namespace ClipSaver.Tests.Emulator;
 
 public sealed class CdnTests

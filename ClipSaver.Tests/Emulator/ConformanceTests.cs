@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClipSaver.Tests.Emulator.Spec;
 
 namespace ClipSaver.Tests.Emulator;

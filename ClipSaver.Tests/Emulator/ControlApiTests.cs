@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net.Http.Json;
-
 namespace ClipSaver.Tests.Emulator;
 
 public sealed class ControlApiTests

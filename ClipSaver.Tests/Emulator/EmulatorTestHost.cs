@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace ClipSaver.Tests.Emulator;
 
 /// <summary>An emulator on a free loopback port with a bot client, for one test.</summary>

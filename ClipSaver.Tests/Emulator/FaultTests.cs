@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace ClipSaver.Tests.Emulator;
 
 public sealed class FaultTests

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace ClipSaver.Tests.Emulator;
 
 /// <summary>Walks the OAuth2 consent page the way a browser's form post does, without following redirects.</summary>

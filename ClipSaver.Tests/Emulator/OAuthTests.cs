@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ClipSaver.Tests.Emulator;
 
 public sealed class OAuthTests

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ClipSaver.Tests.Emulator;
 
 /// <summary>The emulator run on its own (as eng/scale-out.sh and the benchmarks run it) stops when a script stops it.</summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-
 namespace ClipSaver.Tests.Emulator;
 
 public sealed class WorldTests

@@ -1,12 +1,5 @@
 using System.IO.Compression;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-using ClipSaver.Core;
 using ClipSaver.Core.Exports;
-using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Tests.Exports;
 

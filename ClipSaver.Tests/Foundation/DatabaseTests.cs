@@ -1,6 +1,4 @@
-using ClipSaver.Core;
 using ClipSaver.Core.Database;
-using Npgsql;
 
 namespace ClipSaver.Tests.Foundation;
 

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
-
 namespace ClipSaver.Tests.Foundation;
 
 public sealed class RequestLoggingTests : AppTestBase

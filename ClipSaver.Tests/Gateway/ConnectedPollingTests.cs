@@ -1,5 +1,3 @@
-using ClipSaver.Core.Scanning;
-
 namespace ClipSaver.Tests.Gateway;
 
 /// <summary>Polling is the safety net: a guild whose shard is connected has its archived channels scanned only every few hours.</summary>

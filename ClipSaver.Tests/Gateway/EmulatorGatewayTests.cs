@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClipSaver.DiscordEmulator.Gateway;
 using ClipSaver.DiscordEmulator.World;
 using ClipSaver.Tests.Emulator;

@@ -1,5 +1,3 @@
-using ClipSaver.Core.Gateway;
-
 namespace ClipSaver.Tests.Gateway;
 
 /// <summary>

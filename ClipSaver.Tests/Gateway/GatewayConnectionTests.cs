@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using ClipSaver.Core.Gateway;
 using ClipSaver.DiscordEmulator.Gateway;
 
 namespace ClipSaver.Tests.Gateway;

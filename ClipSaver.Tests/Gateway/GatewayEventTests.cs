@@ -1,7 +1,3 @@
-using ClipSaver.Core.Gateway;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Scanning;
-
 namespace ClipSaver.Tests.Gateway;
 
 /// <summary>World changes in the emulator reach the archive as Gateway events, handled through the same code as scans and syncs.</summary>

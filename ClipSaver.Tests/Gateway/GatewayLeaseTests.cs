@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using ClipSaver.Core.Gateway;
-
 namespace ClipSaver.Tests.Gateway;
 
 /// <summary>

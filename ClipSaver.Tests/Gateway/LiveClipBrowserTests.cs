@@ -1,5 +1,3 @@
-using ClipSaver.Core.Gateway;
-
 namespace ClipSaver.Tests.Gateway;
 
 /// <summary>The clip browser in the real Chromium shows a clip posted on Discord (the emulator) without a reload.</summary>

@@ -1,7 +1,3 @@
-using System.Text;
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Guilds;
-
 namespace ClipSaver.Tests.Guilds;
 
 /// <summary>Changing a guild's settings has its rules in one use case: rights, the removed guild, validation, one audit event.</summary>

@@ -1,5 +1,3 @@
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
 using ClipSaver.Core.Thumbnails;
 using Microsoft.Playwright;
 

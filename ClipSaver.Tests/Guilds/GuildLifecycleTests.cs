@@ -1,5 +1,3 @@
-using ClipSaver.Core.Guilds;
-
 namespace ClipSaver.Tests.Guilds;
 
 public sealed class GuildLifecycleTests : AppTestBase

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Guilds;
-using Microsoft.Extensions.Options;
-
 namespace ClipSaver.Tests.Guilds;
 
 public sealed class InstallIntentsTests() : DatabaseTestBase(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero))

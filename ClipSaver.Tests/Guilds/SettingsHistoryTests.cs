@@ -1,7 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Guilds;
-
 namespace ClipSaver.Tests.Guilds;
 
 /// <summary>

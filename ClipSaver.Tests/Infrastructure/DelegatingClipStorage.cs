@@ -1,5 +1,3 @@
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>Clip storage that passes everything to <paramref name="inner"/>; a test overrides the call it wants to fail.</summary>

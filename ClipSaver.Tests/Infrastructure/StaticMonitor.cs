@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace ClipSaver.Tests.Infrastructure;
 
 /// <summary>Options with a fixed value, for services built by hand in a test.</summary>

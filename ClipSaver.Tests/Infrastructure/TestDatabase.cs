@@ -1,5 +1,4 @@
 using ClipSaver.Core.Database;
-using Npgsql;
 
 namespace ClipSaver.Tests.Infrastructure;
 

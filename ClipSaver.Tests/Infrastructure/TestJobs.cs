@@ -1,5 +1,4 @@
 using ClipSaver.Core.Database;
-using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage;

@@ -1,9 +1,5 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using Amazon.S3;
-using ClipSaver.Core.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClipSaver.Tests.Infrastructure;
 

@@ -1,6 +1,4 @@
-using ClipSaver.Core.Maintenance;
 using ClipSaver.Web.Jobs;
-using Hangfire;
 
 namespace ClipSaver.Tests.Maintenance;
 

@@ -1,6 +1,4 @@
-using ClipSaver.Core.Maintenance;
 using ClipSaver.Web.Jobs;
-using Hangfire;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Maintenance;

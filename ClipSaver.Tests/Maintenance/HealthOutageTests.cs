@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace ClipSaver.Tests.Maintenance;
 
 /// <summary>

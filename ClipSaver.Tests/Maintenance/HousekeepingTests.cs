@@ -1,10 +1,4 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Maintenance;
-using ClipSaver.Core.Purging;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClipSaver.Tests.Maintenance;
 

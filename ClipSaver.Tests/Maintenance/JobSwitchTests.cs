@@ -1,7 +1,5 @@
-using ClipSaver.Core.Maintenance;
 using ClipSaver.Web.Jobs;
 using ClipSaver.Web.Maintenance;
-using Hangfire;
 
 namespace ClipSaver.Tests.Maintenance;
 

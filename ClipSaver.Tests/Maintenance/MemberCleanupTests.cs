@@ -1,5 +1,3 @@
-using ClipSaver.Core.Maintenance;
-
 namespace ClipSaver.Tests.Maintenance;
 
 public sealed class MemberCleanupTests : AppTestBase

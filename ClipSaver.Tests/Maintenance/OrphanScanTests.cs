@@ -1,11 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Maintenance;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
-using Hangfire;
-using Microsoft.Extensions.Logging.Abstractions;
-
 namespace ClipSaver.Tests.Maintenance;
 
 public sealed class OrphanScanTests : DatabaseTestBase

@@ -1,9 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Maintenance;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-
 namespace ClipSaver.Tests.Maintenance;
 
 public sealed class RetentionPurgeJobTests : DatabaseTestBase

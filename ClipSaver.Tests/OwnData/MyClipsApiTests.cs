@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Tests.OwnData;
 
 /// <summary>

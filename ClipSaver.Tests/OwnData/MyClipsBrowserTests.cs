@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using ClipSaver.Core.Scanning;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.OwnData;

@@ -1,5 +1,3 @@
-using ClipSaver.Core.Scanning;
-
 namespace ClipSaver.Tests.OwnData;
 
 /// <summary>A member who opted out is not archived by a scan of a channel they post in; the owner sees a count, never who.</summary>

@@ -1,7 +1,4 @@
-using ClipSaver.Core.Access;
 using ClipSaver.Core.OwnData;
-using ClipSaver.Core.Purging;
-using ClipSaver.Core.Storage;
 using ClipSaver.Tests.Purging;
 
 namespace ClipSaver.Tests.OwnData;

@@ -1,4 +1,3 @@
-using ClipSaver.Core.Scanning;
 using Microsoft.Playwright;
 
 namespace ClipSaver.Tests.Purging;

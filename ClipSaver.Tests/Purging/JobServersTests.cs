@@ -1,7 +1,3 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Purging;
-using ClipSaver.Core.Scanning;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Purging;
-using Hangfire;
 using Hangfire.States;
 
 namespace ClipSaver.Tests.Purging;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net.Http.Json;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>Narrower purges over the API (decision 021): <c>olderThan</c> and <c>failedOnly</c>, and what bad input gets.</summary>

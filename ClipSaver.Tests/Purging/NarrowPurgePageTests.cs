@@ -1,5 +1,3 @@
-using ClipSaver.Core.Purging;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>The danger zone's narrower purges over HTTP: the options' previews and refusals, and a run's live progress.</summary>

@@ -1,7 +1,3 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Purging;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>

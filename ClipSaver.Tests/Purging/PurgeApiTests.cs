@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>The purge routes of the REST API: the danger zone's rules, over HTTP with API tokens.</summary>

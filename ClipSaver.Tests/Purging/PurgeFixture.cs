@@ -1,16 +1,5 @@
-using System.Security.Cryptography;
-using ClipSaver.Core;
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Purging;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
-using Hangfire;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Tests.Purging;
 

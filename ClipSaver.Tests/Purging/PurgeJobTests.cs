@@ -1,8 +1,3 @@
-using ClipSaver.Core.Archive;
-using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Purging;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Tests.Purging;
 
 public class PurgeJobTests : PurgeFixture

@@ -1,6 +1,3 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Purging;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>The live progress of a run and its time-left estimate, from the run's row and a fixed "now".</summary>

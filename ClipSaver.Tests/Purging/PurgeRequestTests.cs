@@ -1,5 +1,3 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Purging;
 using Hangfire.States;
 
 namespace ClipSaver.Tests.Purging;

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Purging;
-
 namespace ClipSaver.Tests.Purging;
 
 /// <summary>

@@ -1,10 +1,4 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Purging;
-using Hangfire;
 using Hangfire.States;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace ClipSaver.Tests.Purging;
 

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using ClipSaver.Core.Storage;
-using Npgsql;
-
 namespace ClipSaver.Tests.ScaleOut;
 
 /// <summary>

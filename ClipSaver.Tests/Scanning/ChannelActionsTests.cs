@@ -1,7 +1,3 @@
-using System.Text;
-using ClipSaver.Core.Access;
-using ClipSaver.Core.Scanning;
-
 namespace ClipSaver.Tests.Scanning;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text;
-using ClipSaver.Core.Purging;
 using ClipSaver.Web.Infrastructure;
 
 namespace ClipSaver.Tests.Scanning;

@@ -1,7 +1,3 @@
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Scanning;
-
 namespace ClipSaver.Tests.Scanning;
 
 public sealed class ClipDetectorTests

@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Tests.Scanning;
 
 public sealed class ScanTests : AppTestBase

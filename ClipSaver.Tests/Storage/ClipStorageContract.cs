@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Tests.Storage;
 
 /// <summary>

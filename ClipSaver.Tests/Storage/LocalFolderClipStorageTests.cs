@@ -1,6 +1,3 @@
-using ClipSaver.Core.Storage;
-using Microsoft.Extensions.Options;
-
 namespace ClipSaver.Tests.Storage;
 
 public sealed class LocalFolderClipStorageTests : ClipStorageContract

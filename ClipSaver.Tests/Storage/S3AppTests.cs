@@ -1,7 +1,3 @@
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using ClipSaver.Core.Storage;
-
 namespace ClipSaver.Tests.Storage;
 
 /// <summary>The whole app with <c>ClipSaver:Storage:Kind = S3</c>: the player's range requests, health, a guild's clips.</summary>

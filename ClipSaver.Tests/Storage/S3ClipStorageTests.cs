@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
-using ClipSaver.Core.Storage;
 
 namespace ClipSaver.Tests.Storage;
 

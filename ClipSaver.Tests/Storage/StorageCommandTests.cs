@@ -1,7 +1,4 @@
-using System.Security.Cryptography;
-using ClipSaver.Core.Storage;
 using ClipSaver.Web;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Tests.Storage;
 

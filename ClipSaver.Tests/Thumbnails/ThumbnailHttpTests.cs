@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using ClipSaver.Core.Storage;
 using ClipSaver.Core.Thumbnails;
 
 namespace ClipSaver.Tests.Thumbnails;

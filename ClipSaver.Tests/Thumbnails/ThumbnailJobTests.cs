@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using ClipSaver.Core.Storage;
 using ClipSaver.Core.Thumbnails;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClipSaver.Tests.Thumbnails;
 

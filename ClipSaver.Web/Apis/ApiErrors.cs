@@ -1,9 +1,5 @@
 using System.Reflection;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using ClipSaver.Core.Discord;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Apis;
 

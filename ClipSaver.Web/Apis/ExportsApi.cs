@@ -1,7 +1,5 @@
-using ClipSaver.Core.Discord;
 using ClipSaver.Core.Exports;
 using ClipSaver.Core.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 using static ClipSaver.Web.Apis.ApiSetup;
 
 namespace ClipSaver.Web.Apis;

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Discord;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace ClipSaver.Web.Apis;
 
 /// <summary>The caller of a route under <c>/api/guilds/{guildId}</c> and their role there, resolved once by <see cref="GuildRoleFilter"/>.</summary>

@@ -1,11 +1,3 @@
-using System.Globalization;
-using ClipSaver.Core.Clips;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Thumbnails;
-using ClipSaver.Web.Infrastructure;
-using Microsoft.AspNetCore.Http.HttpResults;
 using static ClipSaver.Web.Apis.ApiSetup;
 
 namespace ClipSaver.Web.Apis;

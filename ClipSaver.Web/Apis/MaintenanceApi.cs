@@ -1,9 +1,5 @@
-using System.Text.Json;
-using ClipSaver.Core.Maintenance;
 using ClipSaver.Web.Maintenance;
-using Hangfire;
 using Hangfire.Storage;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClipSaver.Web.Apis;
 

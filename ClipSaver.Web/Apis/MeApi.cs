@@ -1,9 +1,4 @@
-using ClipSaver.Core.Clips;
-using ClipSaver.Core.Discord;
 using ClipSaver.Core.OwnData;
-using ClipSaver.Core.Thumbnails;
-using ClipSaver.Web.Infrastructure;
-using Microsoft.AspNetCore.Http.HttpResults;
 using static ClipSaver.Web.Apis.ApiSetup;
 
 namespace ClipSaver.Web.Apis;

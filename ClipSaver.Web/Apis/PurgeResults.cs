@@ -1,7 +1,3 @@
-using System.Globalization;
-using ClipSaver.Core.Purging;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace ClipSaver.Web.Apis;
 
 /// <summary>

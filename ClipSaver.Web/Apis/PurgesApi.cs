@@ -1,7 +1,3 @@
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Purging;
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace ClipSaver.Web.Apis;
 
 /// <summary>

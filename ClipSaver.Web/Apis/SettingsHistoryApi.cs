@@ -1,7 +1,4 @@
 using System.Text.Json.Nodes;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using Microsoft.AspNetCore.Http.HttpResults;
 using static ClipSaver.Web.Apis.ApiSetup;
 
 namespace ClipSaver.Web.Apis;

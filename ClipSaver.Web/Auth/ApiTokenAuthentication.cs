@@ -1,7 +1,4 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Auth;
 

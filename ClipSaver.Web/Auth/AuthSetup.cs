@@ -1,9 +1,4 @@
-using System.Security.Claims;
-using ClipSaver.Core;
-using ClipSaver.Core.Discord;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Auth;
 

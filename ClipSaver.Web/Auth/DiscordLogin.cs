@@ -1,11 +1,6 @@
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Text.Encodings.Web;
-using System.Text.Json;
-using ClipSaver.Core.Discord;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OAuth;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Auth;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ClipSaver.Web.Auth;
 
 /// <summary>

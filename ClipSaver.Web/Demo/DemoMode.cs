@@ -1,6 +1,3 @@
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Scanning;
 using ClipSaver.DiscordEmulator;
 
 namespace ClipSaver.Web.Demo;

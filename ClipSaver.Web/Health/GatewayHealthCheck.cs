@@ -1,5 +1,4 @@
 using ClipSaver.Core.Gateway;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ClipSaver.Web.Health;
 

@@ -1,9 +1,5 @@
-using System.Text.Json;
-using ClipSaver.Core;
-using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace ClipSaver.Web.Health;

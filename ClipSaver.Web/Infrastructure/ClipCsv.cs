@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text;
-using ClipSaver.Core.Purging;
 
 namespace ClipSaver.Web.Infrastructure;
 

@@ -1,7 +1,5 @@
 using System.Net;
-using ClipSaver.Core;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Infrastructure;
 

@@ -1,8 +1,3 @@
-using ClipSaver.Core.Clips;
-using ClipSaver.Core.Thumbnails;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-
 namespace ClipSaver.Web.Infrastructure;
 
 /// <summary>

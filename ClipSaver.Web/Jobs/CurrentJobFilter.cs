@@ -1,4 +1,3 @@
-using ClipSaver.Core.Jobs;
 using Hangfire.Server;
 
 namespace ClipSaver.Web.Jobs;

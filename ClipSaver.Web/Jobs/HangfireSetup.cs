@@ -1,11 +1,7 @@
-using ClipSaver.Core;
-using ClipSaver.Core.Database;
-using Hangfire;
 using Hangfire.Common;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Jobs;
 

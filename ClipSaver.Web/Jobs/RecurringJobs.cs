@@ -1,11 +1,4 @@
 using ClipSaver.Core.Gateway;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Maintenance;
-using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Thumbnails;
-using Hangfire;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Jobs;
 

@@ -1,5 +1,3 @@
-using Hangfire;
-
 namespace ClipSaver.Web.Jobs;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Jobs;
-using ClipSaver.Core.Maintenance;
-using ClipSaver.Core.Scanning;
-using Hangfire;
-
 namespace ClipSaver.Web.Maintenance;
 
 /// <summary>The maintenance jobs an operator can start by hand, shared by /admin and the API.</summary>

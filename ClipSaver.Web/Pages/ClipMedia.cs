@@ -1,5 +1,3 @@
-using ClipSaver.Core.Data;
-
 namespace ClipSaver.Web.Pages;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-
 namespace ClipSaver.Bench;
 
 /// <summary>A process the benchmark starts (the app, the emulator), its output kept in a log file, killed on dispose.</summary>

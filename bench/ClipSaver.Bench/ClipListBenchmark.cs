@@ -1,13 +1,7 @@
-using System.Diagnostics;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Clips;
-using ClipSaver.Core.Data;
-using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace ClipSaver.Bench;
 

@@ -1,17 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.IO.Pipelines;
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json;
-using ClipSaver.Core.Data;
-using ClipSaver.Core.Database;
-using ClipSaver.Core.Storage;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace ClipSaver.Bench;
 

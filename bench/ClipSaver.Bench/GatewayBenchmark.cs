@@ -1,12 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ClipSaver.Core.Database;
-using ClipSaver.DiscordEmulator;
-using Npgsql;
-
 namespace ClipSaver.Bench;
 
 /// <summary>

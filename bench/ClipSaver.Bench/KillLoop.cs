@@ -1,15 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using ClipSaver.Core.Database;
 using ClipSaver.Core.Purging;
-using ClipSaver.Core.Storage;
-using ClipSaver.DiscordEmulator;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace ClipSaver.Bench;

@@ -1,23 +1,14 @@
-using System.Diagnostics;
-using System.Globalization;
 using ClipSaver.Core;
 using ClipSaver.Core.Access;
 using ClipSaver.Core.Archive;
-using ClipSaver.Core.Data;
-using ClipSaver.Core.Database;
 using ClipSaver.Core.Discord;
 using ClipSaver.Core.Purging;
 using ClipSaver.Core.Scanning;
-using ClipSaver.Core.Storage;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace ClipSaver.Bench;
 

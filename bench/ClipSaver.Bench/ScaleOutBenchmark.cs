@@ -1,12 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Amazon.S3.Model;
-using ClipSaver.Core.Storage;
-using ClipSaver.DiscordEmulator;
-using Npgsql;
 
 namespace ClipSaver.Bench;
 

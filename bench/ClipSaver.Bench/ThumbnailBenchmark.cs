@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using ClipSaver.Core.Thumbnails;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Bench;
 

@@ -4,7 +4,6 @@ public sealed class ApiTokenConfiguration : IEntityTypeConfiguration<ApiToken>
 {
     public void Configure(EntityTypeBuilder<ApiToken> builder)
     {
-        builder.HasKey(x => x.Id);
         builder.Property(x => x.Name).HasMaxLength(100);
         builder.Property(x => x.Prefix).HasMaxLength(20);
         builder.HasIndex(x => x.TokenHash).IsUnique();

@@ -4,7 +4,6 @@ public sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEven
 {
     public void Configure(EntityTypeBuilder<AuditEvent> builder)
     {
-        builder.HasKey(x => x.Id);
         builder.Property(x => x.Action).HasMaxLength(64);
         builder.Property(x => x.Summary).HasMaxLength(1000);
         builder.Property(x => x.DataJson).HasColumnName("data").HasColumnType("jsonb");

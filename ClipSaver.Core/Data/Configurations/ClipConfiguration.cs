@@ -4,15 +4,12 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
 {
     public void Configure(EntityTypeBuilder<Clip> builder)
     {
-        builder.HasKey(x => x.Id);
-        builder.Property(x => x.Source).HasMaxLength(20);
         builder.Property(x => x.FileName).HasMaxLength(1024);
         builder.Property(x => x.ContentType).HasMaxLength(255);
         builder.Property(x => x.EmbedUrl).HasMaxLength(2048);
         builder.Property(x => x.StorageKey).HasMaxLength(512);
         builder.Property(x => x.Sha256).HasMaxLength(64).IsFixedLength(false);
         builder.Property(x => x.SkipReason).HasMaxLength(200);
-        builder.Property(x => x.ThumbnailState).HasMaxLength(20);
         builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Channel>().WithMany().HasForeignKey(x => x.ChannelId).OnDelete(DeleteBehavior.Restrict);
         // An attachment is archived once.

@@ -4,8 +4,6 @@ public sealed class ExportConfiguration : IEntityTypeConfiguration<Export>
 {
     public void Configure(EntityTypeBuilder<Export> builder)
     {
-        builder.HasKey(x => x.Id);
-        builder.Property(x => x.Status).HasMaxLength(20);
         builder.Property(x => x.HangfireJobId).HasMaxLength(64);
         // No foreign key to the guild: an owner's export outlives a purge of the guild it was made for.
         builder.HasIndex(x => new { x.UserId, x.CreatedAt });

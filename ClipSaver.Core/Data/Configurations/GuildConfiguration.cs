@@ -4,7 +4,6 @@ public sealed class GuildConfiguration : IEntityTypeConfiguration<Guild>
 {
     public void Configure(EntityTypeBuilder<Guild> builder)
     {
-        builder.HasKey(x => x.Id);
         builder.Property(x => x.Id).ValueGeneratedNever();
         builder.Property(x => x.Name).HasMaxLength(100);
         builder.Property(x => x.IconHash).HasMaxLength(100);

@@ -4,8 +4,6 @@ public sealed class GuildSettingsVersionConfiguration : IEntityTypeConfiguration
 {
     public void Configure(EntityTypeBuilder<GuildSettingsVersion> builder)
     {
-        builder.HasKey(x => x.Id);
-        builder.Property(x => x.Kind).HasMaxLength(20);
         builder.Property(x => x.ActorName).HasMaxLength(100);
         builder.Property(x => x.ApiTokenName).HasMaxLength(100);
         builder.Property(x => x.BeforeJson).HasColumnName("before").HasColumnType("jsonb");

@@ -4,7 +4,6 @@ public sealed class InstallIntentConfiguration : IEntityTypeConfiguration<Instal
 {
     public void Configure(EntityTypeBuilder<InstallIntent> builder)
     {
-        builder.HasKey(x => x.Id);
         builder.Property(x => x.State).HasMaxLength(100);
         builder.HasIndex(x => x.State).IsUnique();
         builder.HasIndex(x => x.ExpiresAt);

@@ -4,9 +4,6 @@ public sealed class PurgeRunConfiguration : IEntityTypeConfiguration<PurgeRun>
 {
     public void Configure(EntityTypeBuilder<PurgeRun> builder)
     {
-        builder.HasKey(x => x.Id);
-        builder.Property(x => x.Scope).HasMaxLength(20);
-        builder.Property(x => x.Status).HasMaxLength(20);
         builder.Property(x => x.Step).HasMaxLength(40);
         builder.Property(x => x.HangfireJobId).HasMaxLength(64);
         builder.Property(x => x.PreviewJson).HasColumnName("preview").HasColumnType("jsonb");

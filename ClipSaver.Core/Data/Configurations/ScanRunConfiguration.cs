@@ -4,9 +4,6 @@ public sealed class ScanRunConfiguration : IEntityTypeConfiguration<ScanRun>
 {
     public void Configure(EntityTypeBuilder<ScanRun> builder)
     {
-        builder.HasKey(x => x.Id);
-        builder.Property(x => x.Status).HasMaxLength(20);
-        builder.Property(x => x.Kind).HasMaxLength(20);
         builder.Property(x => x.HangfireJobId).HasMaxLength(64);
         builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Channel>().WithMany().HasForeignKey(x => x.ChannelId).OnDelete(DeleteBehavior.Restrict);

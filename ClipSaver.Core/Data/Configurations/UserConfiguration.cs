@@ -4,7 +4,6 @@ public sealed class UserConfiguration : IEntityTypeConfiguration<User>
 {
     public void Configure(EntityTypeBuilder<User> builder)
     {
-        builder.HasKey(x => x.Id);
         builder.Property(x => x.Id).ValueGeneratedNever();
         builder.Property(x => x.Username).HasMaxLength(100);
         builder.Property(x => x.GlobalName).HasMaxLength(100);

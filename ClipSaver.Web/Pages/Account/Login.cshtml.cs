@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
-
 namespace ClipSaver.Web.Pages.Account;
 
 public sealed class LoginModel : PageModel

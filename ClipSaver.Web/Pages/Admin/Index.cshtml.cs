@@ -1,10 +1,6 @@
-using System.Text.Json;
-using ClipSaver.Core.Maintenance;
 using ClipSaver.Web.Jobs;
 using ClipSaver.Web.Maintenance;
-using Hangfire;
 using Hangfire.Storage;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ClipSaver.Web.Pages.Admin;
 

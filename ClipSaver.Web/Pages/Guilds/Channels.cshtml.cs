@@ -1,8 +1,3 @@
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using ClipSaver.Core.Scanning;
-using Hangfire;
-
 namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>The guild's channels grouped by category, with the archive switch, "Scan now" and "Stop scan" (htmx, one row at a time).</summary>

@@ -1,4 +1,3 @@
-using ClipSaver.Core.Clips;
 using ClipSaver.Web.Pages;
 
 namespace ClipSaver.Web.Pages.Guilds;

@@ -1,4 +1,3 @@
-using ClipSaver.Core.Purging;
 using ClipSaver.Web.Apis;
 
 namespace ClipSaver.Web.Pages.Guilds;

@@ -1,6 +1,3 @@
-using ClipSaver.Core.Maintenance;
-using Microsoft.Extensions.Options;
-
 namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>What every page of a guild shows at the top: name, icon, the viewer's role, and the deleted-guild banner.</summary>

@@ -1,9 +1,4 @@
-using System.Globalization;
-using ClipSaver.Core.Discord;
-using ClipSaver.Core.Guilds;
-using Hangfire;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Options;
 
 namespace ClipSaver.Web.Pages.Guilds;
 

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using ClipSaver.Core.Guilds;
 
 namespace ClipSaver.Web.Pages.Guilds;
 

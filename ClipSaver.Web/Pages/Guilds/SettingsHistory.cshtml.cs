@@ -1,5 +1,3 @@
-using ClipSaver.Core.Guilds;
-
 namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>

@@ -1,7 +1,5 @@
-using ClipSaver.Core.Clips;
 using ClipSaver.Core.Exports;
 using ClipSaver.Core.OwnData;
-using ClipSaver.Core.Purging;
 
 namespace ClipSaver.Web.Pages.MyClips;
 
