@@ -1,26 +1,5 @@
 namespace ClipSaver.Core.Guilds;
 
-/// <summary>Section <c>ClipSaver:Sync</c>.</summary>
-public sealed class SyncOptions
-{
-    public const string Section = "ClipSaver:Sync";
-
-    /// <summary>How often the bot's guilds are compared with the database (Discord sends no HTTP event on removal).</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1440)]
-    public int ReconcileIntervalMinutes { get; set; } = 5;
-
-    /// <summary>
-    /// The same while the Gateway is on: its GUILD_CREATE / GUILD_DELETE events keep the guilds current, so
-    /// reconciliation is only a slow cross-check (decision 016).
-    /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1440)]
-    public int ConnectedReconcileIntervalMinutes { get; set; } = 60;
-
-    /// <summary>Channels of a guild are re-read by reconciliation when their last sync is older than this.</summary>
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
-    public TimeSpan ChannelSyncAge { get; set; } = TimeSpan.FromMinutes(30);
-}
-
 /// <summary>
 /// Keeps guilds and channels in step with Discord over HTTP alone: records or restores guilds the bot is in, marks
 /// guilds it left as removed, and mirrors channels and threads. Every method is idempotent.
