@@ -12,16 +12,9 @@ public sealed class ListPurgeClips(ClipSaverDbContext db, GuildAccess access, Ti
     /// <returns><see cref="PurgeResult.ClipList"/> (by channel, then oldest first; the preview's own query) or a refusal.</returns>
     public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken, PurgeFilter? filter = null)
     {
-        PurgeScopes.EnsureWellFormed(scope, channelId);
-        filter ??= PurgeFilter.None;
-        if ((await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) ?? filter.Check(scope, clock)) is { } refused)
+        if ((await PurgeResult.CheckScopeAsync(db, access, clock, actor, guildId, scope, channelId, filter ?? PurgeFilter.None, live: false, cancellationToken)).Refusal is { } refused)
         {
             return refused;
-        }
-
-        if (scope == PurgeScope.Channel && !await db.Channels.AnyAsync(c => c.Id == channelId && c.GuildId == guildId, cancellationToken))
-        {
-            return new PurgeResult.NotFound(PurgeResult.NotFound.Channel);
         }
 
         var rows = PurgePreview.ClipsOf(db, guildId, scope, channelId, filter).AsNoTracking()

@@ -10,33 +10,18 @@ public sealed class PreviewPurge(ClipSaverDbContext db, GuildAccess access, Time
     /// <returns><see cref="PurgeResult.Previewed"/> or a refusal.</returns>
     public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, CancellationToken cancellationToken, PurgeFilter? filter = null)
     {
-        PurgeScopes.EnsureWellFormed(scope, channelId);
         filter ??= PurgeFilter.None;
-        if ((await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: false, cancellationToken) ?? filter.Check(scope, clock)) is { } refused)
+        var (refused, channel) = await PurgeResult.CheckScopeAsync(db, access, clock, actor, guildId, scope, channelId, filter, live: false, cancellationToken);
+        if (refused is not null)
         {
             return refused;
         }
 
-        string? name = null;
-        DateTimeOffset? cooldown = null;
-        if (scope == PurgeScope.Channel)
-        {
-            var channel = await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.GuildId == guildId)
-                .Select(c => new { c.Name, c.PurgeCooldownUntil }).FirstOrDefaultAsync(cancellationToken);
-            if (channel is null)
-            {
-                return new PurgeResult.NotFound(PurgeResult.NotFound.Channel);
-            }
-
-            (name, cooldown) = (channel.Name, channel.PurgeCooldownUntil);
-        }
-        else if (scope == PurgeScope.AllChannels)
-        {
-            cooldown = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken);
-        }
-
+        var cooldown = scope == PurgeScope.AllChannels
+            ? await db.Guilds.Where(g => g.Id == guildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync(cancellationToken)
+            : channel?.CooldownUntil;
         var counts = await PurgePreview.CountAsync(db, guildId, scope, channelId, cancellationToken, filter);
         var now = clock.GetUtcNow();
-        return new PurgeResult.Previewed(guildId, scope, channelId, name, counts, cooldown > now ? cooldown : null, PurgeScopes.Phrase(scope, name), filter);
+        return new PurgeResult.Previewed(guildId, scope, channelId, channel?.Name, counts, cooldown > now ? cooldown : null, PurgeScopes.Phrase(scope, channel?.Name), filter);
     }
 }

@@ -54,6 +54,33 @@ public abstract record PurgeResult
 
     public bool IsRefusal => this is NotFound or NotOwner or BadFilter or WrongPhrase or CoolingDown or Conflict or TooLate;
 
+    /// <summary>The channel a channel purge names: its name (the phrase), its parent when it is a thread, its cooldown.</summary>
+    internal sealed record ScopeChannel(string Name, long? ParentId, DateTimeOffset? CooldownUntil);
+
+    /// <summary>
+    /// What the request, the preview and the clip list check first, in this order: a well-formed scope (a bug
+    /// otherwise), the owner (<see cref="RefuseUnlessOwnerAsync"/>), a filter that fits the scope today, and for a
+    /// channel purge a channel of this guild. Null and the channel (for a channel purge) when all hold.
+    /// </summary>
+    internal static async Task<(PurgeResult? Refusal, ScopeChannel? Channel)> CheckScopeAsync(
+        ClipSaverDbContext db, GuildAccess access, TimeProvider clock, Actor actor, long guildId, PurgeScope scope, long? channelId, PurgeFilter filter, bool live, CancellationToken cancellationToken)
+    {
+        PurgeScopes.EnsureWellFormed(scope, channelId);
+        if ((await RefuseUnlessOwnerAsync(db, access, actor, guildId, live, cancellationToken) ?? filter.Check(scope, clock)) is { } refused)
+        {
+            return (refused, null);
+        }
+
+        if (scope != PurgeScope.Channel)
+        {
+            return (null, null);
+        }
+
+        var channel = await db.Channels.AsNoTracking().Where(c => c.Id == channelId && c.GuildId == guildId)
+            .Select(c => new ScopeChannel(c.Name, c.IsThread ? c.ParentId : null, c.PurgeCooldownUntil)).FirstOrDefaultAsync(cancellationToken);
+        return channel is null ? (new NotFound(NotFound.Channel), null) : (null, channel);
+    }
+
     /// <summary>
     /// The check every purge use case starts with. Purges are the guild owner's alone (design brief §4;
     /// docs/decisions/007-access.md); ClipSaver itself may purge too (the grace-period deletion). Null when the actor

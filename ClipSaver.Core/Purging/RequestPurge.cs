@@ -13,29 +13,16 @@ public sealed class RequestPurge(ClipSaverDbContext db, GuildAccess access, IBac
     /// <param name="filter">A narrower purge (older clips, failed downloads): same phrase, cooldown, undo window and job (decision 021).</param>
     public async Task<PurgeResult> RunAsync(Actor actor, long guildId, PurgeScope scope, long? channelId, string? confirm, CancellationToken cancellationToken, PurgeFilter? filter = null)
     {
-        PurgeScopes.EnsureWellFormed(scope, channelId);
         filter ??= PurgeFilter.None;
-        if ((await PurgeResult.RefuseUnlessOwnerAsync(db, access, actor, guildId, live: true, cancellationToken) ?? filter.Check(scope, clock)) is { } refused)
+        var (refused, channel) = await PurgeResult.CheckScopeAsync(db, access, clock, actor, guildId, scope, channelId, filter, live: true, cancellationToken);
+        if (refused is not null)
         {
             return refused;
         }
 
         var settings = options.CurrentValue;
         var guild = await db.Guilds.AsNoTracking().FirstAsync(g => g.Id == guildId, cancellationToken);
-        string? channelName = null;
-        long? parentId = null;
-        if (scope == PurgeScope.Channel)
-        {
-            var channel = await db.Channels.Where(c => c.Id == channelId && c.GuildId == guildId)
-                .Select(c => new { c.Name, ParentId = c.IsThread ? c.ParentId : null }).FirstOrDefaultAsync(cancellationToken);
-            if (channel is null)
-            {
-                return new PurgeResult.NotFound(PurgeResult.NotFound.Channel);
-            }
-
-            (channelName, parentId) = (channel.Name, channel.ParentId);
-        }
-
+        var (channelName, parentId) = (channel?.Name, channel?.ParentId);
         var expected = PurgeScopes.Phrase(scope, channelName);
         if (!PurgeScopes.PhraseMatches(expected, confirm))
         {
