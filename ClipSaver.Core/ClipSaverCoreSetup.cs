@@ -83,6 +83,7 @@ public static class ClipSaverCoreSetup
         builder.Services.AddOptions<ClipSaver.Core.Thumbnails.ThumbnailOptions>().BindConfiguration(ClipSaver.Core.Thumbnails.ThumbnailOptions.Section).ValidateSection(ClipSaver.Core.Thumbnails.ThumbnailOptions.Section);
         builder.Services.AddSingleton<ClipSaver.Core.Thumbnails.ThumbnailMaker>();
         builder.Services.AddSingleton<ClipSaver.Core.Thumbnails.ThumbnailSlots>();
+        builder.Services.AddSingleton<ClipSaver.Core.Thumbnails.FFmpegTools>();
         builder.Services.AddScoped<ClipSaver.Core.Thumbnails.ThumbnailJob>();
         builder.Services.AddOptions<RecoveryOptions>().BindConfiguration(RecoveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<RunRecovery>();

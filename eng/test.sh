@@ -5,30 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else return 1; fi
-}
+source eng/debian-packages.sh
 
-apt_updated=0
 install_debian_package() {
-    local package="$1"
-    echo "Installing the Debian package '$package' (needed by the tests)..."
-    if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq || true; apt_updated=1; fi
-    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null; then
-        echo "Could not install '$package'. Install it yourself: sudo apt-get install $package" >&2
+    if ! try_install_debian_package "$1" "needed by the tests"; then
+        echo "Could not install '$1'. Install it yourself: sudo apt-get install $1" >&2
         exit 1
     fi
-}
-
-has_postgres_server() {
-    command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1 && return 0
-    compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null
 }
 
 has_postgres_server || install_debian_package postgresql
 command -v "${CLIPSAVER_CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1 || install_debian_package chromium
 # Thumbnails and clip metadata are made with Debian's ffmpeg and ffprobe (one package).
-{ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1; } || install_debian_package ffmpeg
+has_ffmpeg || install_debian_package ffmpeg
 command -v node >/dev/null 2>&1 || install_debian_package nodejs
 command -v npm >/dev/null 2>&1 || install_debian_package npm
 # The S3-protocol server's packages, at the versions in eng/s3/package-lock.json.

@@ -67,6 +67,7 @@ public sealed partial class OrphanScan(
             await ClipsOfPurgedGuildsAsync(fix, cancellationToken),
             await FilesWithoutClipAsync(fix, now - options.CurrentValue.FileGrace, cancellationToken),
             await ClipsWithBadFileAsync(fix, verifyChecksums, cancellationToken),
+            await PostersMissingAsync(fix, cancellationToken),
             await StuckScansAsync(fix, now, cancellationToken),
             await StuckPurgesAsync(fix, now, cancellationToken),
         };

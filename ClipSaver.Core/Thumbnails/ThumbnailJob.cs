@@ -4,6 +4,9 @@ namespace ClipSaver.Core.Thumbnails;
 public sealed record ThumbnailRunReport(bool Skipped, int Made, int NoVideo, int Failed, int Errors)
 {
     public static readonly ThumbnailRunReport None = new(true, 0, 0, 0, 0);
+
+    /// <summary>ffmpeg is not available on this machine: the clips wait, without an attempt counted.</summary>
+    public bool NoFFmpeg { get; init; }
 }
 
 /// <summary>How many thumbnail runs work on this instance at once (<see cref="ThumbnailOptions.Parallel"/>): each runs one ffmpeg at a time.</summary>
@@ -43,6 +46,7 @@ public sealed partial class ThumbnailJob(
     IClipStorage storage,
     ThumbnailMaker maker,
     ThumbnailSlots slots,
+    FFmpegTools tools,
     IOptionsMonitor<ThumbnailOptions> options,
     TimeProvider clock,
     ILogger<ThumbnailJob> logger)
@@ -71,6 +75,13 @@ public sealed partial class ThumbnailJob(
             return ThumbnailRunReport.None;
         }
 
+        ThumbnailLeftovers.Delete(settings, clock.GetUtcNow());
+        if (!tools.IsAvailable())
+        {
+            // Not the clips' fault: none is claimed, so none loses an attempt; they are made once ffmpeg is there.
+            return ThumbnailRunReport.None with { NoFFmpeg = true };
+        }
+
         int made = 0, noVideo = 0, failed = 0, errors = 0;
         var running = Stopwatch.StartNew();
         while (running.Elapsed < settings.RunFor && await ClaimAsync(cancellationToken) is { } claim)
@@ -89,6 +100,12 @@ public sealed partial class ThumbnailJob(
                         failed++;
                         break;
                 }
+            }
+            catch (FFmpegUnavailableException e)
+            {
+                tools.CouldNotStart(e);
+                await GiveBackAsync(claim, cancellationToken);
+                return new ThumbnailRunReport(false, made, noVideo, failed, errors) { NoFFmpeg = true };
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -127,6 +144,12 @@ public sealed partial class ThumbnailJob(
         return claimed.Count == 1 ? claimed[0] : null;
     }
 
+    /// <summary>Gives a claim back as if it had not been made: ffmpeg could not even start, which says nothing about the clip.</summary>
+    private async Task GiveBackAsync(Claim claim, CancellationToken cancellationToken) =>
+        await db.Clips.Where(c => c.Id == claim.Id && c.ThumbnailState == null).ExecuteUpdateAsync(s => s
+            .SetProperty(c => c.ThumbnailAttempts, c => c.ThumbnailAttempts > 0 ? c.ThumbnailAttempts - 1 : 0)
+            .SetProperty(c => c.ThumbnailClaimedUntil, (DateTimeOffset?)null), cancellationToken);
+
     /// <summary>Makes and records the clip's thumbnail; the state recorded, or null when the clip went (or changed) meanwhile.</summary>
     private async Task<ThumbnailState?> ProcessAsync(Claim claim, CancellationToken cancellationToken)
     {
@@ -152,8 +175,9 @@ public sealed partial class ThumbnailJob(
     }
 
     /// <summary>
-    /// Runs ffmpeg on the stored file: in place when the storage is a local folder, else on a temporary copy (an object
-    /// store's file is downloaded once; ffprobe and ffmpeg need to seek).
+    /// Runs ffmpeg on the stored file: in place when the storage is a local folder, else on a temporary copy in the job's
+    /// own folder (an object store's file is downloaded once; ffprobe and ffmpeg need to seek; a killed run's copy is
+    /// deleted by a later run, <see cref="ThumbnailLeftovers"/>).
     /// </summary>
     private async Task<ThumbnailOutcome> MakeAsync(string key, CancellationToken cancellationToken)
     {
@@ -164,7 +188,7 @@ public sealed partial class ThumbnailJob(
             return await maker.MakeAsync(local.Name, cancellationToken);
         }
 
-        var copy = Path.Combine(Path.GetTempPath(), $"clipsaver-clip-{Guid.NewGuid():N}{Path.GetExtension(key)}");
+        var copy = Path.Combine(options.CurrentValue.WorkFolder(), $"{ThumbnailMaker.CopyPrefix}{Guid.NewGuid():N}{Path.GetExtension(key)}");
         try
         {
             await using (var file = new FileStream(copy, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))

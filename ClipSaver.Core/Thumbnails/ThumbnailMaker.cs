@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
 
@@ -33,6 +34,19 @@ public sealed class ThumbnailOptions
     /// <summary>How long one run of the job keeps claiming clips before it leaves the rest to the next run (a minute later).</summary>
     [Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
     public TimeSpan RunFor { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Where the job keeps its temporary files (an S3 clip's copy, ffmpeg's picture); empty for <c>clipsaver-thumbnails</c>
+    /// in the system's temporary folder. Files left there by a killed process are deleted by the job's next run.
+    /// </summary>
+    public string TemporaryFolder { get; set; } = "";
+
+    /// <summary>The longest one clip's work may take (its claim, or ffprobe and two ffmpeg calls): a temporary file older than this is a leftover.</summary>
+    public TimeSpan LeftoverAfter => ClaimFor > 3 * Timeout ? ClaimFor : 3 * Timeout;
+
+    /// <summary>The temporary folder, made when missing.</summary>
+    public string WorkFolder() =>
+        Directory.CreateDirectory(string.IsNullOrEmpty(TemporaryFolder) ? Path.Combine(Path.GetTempPath(), "clipsaver-thumbnails") : TemporaryFolder).FullName;
 }
 
 /// <summary>What a video file is: its length and picture size, from ffprobe.</summary>
@@ -67,10 +81,14 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
     public const int Height = 180;
     public const string ContentType = "image/jpeg";
 
+    /// <summary>How the job's temporary files start, in <see cref="ThumbnailOptions.WorkFolder"/>: a clip's copy, a picture.</summary>
+    public const string CopyPrefix = "clip-", PosterPrefix = "poster-";
+
     public async Task<ThumbnailOutcome> MakeAsync(string path, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var ff = new FFOptions { BinaryFolder = settings.BinaryFolder, TemporaryFilesFolder = Path.GetTempPath() };
+        var folder = settings.WorkFolder();
+        var ff = new FFOptions { BinaryFolder = settings.BinaryFolder, TemporaryFilesFolder = folder };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.Timeout);
         IMediaAnalysis media;
@@ -81,6 +99,10 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
         catch (Exception) when (timeout.IsCancellationRequested)
         {
             throw Stopped("ffprobe", settings.Timeout, cancellationToken);
+        }
+        catch (Win32Exception e)
+        {
+            throw NotStarted("ffprobe", e);
         }
         catch (Exception e) when (e is FFMpegException or JsonException)
         {
@@ -101,7 +123,7 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
         var at = TimeSpan.FromSeconds(Math.Min(1.0, duration.TotalSeconds / 3));
         foreach (var seek in at > TimeSpan.Zero ? [at, TimeSpan.Zero] : new[] { TimeSpan.Zero })
         {
-            if (await SnapshotAsync(path, seek, ff, settings.Timeout, timeout, cancellationToken) is { Length: > 0 } jpeg)
+            if (await SnapshotAsync(path, folder, seek, ff, settings.Timeout, timeout, cancellationToken) is { Length: > 0 } jpeg)
             {
                 return new ThumbnailOutcome.Made(facts, jpeg);
             }
@@ -111,9 +133,9 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
     }
 
     /// <summary>One frame at <paramref name="at"/>, scaled into the box; null when ffmpeg wrote nothing (seek past the last frame, a broken stream).</summary>
-    private static async Task<byte[]?> SnapshotAsync(string path, TimeSpan at, FFOptions ff, TimeSpan limit, CancellationTokenSource timeout, CancellationToken cancellationToken)
+    private static async Task<byte[]?> SnapshotAsync(string path, string folder, TimeSpan at, FFOptions ff, TimeSpan limit, CancellationTokenSource timeout, CancellationToken cancellationToken)
     {
-        var output = Path.Combine(Path.GetTempPath(), $"clipsaver-thumb-{Guid.NewGuid():N}.jpg");
+        var output = Path.Combine(folder, $"{PosterPrefix}{Guid.NewGuid():N}.jpg");
         try
         {
             var filter = string.Create(CultureInfo.InvariantCulture,
@@ -131,6 +153,10 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
         {
             throw Stopped("ffmpeg", limit, cancellationToken);
         }
+        catch (Win32Exception e)
+        {
+            throw NotStarted("ffmpeg", e);
+        }
         catch (FFMpegException)
         {
             return null;
@@ -146,6 +172,10 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
         cancellationToken.IsCancellationRequested
             ? new OperationCanceledException(cancellationToken)
             : new TimeoutException($"{program} took longer than {limit.TotalSeconds:0} seconds.");
+
+    /// <summary>The program could not be started at all: ffmpeg is missing or broken on this machine, not the file.</summary>
+    private static FFmpegUnavailableException NotStarted(string program, Win32Exception e) =>
+        new($"ffmpeg is not available on this machine: {program} could not be started ({e.Message}).", e);
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

@@ -34,7 +34,7 @@ public sealed class AdminAndHealthTests : AppTestBase
         Assert.Equal(HttpStatusCode.ServiceUnavailable, anonymous.StatusCode);
         var body = JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement;
         var checks = body.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c);
-        Assert.Equal(["database", "discord", "gateway", "hangfire", "storage"], checks.Keys.Order());
+        Assert.Equal(["database", "discord", "gateway", "hangfire", "storage", "thumbnails"], checks.Keys.Order());
         Assert.Equal("Unhealthy", checks["storage"].GetProperty("status").GetString());
         Assert.Equal("Healthy", checks["database"].GetProperty("status").GetString());
         Assert.Equal("Healthy", checks["discord"].GetProperty("status").GetString());

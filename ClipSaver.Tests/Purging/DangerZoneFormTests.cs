@@ -38,6 +38,12 @@ public sealed class DangerZoneFormTests : ClipClubTestBase
         { "/purge", ["scope=Channel", "channelId=9223372036854775808", "confirm=CHANNEL"] },
         { "/purge", ["scope=AllChannels", "channelId=CHANNEL", "confirm=DELETE ALL CHANNELS"] },
         { "/purge", ["scope=Guild", "channelId=12", "confirm=DELETE GUILD"] },
+        // The kind of purge garbled, sent empty, or contradicted by the other fields.
+        { "/purge", ["scope=AllChannels", "what=some", "confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=AllChannels", "what=all", "olderThan=2026-01-01", "confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=AllChannels", "what=all", "failedOnly=true", "confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=AllChannels", "what=failed", "failedOnly=false", "confirm=DELETE ALL CHANNELS"] },
+        { "/purge", ["scope=Channel", "channelId=CHANNEL", "failedOnly=", "confirm=CHANNEL"] },
         // Cancel forms without a usable run id.
         { "/cancel", [] },
         { "/cancel", ["runId=abc"] },
@@ -74,6 +80,61 @@ public sealed class DangerZoneFormTests : ClipClubTestBase
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await using var db = Db.CreateContext();
         Assert.Equal(ChannelId, (await db.PurgeRuns.SingleAsync()).ChannelId);
+    }
+
+    [Theory]
+    [InlineData("Channel", "", "olderThan=")]
+    [InlineData("Channel", "what=older", "olderThan=")]
+    [InlineData("Channel", "what=older", "")]
+    [InlineData("AllChannels", "", "olderThan=")]
+    [InlineData("AllChannels", "what=older", "olderThan=")]
+    [InlineData("AllChannels", "what=older", "olderThan=   ")]
+    public async Task A_purge_form_that_asks_for_older_clips_without_a_day_is_refused_and_never_purges_the_whole_scope(string scope, string what, string olderThan)
+    {
+        var (client, token) = await OwnerAsync();
+        var fields = new List<(string, string)> { ("scope", scope), ("confirm", scope == "Channel" ? ChannelName : PurgeScopes.AllChannelsPhrase) };
+        if (scope == "Channel")
+        {
+            fields.Add(("channelId", ChannelId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        fields.AddRange(new[] { what, olderThan }.Where(f => f.Length > 0).Select(f => (f.Split('=')[0], f.Split('=')[1])));
+
+        var response = await client.PostAsync($"/guilds/{GuildId}/danger-zone/purge", Form(token, [.. fields]));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text[..Math.Min(text.Length, 2000)]}");
+        Assert.Contains("Nothing was deleted:", text, StringComparison.Ordinal);
+        Assert.Contains("needs a day (written yyyy-MM-dd", text, StringComparison.Ordinal);
+        await using var db = Db.CreateContext();
+        Assert.False(await db.PurgeRuns.AnyAsync());
+        Assert.Null(await db.Guilds.Where(g => g.Id == GuildId).Select(g => g.AllChannelsPurgeCooldownUntil).FirstAsync());
+        Assert.False(await db.Channels.AnyAsync(c => c.PurgeCooldownUntil != null));
+    }
+
+    [Theory]
+    [InlineData("older", "2026-01-01", false)]
+    [InlineData("failed", null, true)]
+    [InlineData("all", null, false)]
+    public async Task The_previews_purge_form_names_its_kind_and_that_kind_is_the_purge_scheduled(string what, string? olderThan, bool failedOnly)
+    {
+        var (client, token) = await OwnerAsync();
+        var query = what == "all" ? "" : $"&what={what}" + (olderThan is null ? "" : $"&olderThan={olderThan}");
+        var preview = await client.GetStringAsync($"/guilds/{GuildId}/danger-zone/preview?scope=AllChannels{query}");
+        Assert.Contains($"name=\"what\" value=\"{what}\"", preview, StringComparison.Ordinal);
+
+        var fields = new List<(string, string)> { ("scope", "AllChannels"), ("what", what), ("confirm", PurgeScopes.AllChannelsPhrase) };
+        if (olderThan is not null)
+        {
+            fields.Add(("olderThan", olderThan));
+        }
+
+        var response = await client.PostAsync($"/guilds/{GuildId}/danger-zone/purge", Form(token, [.. fields]));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await using var db = Db.CreateContext();
+        var run = await db.PurgeRuns.SingleAsync();
+        Assert.Equal((olderThan is null ? (DateOnly?)null : DateOnly.Parse(olderThan, System.Globalization.CultureInfo.InvariantCulture), failedOnly), (run.OlderThan, run.FailedOnly));
     }
 
     [Theory]

@@ -8,9 +8,10 @@ namespace ClipSaver.Tests.Thumbnails;
 /// kind of storage: the local folder (<see cref="ThumbnailJobOnLocalFolderTests"/>) and an S3-protocol bucket
 /// (<see cref="ThumbnailJobOnS3Tests"/>).
 /// </summary>
-public abstract class ThumbnailJobTests : DatabaseTestBase
+public abstract partial class ThumbnailJobTests : DatabaseTestBase
 {
-    private static readonly ThumbnailOptions Settings = new() { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>The job's settings, with a temporary folder of the test's own (<see cref="ThumbnailLeftovers"/>).</summary>
+    private ThumbnailOptions Settings { get; } = new() { Timeout = TimeSpan.FromSeconds(30), TemporaryFolder = Directory.CreateTempSubdirectory("clipsaver-thumbwork-").FullName };
     private long _guild;
     private long _channel;
     private long _author;
@@ -25,6 +26,12 @@ public abstract class ThumbnailJobTests : DatabaseTestBase
         Storage = new CountingStorage(await CreateStorageAsync());
         (_guild, _channel) = await AddGuildWithChannelAsync();
         _author = await AddUserAsync("author");
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(Settings.TemporaryFolder, recursive: true);
     }
 
     /// <summary>One of the emulator's sample clips (2 s, 320 × 180).</summary>
@@ -44,13 +51,14 @@ public abstract class ThumbnailJobTests : DatabaseTestBase
         return (clip.Id, key);
     }
 
-    /// <summary>One run of the job, as one instance would run it (its own slots when none are given).</summary>
-    private async Task<ThumbnailRunReport> RunJobAsync(ThumbnailSlots? slots = null)
+    /// <summary>One run of the job, as one instance would run it (its own slots when none are given, these settings or the test's).</summary>
+    private async Task<ThumbnailRunReport> RunJobAsync(ThumbnailSlots? slots = null, ThumbnailOptions? settings = null, FFmpegTools? tools = null)
     {
         await using var db = Db.CreateContext();
-        var monitor = new StaticMonitor<ThumbnailOptions>(Settings);
+        var monitor = new StaticMonitor<ThumbnailOptions>(settings ?? Settings);
         using var own = new ThumbnailSlots(new StaticMonitor<ThumbnailOptions>(Settings));
-        var job = new ThumbnailJob(db, Storage, new ThumbnailMaker(monitor), slots ?? own, monitor, Clock, NullLogger<ThumbnailJob>.Instance);
+        var job = new ThumbnailJob(db, Storage, new ThumbnailMaker(monitor), slots ?? own, tools ?? new FFmpegTools(monitor, NullLogger<FFmpegTools>.Instance), monitor, Clock,
+            NullLogger<ThumbnailJob>.Instance);
         return await job.RunAsync(CancellationToken.None);
     }
 

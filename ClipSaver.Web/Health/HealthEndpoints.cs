@@ -16,7 +16,9 @@ public static class HealthEndpoints
             .AddCheck<ClipStorageHealthCheck>("storage", tags: [Ready])
             // At most Degraded: a Discord outage must not take every instance out of the load balancer.
             .AddCheck<DiscordHealthCheck>("discord", failureStatus: HealthStatus.Degraded, tags: [Ready])
-            .AddCheck<GatewayHealthCheck>("gateway", failureStatus: HealthStatus.Degraded, tags: [Ready]);
+            .AddCheck<GatewayHealthCheck>("gateway", failureStatus: HealthStatus.Degraded, tags: [Ready])
+            // Without ffmpeg the clips wait for their previews; the instance serves everything else.
+            .AddCheck<ThumbnailsHealthCheck>("thumbnails", failureStatus: HealthStatus.Degraded, tags: [Ready]);
         return services;
     }
 

@@ -89,8 +89,9 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         return partial;
     }
 
+    /// <param name="what">The kind of purge, as the preview's form says it: <c>all</c>, <c>older</c> or <c>failed</c> (<see cref="PurgeForm.ReadKind"/>).</param>
     public async Task<IActionResult> OnPostPurgeAsync(
-        long guildId, PurgeScope? scope, long? channelId, string? confirm, string? olderThan, bool? failedOnly,
+        long guildId, PurgeScope? scope, long? channelId, string? confirm, string? what, string? olderThan, bool? failedOnly,
         [FromServices] RequestPurge purge, [FromServices] PreviewPurge preview, CancellationToken cancellationToken)
     {
         if (await context.LoadAsync(guildId, User, cancellationToken) is not { } guild)
@@ -99,9 +100,10 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         }
 
         // A form that is not one the danger zone sends (a field missing or garbled) changes nothing.
-        if (!IsScope(scope, channelId) || PurgeFilter.Read(olderThan, failedOnly) is not { } filter)
+        string? why = null;
+        if (!IsScope(scope, channelId) || PurgeForm.ReadKind(Request.Form, what, olderThan, failedOnly, out why) is not { } filter)
         {
-            return await RefuseAsync(guild, cancellationToken);
+            return await RefuseAsync(guild, cancellationToken, why);
         }
 
         var result = await purge.RunAsync(Caller, guildId, scope.Value, channelId, confirm, cancellationToken, filter);
@@ -194,9 +196,9 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         await context.LoadAsync(guildId, User, cancellationToken) is { } guild ? await RefuseAsync(guild, cancellationToken) : NotFound();
 
     /// <summary>The danger zone again, with a 400 and a sentence saying that nothing was deleted.</summary>
-    private async Task<IActionResult> RefuseAsync(GuildHeader guild, CancellationToken cancellationToken)
+    private async Task<IActionResult> RefuseAsync(GuildHeader guild, CancellationToken cancellationToken, string? why = null)
     {
-        (Message, MessageIsError) = ("Nothing was deleted: the form was incomplete or not understood. Reload the page and try again.", true);
+        (Message, MessageIsError) = (why ?? "Nothing was deleted: the form was incomplete or not understood. Reload the page and try again.", true);
         await LoadAsync(guild, cancellationToken);
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Zone();
