@@ -13,15 +13,49 @@ public static class TestS3Server
 {
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
-    private static readonly Lazy<Task<string>> Server = new(StartAsync);
+    private static readonly SemaphoreSlim StartLock = new(1, 1);
+    private static string? _url;
     private static int _counter;
+
+    /// <summary>
+    /// The run's server, started on first use. A failed start is not remembered: the next test tries again (a loaded
+    /// machine can be slow to start node, or another process can take the free port first), so one bad moment does not
+    /// fail every S3 test of the run.
+    /// </summary>
+    private static async Task<string> ServerAsync()
+    {
+        if (_url is { } started)
+        {
+            return started;
+        }
+
+        await StartLock.WaitAsync();
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return _url ??= await StartAsync();
+                }
+                catch (InvalidOperationException) when (attempt < 3)
+                {
+                    // Started on a port taken meanwhile, or too slow: once more on a new port.
+                }
+            }
+        }
+        finally
+        {
+            StartLock.Release();
+        }
+    }
 
     /// <summary>Options for a new, empty bucket on the run's server.</summary>
     public static async Task<S3StorageOptions> CreateBucketAsync(long partSizeBytes = S3StorageOptions.MinPartSizeBytes)
     {
         var options = new S3StorageOptions
         {
-            ServiceUrl = await Server.Value,
+            ServiceUrl = await ServerAsync(),
             Bucket = $"t{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}",
             AccessKey = AccessKey,
             SecretKey = SecretKey,
@@ -86,8 +120,15 @@ public static class TestS3Server
             // The server stops by itself once this test process is gone, even when it was killed and ProcessExit never ran.
             Environment = { ["S3_EXIT_WITH"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         }) ?? throw new InvalidOperationException("node could not be started for the S3 server.");
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && errors.Count < 20)
+            {
+                errors.Enqueue(line);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -105,11 +146,11 @@ public static class TestS3Server
 
         var url = $"http://127.0.0.1:{port}";
         using var http = new HttpClient();
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 600; i++)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The S3 server exited at start with code {process.ExitCode}.");
+                throw new InvalidOperationException($"The S3 server exited at start with code {process.ExitCode}: {string.Join(" / ", errors)}");
             }
 
             try
@@ -123,7 +164,8 @@ public static class TestS3Server
             }
         }
 
-        throw new InvalidOperationException("The S3 server did not answer within 10 seconds.");
+        process.Kill(entireProcessTree: true);
+        throw new InvalidOperationException($"The S3 server did not answer within 60 seconds: {string.Join(" / ", errors)}");
     }
 
     private static int FreePort()
