@@ -2,8 +2,12 @@ using ClipSaver.Core.Access;
 
 namespace ClipSaver.Core.Clips;
 
-/// <summary>What to list: clips of one channel, of one author, posted between two days (inclusive, UTC), in an order, after a cursor.</summary>
-public sealed record ClipFilter(long? ChannelId = null, long? AuthorId = null, DateOnly? From = null, DateOnly? To = null, string? Cursor = null, ClipSort Sort = ClipSort.Newest);
+/// <summary>
+/// What to list: clips of one channel, of one author, posted between two days (inclusive, UTC), whose file name holds
+/// <see cref="Search"/> (<see cref="ClipSearch"/>), in an order, after a cursor.
+/// </summary>
+public sealed record ClipFilter(long? ChannelId = null, long? AuthorId = null, DateOnly? From = null, DateOnly? To = null, string? Cursor = null, ClipSort Sort = ClipSort.Newest,
+    string? Search = null);
 
 public abstract record ListClipsResult
 {
@@ -19,6 +23,9 @@ public abstract record ListClipsResult
 
     /// <summary>The cursor is malformed (<see cref="ClipCursor.Problem"/>).</summary>
     public sealed record BadCursor : ListClipsResult;
+
+    /// <summary>The search cannot be looked for (too long, control characters): <see cref="Problem"/> says why.</summary>
+    public sealed record BadSearch(string Problem) : ListClipsResult;
 }
 
 /// <summary>
@@ -38,6 +45,11 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
             return new ListClipsResult.UnknownGuild();
         }
 
+        if (ClipSearch.Problem(filter.Search) is { } problem)
+        {
+            return new ListClipsResult.BadSearch(problem);
+        }
+
         var clips = Filtered(guildId, filter);
         if (filter.Cursor is { } text)
         {
@@ -55,16 +67,17 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
 
     /// <summary>
     /// How many clips the filter matches (the cursor and order aside), for "1,204 clips". The whole guild or one channel
-    /// is read from the channels' counters, which the archive keeps with every clip it adds or deletes; other filters count.
+    /// is read from the channels' counters, which the archive keeps with every clip it adds or deletes; other filters and
+    /// a search count. Null for a guild the actor may not see, or a search <see cref="ListAsync"/> refuses.
     /// </summary>
     public async Task<long?> CountAsync(Actor actor, long guildId, ClipFilter filter, CancellationToken cancellationToken)
     {
-        if (await access.RoleOfAsync(actor, guildId, cancellationToken) == GuildRole.None)
+        if (await access.RoleOfAsync(actor, guildId, cancellationToken) == GuildRole.None || ClipSearch.Problem(filter.Search) is not null)
         {
             return null;
         }
 
-        if (filter is { AuthorId: null, From: null, To: null })
+        if (filter is { AuthorId: null, From: null, To: null } && ClipSearch.Normalize(filter.Search) is null)
         {
             return await db.Channels.Where(c => c.GuildId == guildId && (filter.ChannelId == null || c.Id == filter.ChannelId)).SumAsync(c => c.ClipCount, cancellationToken);
         }
@@ -95,6 +108,11 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
         {
             var until = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             clips = clips.Where(c => c.PostedAt < until);
+        }
+
+        if (ClipSearch.Normalize(filter.Search) is { } text)
+        {
+            clips = ClipSearch.Apply(clips, text);
         }
 
         return clips;
