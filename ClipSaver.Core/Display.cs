@@ -25,6 +25,9 @@ public static class Display
 
     public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
 
+    /// <summary>A day someone chose in a date input, as the pages write dates ("3 Nov 2026"), whatever the browser's input shows.</summary>
+    public static string Day(DateOnly day) => day.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
+
     /// <summary>An estimate of time left, rounded as a person says it: "a few seconds", "about 40 seconds", "about 3 minutes", "about 2 h 10 min".</summary>
     public static string TimeLeft(int seconds) => seconds switch
     {

@@ -1,7 +1,14 @@
 namespace ClipSaver.Core.Clips;
 
-/// <summary>What to list: clips of one channel, of one author, posted between two days (inclusive, UTC), in an order, after a cursor.</summary>
-public sealed record ClipFilter(long? ChannelId = null, long? AuthorId = null, DateOnly? From = null, DateOnly? To = null, string? Cursor = null, ClipSort Sort = ClipSort.Newest);
+/// <summary>
+/// What to list: clips of one channel, of one author, posted between two days (inclusive, UTC), whose file name holds
+/// <see cref="Search"/> (<see cref="ClipSearch"/>), in an order, after a cursor.
+/// </summary>
+public sealed record ClipFilter(long? ChannelId = null, long? AuthorId = null, DateOnly? From = null, DateOnly? To = null, string? Cursor = null, ClipSort Sort = ClipSort.Newest,
+    string? Search = null);
+
+/// <summary>How many clips a filter matches; with <see cref="AtLeast"/>, at least that many (a search counts only so far).</summary>
+public sealed record ClipTotal(long Count, bool AtLeast = false);
 
 public abstract record ListClipsResult
 {
@@ -17,6 +24,9 @@ public abstract record ListClipsResult
 
     /// <summary>The cursor is malformed (<see cref="ClipCursor.Problem"/>).</summary>
     public sealed record BadCursor : ListClipsResult;
+
+    /// <summary>The search cannot be looked for (too long, control characters): <see cref="Problem"/> says why.</summary>
+    public sealed record BadSearch(string Problem) : ListClipsResult;
 }
 
 /// <summary>
@@ -27,6 +37,12 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
 {
     public const int MaxLimit = 200;
 
+    /// <summary>
+    /// A search counts its matches up to this many, then says "more than": counting every clip of a big guild whose name
+    /// holds a common word reads them all (400 ms for 100,000; docs/benchmarks.md), and no one pages that far.
+    /// </summary>
+    public const int SearchCountLimit = 1_000;
+
     public async Task<ListClipsResult> ListAsync(Actor actor, long guildId, ClipFilter filter, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -34,6 +50,11 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
         if (await access.RoleOfAsync(actor, guildId, cancellationToken) == GuildRole.None)
         {
             return new ListClipsResult.UnknownGuild();
+        }
+
+        if (ClipSearch.Problem(filter.Search) is { } problem)
+        {
+            return new ListClipsResult.BadSearch(problem);
         }
 
         var clips = Filtered(guildId, filter);
@@ -53,21 +74,29 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
 
     /// <summary>
     /// How many clips the filter matches (the cursor and order aside), for "1,204 clips". The whole guild or one channel
-    /// is read from the channels' counters, which the archive keeps with every clip it adds or deletes; other filters count.
+    /// is read from the channels' counters, which the archive keeps with every clip it adds or deletes; other filters and
+    /// a search count (a search up to <see cref="SearchCountLimit"/>). Null for a guild the actor may not see, or a search
+    /// <see cref="ListAsync"/> refuses.
     /// </summary>
-    public async Task<long?> CountAsync(Actor actor, long guildId, ClipFilter filter, CancellationToken cancellationToken)
+    public async Task<ClipTotal?> CountAsync(Actor actor, long guildId, ClipFilter filter, CancellationToken cancellationToken)
     {
-        if (await access.RoleOfAsync(actor, guildId, cancellationToken) == GuildRole.None)
+        if (await access.RoleOfAsync(actor, guildId, cancellationToken) == GuildRole.None || ClipSearch.Problem(filter.Search) is not null)
         {
             return null;
         }
 
-        if (filter is { AuthorId: null, From: null, To: null })
+        if (ClipSearch.Normalize(filter.Search) is not null)
         {
-            return await db.Channels.Where(c => c.GuildId == guildId && (filter.ChannelId == null || c.Id == filter.ChannelId)).SumAsync(c => c.ClipCount, cancellationToken);
+            var found = await Filtered(guildId, filter).Take(SearchCountLimit + 1).LongCountAsync(cancellationToken);
+            return found > SearchCountLimit ? new ClipTotal(SearchCountLimit, AtLeast: true) : new ClipTotal(found);
         }
 
-        return await Filtered(guildId, filter).LongCountAsync(cancellationToken);
+        if (filter is { AuthorId: null, From: null, To: null })
+        {
+            return new ClipTotal(await db.Channels.Where(c => c.GuildId == guildId && (filter.ChannelId == null || c.Id == filter.ChannelId)).SumAsync(c => c.ClipCount, cancellationToken));
+        }
+
+        return new ClipTotal(await Filtered(guildId, filter).LongCountAsync(cancellationToken));
     }
 
     private IQueryable<Clip> Filtered(long guildId, ClipFilter filter)
@@ -93,6 +122,11 @@ public sealed class ListClips(ClipSaverDbContext db, GuildAccess access)
         {
             var until = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             clips = clips.Where(c => c.PostedAt < until);
+        }
+
+        if (ClipSearch.Normalize(filter.Search) is { } text)
+        {
+            clips = ClipSearch.Apply(clips, text);
         }
 
         return clips;

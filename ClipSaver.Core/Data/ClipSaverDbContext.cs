@@ -30,6 +30,8 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     // convention cannot: keys, indexes, lengths, relations.
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // Trigrams for the clip search's index; a trusted extension, so the database's owner may create it (decision 025).
+        modelBuilder.HasPostgresExtension("pg_trgm");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ClipSaverDbContext).Assembly);
     }
 

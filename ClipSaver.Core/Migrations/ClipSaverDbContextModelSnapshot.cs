@@ -20,6 +20,7 @@ namespace ClipSaver.Core.Migrations
                 .HasAnnotation("ProductVersion", "10.0.14")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("ClipSaver.Core.Data.ApiToken", b =>
@@ -337,6 +338,12 @@ namespace ClipSaver.Core.Migrations
                     b.HasIndex("ChannelId")
                         .HasDatabaseName("ix_clips_pending_files")
                         .HasFilter("source = 'attachment' AND storage_key IS NULL AND skip_reason IS NULL");
+
+                    b.HasIndex("FileName")
+                        .HasDatabaseName("ix_clips_file_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("FileName"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("FileName"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("Id")
                         .HasDatabaseName("ix_clips_thumbnails_pending")

@@ -141,7 +141,7 @@ public sealed record PurgeFilter(DateOnly? OlderThan, bool FailedOnly)
 
     /// <summary>What goes, for people: "clips posted before 1 Jan 2026", "failed downloads", "clips".</summary>
     public string Describe() => OlderThan is { } d
-        ? $"clips posted before {d.ToString("d MMM yyyy", CultureInfo.InvariantCulture)}"
+        ? $"clips posted before {Display.Day(d)}"
         : FailedOnly ? "failed downloads" : "clips";
 }
 

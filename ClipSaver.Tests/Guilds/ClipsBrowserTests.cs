@@ -120,4 +120,39 @@ public sealed class ClipsBrowserTests : BrowserTestBase
         Assert.Equal("0:02", (await page.GetByTestId("length").TextContentAsync())!.Trim());
         Assert.Equal("320 × 180", (await page.GetByTestId("resolution").TextContentAsync())!.Trim());
     }
+
+    [Fact]
+    public async Task A_search_typed_in_the_filter_finds_the_clip_by_a_piece_of_its_name_and_stays_in_the_address_with_the_chosen_days_in_words()
+    {
+        long wanted;
+        await using (var db = Db.CreateContext())
+        {
+            wanted = await db.Clips.Where(c => c.ChannelId == _channelId).OrderBy(c => c.PostedAt).Select(c => c.Id).FirstAsync();
+            await db.Clips.Where(c => c.Id == wanted).ExecuteUpdateAsync(s => s.SetProperty(c => c.FileName, "Ace of Spades 100%.mp4"));
+        }
+
+        var page = await OpenPageAsync(DemoUsers.Owner.Username);
+        await page.GotoAsync($"/guilds/{_guildId}/clips");
+        Assert.True(await page.GetByTestId("clip").CountAsync() > 1);
+
+        await page.GetByTestId("clip-search").FillAsync("of SPADES 100%");
+        await page.GetByTestId("clip-search").PressAsync("Enter");
+        await page.WaitForURLAsync(url => url.Contains("q=of+SPADES+100%25", StringComparison.Ordinal));
+        Assert.Equal("Ace of Spades 100%.mp4", (await page.GetByTestId("clip-link").TextContentAsync())!.Trim());
+        Assert.Equal(1, await page.GetByTestId("clip").CountAsync());
+        Assert.Equal("1 clip matches", (await page.GetByTestId("clip-total").TextContentAsync())!.Trim());
+
+        // A reload (or the address sent to someone) keeps the search, in the box and in the list.
+        await page.ReloadAsync();
+        Assert.Equal("of SPADES 100%", await page.GetByTestId("clip-search").InputValueAsync());
+        Assert.Equal(1, await page.GetByTestId("clip").CountAsync());
+
+        // The chosen days, whatever the date inputs show, are written under the filter as the page writes dates.
+        await page.Locator("input[name=From]").FillAsync("2026-11-03");
+        await page.Locator("input[name=To]").FillAsync("2026-11-28");
+        await page.GetByTestId("clip-filters").GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("From=2026-11-03", StringComparison.Ordinal) && url.Contains("q=", StringComparison.Ordinal));
+        Assert.Equal("From 3 Nov 2026 to 28 Nov 2026 (UTC)", (await page.GetByTestId("clip-days").TextContentAsync())!.Trim());
+        await Browser.ScreenshotAsync(page, "clips-search");
+    }
 }

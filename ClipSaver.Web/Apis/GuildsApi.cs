@@ -44,7 +44,7 @@ public static class GuildsApi
         guild.MapPost("/channels/{channelId}/scans", ScanNowAsync).WithSummary("Start a scan of the channel now").ProducesProblems(400, 409);
         guild.MapDelete("/channels/{channelId}/scans", StopScansAsync).WithSummary("Stop the channel's scans").ProducesProblems(400);
         guild.MapGet("/scans", ListScansAsync).WithSummary("Scans of the guild, newest first");
-        guild.MapGet("/clips", ListClipsAsync).WithSummary("Clips, newest first (or sort=oldest, largest, smallest), with filters and keyset paging");
+        guild.MapGet("/clips", ListClipsAsync).WithSummary("Clips, newest first (or sort=oldest, largest, smallest), with filters, a search (q) and keyset paging");
         guild.MapGet("/clips/{clipId}", GetClipAsync).WithSummary("One clip").ProducesProblems(400);
         guild.MapGet("/clips/{clipId}/file", GetClipFileAsync).WithSummary("The clip's stored file (range requests supported)")
             .WithDescription("Sent with the video/* content type Discord gave the attachment; any other type as application/octet-stream. A Range header gets 206 with that part, or 416 when it lies outside the file.")
@@ -161,7 +161,7 @@ public static class GuildsApi
     }
 
     private static async Task<Results<Ok<Page<ClipDto>>, ValidationProblem, ProblemHttpResult>> ListClipsAsync(Snowflake guildId, Snowflake? channelId, Snowflake? authorId, DateOnly? from, DateOnly? to, string? cursor, int? limit,
-        string? sort, HttpContext http, ListClips clips, CancellationToken ct)
+        string? sort, string? q, HttpContext http, ListClips clips, CancellationToken ct)
     {
         if (CheckLimit(limit) is { } bad)
         {
@@ -175,11 +175,12 @@ public static class GuildsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sort"] = ["Use newest, oldest, largest or smallest."] });
         }
 
-        var filter = new ClipFilter(channelId?.ToInt64(), authorId?.ToInt64(), from, to, cursor, order);
+        var filter = new ClipFilter(channelId?.ToInt64(), authorId?.ToInt64(), from, to, cursor, order, q);
         return await clips.ListAsync(http.Caller().Actor, guildId.ToInt64(), filter, limit ?? 50, ct) switch
         {
             ListClipsResult.Listed l => TypedResults.Ok(new Page<ClipDto>([.. l.Clips.Select(ToDto)], l.NextCursor)),
             ListClipsResult.BadCursor => BadCursor(),
+            ListClipsResult.BadSearch b => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["q"] = [b.Problem] }, title: ClipSearch.Title),
             ListClipsResult.UnknownGuild => Unknown("guild"),
             _ => throw new InvalidOperationException("Unknown clip list result."),
         };

@@ -8,7 +8,8 @@ namespace ClipSaver.Bench;
 /// <summary>
 /// The clip browser's queries on a guild of many clips (default 1,000,000 in 100 channels): for each order, the first
 /// page with its total, then "load more" pages one after another, through the same use case the page and the API call
-/// (<see cref="ListClips"/>). Also one channel's, one author's and a date range's first page. Prints p50/p99 per kind.
+/// (<see cref="ListClips"/>). Also one channel's, one author's and a date range's first page, and searches of the file
+/// name that match 100 clips, a tenth of one channel, a tenth of the guild and every clip. Prints p50/p99 per kind.
 /// </summary>
 public static class ClipListBenchmark
 {
@@ -55,6 +56,14 @@ public static class ClipListBenchmark
                 await PageThroughAsync(options.Options, new ClipFilter(ChannelId: 700_000_000_000_000_001 + (round + channels) % channels, Sort: ClipSort.Largest), pages, "channel, largest", record);
                 await PageThroughAsync(options.Options, new ClipFilter(AuthorId: 800_000_000_000_000_002 + round), 1, "author, newest", record);
                 await PageThroughAsync(options.Options, new ClipFilter(From: middle, To: middle.AddDays(30)), 1, "a month, newest", record);
+
+                // Searches (a piece of the file name, any case): 100 clips, 1,000 in one channel, 100,000, and every clip.
+                await PageThroughAsync(options.Options, new ClipFilter(Search: $"_{4000 + round}."), pages, "search 0.01 %, newest", record);
+                await PageThroughAsync(options.Options, new ClipFilter(ChannelId: 700_000_000_000_000_001 + (round + channels) % channels, Search: "valorant"), pages,
+                    "search 10 % in a channel, newest", record);
+                await PageThroughAsync(options.Options, new ClipFilter(Search: "VALORANT"), pages, "search 10 %, newest", record);
+                await PageThroughAsync(options.Options, new ClipFilter(Search: "valorant", Sort: ClipSort.Largest), pages, "search 10 %, largest", record);
+                await PageThroughAsync(options.Options, new ClipFilter(Search: ".mp4"), pages, "search 100 %, newest", record);
             }
 
             Console.WriteLine();
@@ -106,7 +115,10 @@ public static class ClipListBenchmark
         }
     }
 
-    /// <summary>Rows with generate_series: clips spread over about two years, sizes from 1 kB to 50 MB, 1,000 authors.</summary>
+    /// <summary>
+    /// Rows with generate_series: clips spread over about two years, sizes from 1 kB to 50 MB, 1,000 authors, file names
+    /// of ten games in turn ("Valorant_4242.mp4": each game a tenth, each number once per channel).
+    /// </summary>
     private static async Task SeedAsync(string cs, int channels, int perChannel)
     {
         await PurgeBenchmark.ExecAsync(cs, $"""
@@ -121,7 +133,9 @@ public static class ClipListBenchmark
                 INSERT INTO clips (guild_id, channel_id, message_id, source, attachment_id, author_id, file_name, content_type, size_bytes, discord_clip_flag,
                     posted_at, archived_at, storage_key, sha256)
                 SELECT {Guild}, 700000000000000000 + {c}, 600000000000000000 + {c}::bigint * 10000000 + i, 'attachment', 500000000000000000 + {c}::bigint * 10000000 + i,
-                    800000000000000001 + ((i * 7 + {c}) % 1000), 'clip' || i || '.mp4', 'video/mp4', 1000 + ((i::bigint * 7919 + {c} * 104729) % 50000000), false,
+                    800000000000000001 + ((i * 7 + {c}) % 1000),
+                    (ARRAY['Valorant', 'Apex Legends', 'Minecraft', 'Fortnite', 'Rocket League', 'Overwatch 2', 'Counter-Strike 2', 'Halo', 'Elden Ring', 'Clip'])[1 + i % 10] || '_' || i || '.mp4',
+                    'video/mp4', 1000 + ((i::bigint * 7919 + {c} * 104729) % 50000000), false,
                     now() - (((i * {channels} + {c}) % 1051200) || ' minutes')::interval, now(),
                     {Guild} || '/' || {c} || '/' || i || '.mp4', repeat('a', 64)
                 FROM generate_series(1, {perChannel}) i

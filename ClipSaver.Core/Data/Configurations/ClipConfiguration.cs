@@ -21,6 +21,9 @@ public sealed class ClipConfiguration : IEntityTypeConfiguration<Clip>
         // ... and largest or smallest first per guild, keyset on (size_bytes, id); read backwards for smallest first.
         builder.HasIndex(x => new { x.GuildId, x.SizeBytes, x.Id }).IsDescending(false, true, true);
         builder.HasIndex(x => new { x.GuildId, x.AuthorId });
+        // ... and its search, a piece of the file name in any case (ILIKE '%text%'): trigrams find the few names that hold
+        // it among a big guild's (docs/decisions/025-clip-search.md).
+        builder.HasIndex(x => x.FileName).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_clips_file_name_trgm");
         // Indexes for the jobs (docs/decisions/014-job-indexes.md). A scan's files still to download: few rows of a
         // channel that may hold hundreds of thousands, so a partial index that holds only those.
         builder.HasIndex(x => x.ChannelId).HasFilter("source = 'attachment' AND storage_key IS NULL AND skip_reason IS NULL")

@@ -3,7 +3,8 @@ using ClipSaver.Web.Pages;
 namespace ClipSaver.Web.Pages.Guilds;
 
 /// <summary>
-/// The clip browser: newest, oldest, largest or smallest first, filters by channel, author and dates, the total, keyset
+/// The clip browser: newest, oldest, largest or smallest first, filters by channel, author, dates and a piece of the file
+/// name (<see cref="ClipSearch"/>), the total, keyset
 /// paging ("load more" with htmx, which puts the position in the address), a player that streams the stored file with
 /// range requests.
 /// </summary>
@@ -25,6 +26,9 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         public DateOnly? To { get; set; }
         public ClipSort Sort { get; set; }
 
+        /// <summary>A piece of the file name, any case (the address's <c>q</c>).</summary>
+        public string? Q { get; set; }
+
         /// <summary>Keyset cursor: the last clip shown (<see cref="ClipCursor"/>).</summary>
         public string? After { get; set; }
     }
@@ -40,7 +44,22 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
     public IReadOnlyList<Choice> Authors { get; private set; } = [];
 
     /// <summary>How many clips match the filters (null for a "load more" fragment, which does not show it).</summary>
-    public long? Total { get; private set; }
+    public ClipTotal? Total { get; private set; }
+
+    /// <summary>Why the search cannot be looked for (too long, control characters); the page says it beside the box.</summary>
+    public string? SearchError { get; private set; }
+
+    /// <summary>Whether anything narrows the list (a channel, an author, a day, a search): then the total says "match".</summary>
+    public bool IsFiltered => Query is not { Channel: null, Author: null, From: null, To: null } || ClipSearch.Normalize(Query.Q) is not null;
+
+    /// <summary>The chosen days in the pages' way of writing dates ("From 3 Nov 2026 to 28 Nov 2026"), whatever the browser's date inputs show.</summary>
+    public string? ChosenDays => (Query.From, Query.To) switch
+    {
+        ({ } from, { } to) => $"From {Display.Day(from)} to {Display.Day(to)}",
+        ({ } from, null) => $"From {Display.Day(from)} on",
+        (null, { } to) => $"Up to {Display.Day(to)}",
+        _ => null,
+    };
 
     /// <summary>This list's address with the filters and sort, from the start or after a cursor.</summary>
     public string ListUrl(string? after = null)
@@ -54,6 +73,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
             new("From", q.From?.ToString("yyyy-MM-dd", inv)),
             new("To", q.To?.ToString("yyyy-MM-dd", inv)),
             new("Sort", q.Sort == ClipSort.Newest ? null : q.Sort.ToString()),
+            new("q", ClipSearch.Normalize(q.Q)),
             new("After", after),
         }.Where(p => p.Value is not null));
         return $"/guilds/{Guild.Id}/clips{query}";
@@ -67,7 +87,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         }
 
         Guild = guild;
-        var filter = new ClipFilter(Query.Channel, Query.Author, Query.From, Query.To, Query.After, Query.Sort);
+        var filter = new ClipFilter(Query.Channel, Query.Author, Query.From, Query.To, Query.After, Query.Sort, Query.Q);
         var actor = Actor.User(User.DiscordUserId()!.Value);
         switch (await listClips.ListAsync(actor, guildId, filter, PageSize, cancellationToken))
         {
@@ -76,7 +96,15 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
                 NextCursor = listed.NextCursor;
                 break;
             case ListClipsResult.BadCursor:
-                return new ContentResult { StatusCode = StatusCodes.Status400BadRequest, Content = $"{ClipCursor.Title} {ClipCursor.Problem}", ContentType = "text/plain; charset=utf-8" };
+                return BadRequestText($"{ClipCursor.Title} {ClipCursor.Problem}");
+            case ListClipsResult.BadSearch bad when Request.WantsFragment():
+                return BadRequestText($"{ClipSearch.Title} {bad.Problem}");
+            case ListClipsResult.BadSearch bad:
+                // The whole page, with the search and the sentence beside the box; nothing is listed.
+                SearchError = bad.Problem;
+                Response.StatusCode = StatusCodes.Status400BadRequest;
+                await LoadChoicesAsync(guildId, cancellationToken);
+                return Page();
             default:
                 return NotFound();
         }
@@ -88,15 +116,23 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
         }
 
         Total = await listClips.CountAsync(actor, guildId, filter, cancellationToken);
+        await LoadChoicesAsync(guildId, cancellationToken);
+        return Page();
+    }
 
+    /// <summary>The channels and authors the filter offers.</summary>
+    private async Task LoadChoicesAsync(long guildId, CancellationToken cancellationToken)
+    {
         Channels = await db.Channels.AsNoTracking().Where(c => c.GuildId == guildId && c.ClipCount > 0).OrderBy(c => c.Name)
             .Select(c => new Choice(c.Id, c.Name)).ToListAsync(cancellationToken);
         Authors = await db.GuildMembers.AsNoTracking().Where(m => m.GuildId == guildId)
             .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => u)
             .OrderBy(u => u.GlobalName ?? u.Username).Take(500)
             .Select(u => new Choice(u.Id, u.GlobalName ?? u.Username)).ToListAsync(cancellationToken);
-        return Page();
     }
+
+    private static ContentResult BadRequestText(string text) =>
+        new() { StatusCode = StatusCodes.Status400BadRequest, Content = text, ContentType = "text/plain; charset=utf-8" };
 
     /// <summary>
     /// Clips that arrived since the page was loaded (newer than clip <paramref name="since"/>), for the page's poller:
@@ -117,7 +153,7 @@ public sealed class ClipsModel(ClipSaverDbContext db, GuildContext context, List
     }
 
     /// <summary>Newest clip on the first unfiltered page; the poller asks for clips after it. Null when the page is filtered or paged.</summary>
-    public long? PollSince => Query is { Channel: null, Author: null, From: null, To: null, After: null } ? Clips.Select(c => (long?)c.Id).Max() ?? 0 : null;
+    public long? PollSince => !IsFiltered && Query.After is null ? Clips.Select(c => (long?)c.Id).Max() ?? 0 : null;
 
     /// <summary>The stored file, with range requests (seeking in the player), for people who may see the guild.</summary>
     public async Task<IActionResult> OnGetFileAsync(long guildId, long clipId, bool download, CancellationToken cancellationToken) =>
