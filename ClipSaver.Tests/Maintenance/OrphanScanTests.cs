@@ -142,7 +142,8 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
     public async Task A_file_a_scan_has_written_but_not_yet_attached_survives_the_fix_while_an_old_orphan_is_deleted()
     {
         // A scan downloads a page's files first and attaches them to their rows afterwards: in between, the newest
-        // file has no clip. It was written just now, less than the grace age ago; the other orphan before that, longer ago than the grace age.
+        // file has no clip. It was written just now, less than the grace age ago; the other orphan before it, longer
+        // ago than the grace age.
         long pendingClip;
         string pendingKey;
         await using (var context = Db.CreateContext())
