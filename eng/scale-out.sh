@@ -59,10 +59,11 @@ Discord__CdnBaseUrl=${emulator_url}cdn/
 ENV
 }
 
-start_instance() { # n
+start_instance() { # n; in the build folder, as the image's WORKDIR: the app's appsettings.json (log levels, job
+    # workers) is read from the current folder, and without it every EF Core command and HTTP call logs at Information.
     local n="$1"
     ( set -a; eval "$(instance_env "$n" | sed 's/^\([^=]*\)=\(.*\)$/\1="\2"/')"; set +a
-      exec dotnet "$build/ClipSaver.Web.dll" >"$dir/app-$n.log" 2>&1 ) &
+      cd "$build" && exec dotnet ClipSaver.Web.dll >"$dir/app-$n.log" 2>&1 ) &
     started "app-$n" $!
 }
 
@@ -89,7 +90,7 @@ start)
     wait_for "$s3_url/" "the S3 server"
     wait_for "${emulator_url}_emulator/world" "the emulator"
     # The one-shot migration, then the instances.
-    ( set -a; eval "$(instance_env 1 | sed 's/^\([^=]*\)=\(.*\)$/\1="\2"/')"; set +a; dotnet "$build/ClipSaver.Web.dll" migrate ) >"$dir/migrate.log" 2>&1
+    ( set -a; eval "$(instance_env 1 | sed 's/^\([^=]*\)=\(.*\)$/\1="\2"/')"; set +a; cd "$build" && dotnet ClipSaver.Web.dll migrate ) >"$dir/migrate.log" 2>&1
     for n in $(seq 1 "$instances"); do start_instance "$n"; done
     urls=""
     for n in $(seq 1 "$instances"); do wait_for "http://127.0.0.1:$((base + 1 + n))/health/live" "instance $n"; urls="$urls http://127.0.0.1:$((base + 1 + n))/"; done
@@ -113,7 +114,7 @@ restart)
 token)
     dir="$(cd "$dir" && pwd)"
     ( set -a; eval "$(instance_env 1 | sed 's/^\([^=]*\)=\(.*\)$/\1="\2"/')"; set +a
-      dotnet "$build/ClipSaver.Web.dll" tokens create --user "$3" --name scale-out ) | grep '^cs_'
+      cd "$build" && dotnet ClipSaver.Web.dll tokens create --user "$3" --name scale-out ) | grep '^cs_'
     ;;
 stop)
     for pid in "$dir"/*.pid; do [ -f "$pid" ] && { kill "$(cat "$pid")" 2>/dev/null || true; rm -f "$pid"; }; done

@@ -71,9 +71,9 @@ public abstract record ThumbnailOutcome
 
 /// <summary>
 /// Makes a clip's poster image and reads its length and picture size, with Debian's ffprobe and ffmpeg through
-/// FFMpegCore. Each call is one process, single-threaded, stopped after <see cref="ThumbnailOptions.Timeout"/>
-/// (<see cref="TimeoutException"/>: the caller tries again later). The picture is always the same box, letterboxed, so
-/// that a card can reserve its place before the image arrives.
+/// FFMpegCore. Each call is one process, single-threaded, at a lower CPU priority (<see cref="LowPriorityLauncher"/>),
+/// stopped after <see cref="ThumbnailOptions.Timeout"/> (<see cref="TimeoutException"/>: the caller tries again later).
+/// The picture is always the same box, letterboxed, so that a card can reserve its place before the image arrives.
 /// </summary>
 public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
 {
@@ -94,7 +94,7 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
         IMediaAnalysis media;
         try
         {
-            media = await FFProbe.AnalyseAsync(path, ff, null, timeout.Token);
+            media = await LowPriorityLauncher.Shared.RunAsync(() => FFProbe.AnalyseAsync(path, ff, null, timeout.Token));
         }
         catch (Exception) when (timeout.IsCancellationRequested)
         {
@@ -140,13 +140,13 @@ public sealed class ThumbnailMaker(IOptionsMonitor<ThumbnailOptions> options)
         {
             var filter = string.Create(CultureInfo.InvariantCulture,
                 $"scale={Width}:{Height}:force_original_aspect_ratio=decrease,pad={Width}:{Height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1");
-            await FFMpegArguments
+            await LowPriorityLauncher.Shared.RunAsync(() => FFMpegArguments
                 .FromFileInput(path, verifyExists: true, o => o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-ss {at.TotalSeconds:0.###} -threads 1")))
                 .OutputToFile(output, overwrite: true, o => o
                     .WithCustomArgument($"-vf \"{filter}\" -frames:v 1 -q:v 4 -threads 1 -an")
                     .ForceFormat("image2"))
                 .CancellableThrough(timeout.Token, TimeSpan.FromSeconds(2))
-                .ProcessAsynchronously(throwOnError: true, ff, timeout.Token);
+                .ProcessAsynchronously(throwOnError: true, ff, timeout.Token));
             return File.Exists(output) ? await File.ReadAllBytesAsync(output, cancellationToken) : null;
         }
         catch (Exception) when (timeout.IsCancellationRequested)

@@ -1,18 +1,24 @@
 namespace ClipSaver.Tests.Maintenance;
 
-public sealed class OrphanScanTests : DatabaseTestBase
+/// <summary>
+/// The orphan scan on each kind of storage: the local folder (<see cref="OrphanScanOnLocalFolderTests"/>) and an
+/// S3-protocol bucket (<see cref="OrphanScanOnS3Tests"/>). A stored file's age is its real write time (an S3 object's
+/// Last-Modified cannot be set), so the clock starts at the real time and a test makes files old by moving the clock
+/// past the grace age (<see cref="GraceAgePassesAsync"/>).
+/// </summary>
+public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
 {
-    private LocalFolderClipStorage _storage = null!;
+    private IClipStorage _storage = null!;
     private JobStorage _jobs = null!;
-    private string _root = null!;
     private long _guild;
     private long _channel;
+
+    protected abstract Task<IClipStorage> CreateStorageAsync();
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _root = Directory.CreateTempSubdirectory("clipsaver-orphans-").FullName;
-        _storage = new LocalFolderClipStorage(new StaticMonitor<StorageOptions>(new StorageOptions { Root = _root }));
+        _storage = await CreateStorageAsync();
         _jobs = TestJobs.Storage(Db);
         (_guild, _channel) = await AddGuildWithChannelAsync();
         await using var context = Db.CreateContext();
@@ -22,12 +28,6 @@ public sealed class OrphanScanTests : DatabaseTestBase
         }
     }
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
-
     private OrphanScan NewScan(ClipSaverDbContext context) => new(
         context, new ClipSaverConnection(Db.ConnectionString), new ClipArchive(context, _storage), _storage, TestJobs.Client(_jobs),
         new StaticMonitor<ScanOptions>(new ScanOptions()), new StaticMonitor<OrphanScanOptions>(new OrphanScanOptions { FileGrace = Grace }), Clock,
@@ -35,8 +35,24 @@ public sealed class OrphanScanTests : DatabaseTestBase
 
     private static readonly TimeSpan Grace = TimeSpan.FromHours(6);
 
-    /// <summary>Sets a stored file's modification time, as if it had been written at <paramref name="at"/>.</summary>
-    private void WrittenAt(string key, DateTimeOffset at) => File.SetLastWriteTimeUtc(Path.Combine(_root, key), at.UtcDateTime);
+    private static DateTimeOffset StartOfThisSecond()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Moves the clock on so that every file stored so far is older than the grace age and every file stored
+    /// afterwards is younger. The line between them is the next whole second of real time (a HEAD answer gives an
+    /// object's Last-Modified to the second), and the test waits until it has passed, with a margin for the coarse
+    /// clock a file system stamps files with.
+    /// </summary>
+    private async Task GraceAgePassesAsync()
+    {
+        var line = StartOfThisSecond().AddSeconds(1);
+        await Task.Delay(line - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50));
+        Clock.SetUtcNow(line + Grace);
+    }
 
     [Fact]
     public async Task A_healthy_installation_has_no_orphans()
@@ -69,7 +85,7 @@ public sealed class OrphanScanTests : DatabaseTestBase
             await _storage.DeleteAsync(missing, CancellationToken.None);
             await context.Clips.Where(c => c.Id == wrongSizeClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.SizeBytes, 1));
             await _storage.PutAsync($"{_guild}/{_channel}/999.mp4", new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
-            WrittenAt($"{_guild}/{_channel}/999.mp4", Clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
+            await GraceAgePassesAsync();
 
             var scan = TestData.ScanRun(_guild, _channel, ScanStatus.Running, null);
             scan.HeartbeatAt = Clock.GetUtcNow().AddHours(-2);
@@ -118,7 +134,8 @@ public sealed class OrphanScanTests : DatabaseTestBase
     public async Task A_file_a_scan_has_written_but_not_yet_attached_survives_the_fix_while_an_old_orphan_is_deleted()
     {
         // A scan downloads a page's files first and attaches them to their rows afterwards: in between, the newest
-        // file has no clip. It was written a moment ago; the other orphan a little longer ago than the grace age.
+        // file has no clip. It was written just now, less than the grace age ago; the other orphan before it, longer
+        // ago than the grace age.
         long pendingClip;
         string pendingKey;
         await using (var context = Db.CreateContext())
@@ -128,11 +145,10 @@ public sealed class OrphanScanTests : DatabaseTestBase
             pendingKey = ClipStorageKeys.ForAttachment(_guild, _channel, attachment, "clip.mp4");
         }
 
-        var stored = await _storage.PutAsync(pendingKey, new MemoryStream([1, 2, 3, 4]), 100, CancellationToken.None);
-        WrittenAt(pendingKey, Clock.GetUtcNow() - TimeSpan.FromMinutes(1));
         var oldKey = $"{_guild}/{_channel}/777.mp4";
         await _storage.PutAsync(oldKey, new MemoryStream([5, 6]), 100, CancellationToken.None);
-        WrittenAt(oldKey, Clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
+        await GraceAgePassesAsync();
+        var stored = await _storage.PutAsync(pendingKey, new MemoryStream([1, 2, 3, 4]), 100, CancellationToken.None);
 
         OrphanReport report;
         await using (var context = Db.CreateContext())
@@ -164,8 +180,9 @@ public sealed class OrphanScanTests : DatabaseTestBase
     {
         var key = $"{_guild}/{_channel}/888.mp4";
         await _storage.PutAsync(key, new MemoryStream([1]), 100, CancellationToken.None);
-        WrittenAt(key, Clock.GetUtcNow() - TimeSpan.FromMinutes(5));
 
+        // A minute short of the grace age (the clock started before the file was written): still young.
+        Clock.Advance(Grace - TimeSpan.FromMinutes(1));
         await using (var context = Db.CreateContext())
         {
             var young = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
@@ -173,7 +190,7 @@ public sealed class OrphanScanTests : DatabaseTestBase
         }
 
         Assert.NotNull(await _storage.GetInfoAsync(key, CancellationToken.None));
-        Clock.Advance(Grace);
+        await GraceAgePassesAsync();
         await using (var context = Db.CreateContext())
         {
             var old = await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
@@ -199,8 +216,9 @@ public sealed class OrphanScanTests : DatabaseTestBase
         foreach (var key in clips.Select(c => c.Key).Append(strayClipKey).Select(ClipStorageKeys.ThumbnailOf))
         {
             await _storage.PutAsync(key, new MemoryStream([0xFF, 0xD8, 0xFF]), 100, CancellationToken.None);
-            WrittenAt(key, Clock.GetUtcNow() - Grace - TimeSpan.FromMinutes(1));
         }
+
+        await GraceAgePassesAsync();
 
         // One clip's file went missing: the fix sends it back to "file pending", and its poster goes too.
         var (badClip, badKey) = clips[0];
