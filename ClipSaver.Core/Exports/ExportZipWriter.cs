@@ -18,7 +18,7 @@ namespace ClipSaver.Core.Exports;
 internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.MaxValue) : IAsyncDisposable
 {
     /// <summary>How much of a file one read asks for: few system calls for a large file, one for a small one.</summary>
-    private const int ReadBytes = 1 << 20;
+    private const int ReadBytes = 1 << 20, MinReadBytes = 16 << 10;
 
     private const ushort Utf8NamesAndDataDescriptor = 0x0808;
     private const ushort Stored = 0, Deflated = 8;
@@ -38,7 +38,9 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
         long size = 0;
         while (true)
         {
-            var memory = output.GetMemory(ReadBytes);
+            // Asking for no more than the file still holds keeps a small file in a small segment of the pipe: a
+            // full-size one per file would not go back to the array pool fast enough and be allocated anew.
+            var memory = output.GetMemory((int)Math.Clamp(expectedBytes - size + 1, MinReadBytes, ReadBytes));
             var read = await source.ReadAsync(memory, cancellationToken);
             if (read == 0)
             {

@@ -154,7 +154,18 @@ public sealed class LocalFolderClipStorage : IClipStorage
         return Task.FromResult(stream);
     }
 
-    public Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) => OpenReadAsync(key, cancellationToken);
+    /// <summary>
+    /// Unbuffered: the reader asks for whole files or large pieces, and a buffered stream would allocate its buffer
+    /// for the last short read of every file (an export reads thousands).
+    /// </summary>
+    public Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        Stream? stream = File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan)
+            : null;
+        return Task.FromResult(stream);
+    }
 
     public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken)
     {
