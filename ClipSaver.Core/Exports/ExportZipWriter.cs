@@ -171,7 +171,8 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
     /// <summary>The entry's data descriptor into the pipe and its central directory record into the spool.</summary>
     private void Finish(byte[] name, DateTimeOffset modified, ushort method, uint crc, long compressed, long size, long offset, bool zip64)
     {
-        if (!zip64 && (compressed >= uint.MaxValue || size >= uint.MaxValue))
+        var limit = Math.Min(zip64From, uint.MaxValue);
+        if (!zip64 && (compressed >= limit || size >= limit))
         {
             throw new InvalidDataException($"{Encoding.UTF8.GetString(name)} grew past 4 GiB while it was copied; its record said {size} bytes less.");
         }
@@ -192,7 +193,6 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
 
         Advance(zip64 ? 24 : 16);
 
-        var limit = Math.Min(zip64From, uint.MaxValue);
         var (bigSize, bigCompressed, bigOffset) = (zip64 || size >= limit, zip64 || compressed >= limit, offset >= limit);
         var extra = (bigSize ? 8 : 0) + (bigCompressed ? 8 : 0) + (bigOffset ? 8 : 0);
         Span<byte> record = stackalloc byte[46 + 4 + 24];

@@ -69,10 +69,20 @@ public sealed class ExportZipWriterTests
     }
 
     [Fact]
-    public async Task When_the_storage_stops_reading_the_writer_stops_instead_of_filling_the_pipe()
+    public async Task When_the_storage_fails_the_writer_stops_with_the_storages_error()
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
         await pipe.Reader.CompleteAsync(new IOException("disk full"));
+        await using var zip = new ExportZipWriter(pipe.Writer);
+        var error = await Assert.ThrowsAsync<IOException>(() => zip.AddStoredAsync("a.mp4", Posted, new MemoryStream(new byte[4 << 20]), 4 << 20, null, CancellationToken.None));
+        Assert.Equal("disk full", error.Message);
+    }
+
+    [Fact]
+    public async Task When_the_storage_stops_reading_without_an_error_the_writer_stops_too()
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        await pipe.Reader.CompleteAsync();
         await using var zip = new ExportZipWriter(pipe.Writer);
         await Assert.ThrowsAsync<StorageStoppedException>(() => zip.AddStoredAsync("a.mp4", Posted, new MemoryStream(new byte[4 << 20]), 4 << 20, null, CancellationToken.None));
     }
