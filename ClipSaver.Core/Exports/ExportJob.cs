@@ -1,9 +1,4 @@
-using System.Buffers;
-using System.Globalization;
-using System.IO.Compression;
 using System.IO.Pipelines;
-using System.Security.Cryptography;
-using System.Text;
 using ClipSaver.Core.Jobs;
 using ClipSaver.Core.Storage;
 using Hangfire;
