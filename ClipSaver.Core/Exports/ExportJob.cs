@@ -1,14 +1,12 @@
-using System.Buffers;
-using System.IO.Compression;
 using System.IO.Pipelines;
-using System.Text;
 
 namespace ClipSaver.Core.Exports;
 
 /// <summary>
 /// Builds an export: ZIP parts of the clips' files with a manifest, each streamed straight into clip storage through a
 /// pipe (the ZIP is written on one side while <see cref="IClipStorage.PutWithoutChecksumAsync"/> reads the other), so neither a whole
-/// part nor a temporary copy is ever held. A part is recorded with the last clip it holds once it is stored; a crash
+/// part nor a temporary copy of it is ever held; what a part must keep until it closes (the ZIP's directory, the
+/// manifest) waits in temporary files, not in memory (decision 027). A part is recorded with the last clip it holds once it is stored; a crash
 /// loses at most the part being written (storage keeps nothing of an unfinished write), and the retry, or the
 /// recovery dispatcher's job, carries on after the last recorded part. The run's lease makes it one job at a time;
 /// every two seconds the job checks it and writes its progress.
@@ -137,16 +135,18 @@ public sealed partial class ExportJob(
         // than copying it (decision 024).
         var put = Task.Run(() => storage.PutWithoutChecksumAsync(key, pipe.Reader.AsStream(), long.MaxValue, cancellationToken), cancellationToken);
         var written = new ExportPartWriter(db, storage, options.CurrentValue.PartSizeBytes, clock, export, after);
+        var manifest = new ExportManifest();
         try
         {
-            await using (var zip = new ZipArchive(pipe.Writer.AsStream(leaveOpen: true), ZipArchiveMode.Create, leaveOpen: false))
+            await using (var zip = new ExportZipWriter(pipe.Writer))
             {
-                if (!await written.FilesAsync(zip, lease, cancellationToken))
+                if (!await written.FilesAsync(zip, manifest, lease, cancellationToken))
                 {
                     throw new ExportDeletedException();
                 }
 
-                await ExportPartWriter.WriteManifestAsync(zip, written.Rows, cancellationToken);
+                await manifest.WriteToAsync(zip, clock.GetUtcNow(), cancellationToken);
+                await zip.CompleteAsync(cancellationToken);
             }
 
             await pipe.Writer.CompleteAsync();
@@ -160,7 +160,12 @@ public sealed partial class ExportJob(
             }
             catch (Exception) when (put.IsFaulted || put.IsCanceled)
             {
-                // The storage kept nothing of the unfinished part; the original error is the one to report.
+                // The storage kept nothing of the unfinished part; the original error is the one to report, unless
+                // the ZIP side only saw that the storage had stopped reading.
+                if (e is StorageStoppedException)
+                {
+                    throw;
+                }
             }
 
             if (e is ExportDeletedException)
@@ -170,6 +175,10 @@ public sealed partial class ExportJob(
 
             throw;
         }
+        finally
+        {
+            await manifest.DisposeAsync();
+        }
 
         var size = await put;
         var part = new ExportPart
@@ -178,7 +187,7 @@ public sealed partial class ExportJob(
             Number = number,
             StorageKey = key,
             SizeBytes = size,
-            Clips = written.Rows.Count,
+            Clips = manifest.Count,
             LastClipId = written.LastClipId,
             CreatedAt = clock.GetUtcNow(),
         };

@@ -1,11 +1,4 @@
-using System.Buffers;
-using System.IO.Compression;
-using System.Text;
-
 namespace ClipSaver.Core.Exports;
-
-/// <summary>One line of a part's manifest (manifest.json and manifest.csv inside the ZIP).</summary>
-public sealed record ExportManifestRow(string Guild, string Channel, string MessageLink, DateTimeOffset PostedAt, string FileName, long SizeBytes, string Sha256, string Path);
 
 /// <summary>The files of one part, read clip by clip in id order and copied into the ZIP with their SHA-256.</summary>
 internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage storage, long limit, TimeProvider clock, Export export, long after)
@@ -16,124 +9,99 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
     /// <summary>Files opened ahead of the one being copied (each holds a file handle or an object store's response).</summary>
     private const int OpenAhead = 4;
 
-    /// <summary>A large file goes through in few reads and writes; small ones in one.</summary>
-    private const int CopyBufferBytes = 1 << 20;
-
     /// <summary>How often a running export shows its progress and checks its lease (and that it was not deleted).</summary>
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(2);
 
     private readonly Dictionary<long, string> _guilds = [];
     private readonly Dictionary<long, string?> _channels = []; // null: looked up, gone
 
-    public List<ExportManifestRow> Rows { get; } = [];
     public long LastClipId { get; private set; } = after;
 
     /// <summary>False when the export was deleted while the part was written.</summary>
-    public async Task<bool> FilesAsync(ZipArchive zip, AdvisoryLock lease, CancellationToken cancellationToken)
+    public async Task<bool> FilesAsync(ExportZipWriter zip, ExportManifest manifest, AdvisoryLock lease, CancellationToken cancellationToken)
     {
         long bytes = 0;
         var beat = System.Diagnostics.Stopwatch.StartNew();
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
-        try
+        while (true)
         {
-            while (true)
+            var cursor = LastClipId;
+            var batch = await ExportJob.ClipsOf(db, export).AsNoTracking().Where(c => c.Id > cursor).OrderBy(c => c.Id).Take(Batch)
+                .Select(c => new { c.Id, c.GuildId, c.ChannelId, c.MessageId, c.PostedAt, c.FileName, c.StorageKey, c.SizeBytes, c.Sha256 }).ToListAsync(cancellationToken);
+            if (batch.Count == 0)
             {
-                var cursor = LastClipId;
-                var batch = await ExportJob.ClipsOf(db, export).AsNoTracking().Where(c => c.Id > cursor).OrderBy(c => c.Id).Take(Batch)
-                    .Select(c => new { c.Id, c.GuildId, c.ChannelId, c.MessageId, c.PostedAt, c.FileName, c.StorageKey, c.SizeBytes, c.Sha256 }).ToListAsync(cancellationToken);
-                if (batch.Count == 0)
-                {
-                    return true;
-                }
+                return true;
+            }
 
-                await NamesAsync([.. batch.Select(c => c.GuildId)], [.. batch.Select(c => c.ChannelId)], cancellationToken);
-                var opening = new Dictionary<int, Task<Stream?>>();
-                try
+            await NamesAsync([.. batch.Select(c => c.GuildId)], [.. batch.Select(c => c.ChannelId)], cancellationToken);
+            var opening = new Dictionary<int, Task<Stream?>>();
+            try
+            {
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    for (var i = 0; i < batch.Count; i++)
+                    var c = batch[i];
+                    // The size the clip's row records decides the split, before its file is opened.
+                    if (manifest.Count > 0 && bytes + c.SizeBytes > limit)
                     {
-                        var c = batch[i];
-                        // The size the clip's row records decides the split, before its file is opened.
-                        if (Rows.Count > 0 && bytes + c.SizeBytes > limit)
-                        {
-                            return true;
-                        }
+                        return true;
+                    }
 
-                        // This file and the next few that the part will hold are opened now, so that an object
-                        // store's round trips overlap the copying instead of adding up.
-                        var planned = bytes;
-                        for (var j = i; j < batch.Count && j <= i + OpenAhead && (j == i || planned + batch[j].SizeBytes <= limit); j++)
+                    // This file and the next few that the part will hold are opened now, so that an object
+                    // store's round trips overlap the copying instead of adding up.
+                    var planned = bytes;
+                    for (var j = i; j < batch.Count && j <= i + OpenAhead && (j == i || planned + batch[j].SizeBytes <= limit); j++)
+                    {
+                        planned += batch[j].SizeBytes;
+                        if (!opening.ContainsKey(j))
                         {
-                            planned += batch[j].SizeBytes;
-                            if (!opening.ContainsKey(j))
-                            {
-                                opening[j] = OpenAsync(batch[j].StorageKey!, cancellationToken);
-                            }
-                        }
-
-                        opening.Remove(i, out var open);
-                        var source = await open!;
-                        if (source is null)
-                        {
-                            // Gone since it was listed (deleted meanwhile): not part of the export.
-                            LastClipId = c.Id;
-                            continue;
-                        }
-
-                        await using (source)
-                        {
-                            var path = $"{Safe(_guilds[c.GuildId])} ({c.GuildId})/{Safe(_channels.GetValueOrDefault(c.ChannelId) ?? "channel")} ({c.ChannelId})/"
-                                + $"{c.PostedAt.UtcDateTime:yyyy-MM-dd}_{c.Id}_{Safe(c.FileName)}";
-                            var entry = zip.CreateEntry(path, CompressionLevel.NoCompression);
-                            entry.LastWriteTime = c.PostedAt;
-                            // The manifest gives the SHA-256 the archive recorded when it stored the file (computed
-                            // here only for a file stored without one): a reader who checks it checks the archive too.
-                            using var hash = c.Sha256 is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-                            long size = 0;
-                            await using (var target = await entry.OpenAsync(cancellationToken))
-                            {
-                                int read;
-                                while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
-                                {
-                                    hash?.AppendData(buffer, 0, read);
-                                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                                    size += read;
-                                }
-                            }
-
-                            bytes += size;
-                            LastClipId = c.Id;
-                            Rows.Add(new ExportManifestRow(_guilds[c.GuildId], _channels.GetValueOrDefault(c.ChannelId) ?? "", $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}",
-                                c.PostedAt, c.FileName, size, hash is null ? c.Sha256! : Convert.ToHexStringLower(hash.GetHashAndReset()), path));
-                        }
-
-                        if (beat.Elapsed >= HeartbeatEvery)
-                        {
-                            beat.Restart();
-                            if (!await HeartbeatAsync(lease, bytes, cancellationToken))
-                            {
-                                return false;
-                            }
+                            opening[j] = OpenAsync(batch[j].StorageKey!, cancellationToken);
                         }
                     }
-                }
-                finally
-                {
-                    // Files opened ahead for the next part (or left by a failure) are closed unread.
-                    foreach (var open in opening.Values)
+
+                    opening.Remove(i, out var open);
+                    var source = await open!;
+                    if (source is null)
                     {
-                        await ((Task)open).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                        if (open.IsCompletedSuccessfully && open.Result is { } unread)
+                        // Gone since it was listed (deleted meanwhile): not part of the export.
+                        LastClipId = c.Id;
+                        continue;
+                    }
+
+                    await using (source)
+                    {
+                        var path = $"{Safe(_guilds[c.GuildId])} ({c.GuildId})/{Safe(_channels.GetValueOrDefault(c.ChannelId) ?? "channel")} ({c.ChannelId})/"
+                            + $"{c.PostedAt.UtcDateTime:yyyy-MM-dd}_{c.Id}_{Safe(c.FileName)}";
+                        // The manifest gives the SHA-256 the archive recorded when it stored the file (computed
+                        // here only for a file stored without one): a reader who checks it checks the archive too.
+                        using var hash = c.Sha256 is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+                        var size = await zip.AddStoredAsync(path, c.PostedAt, source, c.SizeBytes, hash, cancellationToken);
+                        bytes += size;
+                        LastClipId = c.Id;
+                        await manifest.AddAsync(new ExportManifestRow(_guilds[c.GuildId], _channels.GetValueOrDefault(c.ChannelId) ?? "", $"https://discord.com/channels/{c.GuildId}/{c.ChannelId}/{c.MessageId}",
+                            c.PostedAt, c.FileName, size, hash is null ? c.Sha256! : Convert.ToHexStringLower(hash.GetHashAndReset()), path), cancellationToken);
+                    }
+
+                    if (beat.Elapsed >= HeartbeatEvery)
+                    {
+                        beat.Restart();
+                        if (!await HeartbeatAsync(lease, manifest.Count, bytes, cancellationToken))
                         {
-                            await unread.DisposeAsync();
+                            return false;
                         }
                     }
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                // Files opened ahead for the next part (or left by a failure) are closed unread.
+                foreach (var open in opening.Values)
+                {
+                    await ((Task)open).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (open.IsCompletedSuccessfully && open.Result is { } unread)
+                    {
+                        await unread.DisposeAsync();
+                    }
+                }
+            }
         }
     }
 
@@ -141,11 +109,10 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
     private async Task<Stream?> OpenAsync(string key, CancellationToken cancellationToken) => await storage.OpenSequentialReadAsync(key, cancellationToken);
 
     /// <summary>The part's progress on the export's row; false when the row is gone (deleted).</summary>
-    private async Task<bool> HeartbeatAsync(AdvisoryLock lease, long bytes, CancellationToken cancellationToken)
+    private async Task<bool> HeartbeatAsync(AdvisoryLock lease, int done, long bytes, CancellationToken cancellationToken)
     {
         await lease.EnsureHeldAsync(cancellationToken);
         var id = export.Id;
-        var done = Rows.Count;
         return await db.Exports.Where(x => x.Id == id).ExecuteUpdateAsync(s => s
             .SetProperty(x => x.ClipsDone, x => db.ExportParts.Where(p => p.ExportId == id).Sum(p => p.Clips) + done)
             .SetProperty(x => x.BytesDone, x => db.ExportParts.Where(p => p.ExportId == id).Sum(p => p.SizeBytes) + bytes)
@@ -181,38 +148,6 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
         {
             _channels[c.Id] = c.Name;
         }
-    }
-
-    /// <summary>The part's manifest, as JSON and as CSV, after its files.</summary>
-    public static async Task WriteManifestAsync(ZipArchive zip, List<ExportManifestRow> rows, CancellationToken cancellationToken)
-    {
-        // Deflated at the fastest level: the text still shrinks to about a third, at a fraction of the optimal
-        // level's time for a part of many small clips.
-        await using (var json = await zip.CreateEntry("manifest.json", CompressionLevel.Fastest).OpenAsync(cancellationToken))
-        {
-            await JsonSerializer.SerializeAsync(json, new { clips = rows }, ManifestJson, cancellationToken);
-        }
-
-        await using var csv = new StreamWriter(await zip.CreateEntry("manifest.csv", CompressionLevel.Fastest).OpenAsync(cancellationToken), new UTF8Encoding(false), 64 * 1024);
-        await csv.WriteLineAsync("guild,channel,message_link,posted_at,file_name,size_bytes,sha256,path");
-        foreach (var r in rows)
-        {
-            await csv.WriteLineAsync(string.Join(',', Csv(r.Guild), Csv(r.Channel), r.MessageLink, r.PostedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                Csv(r.FileName), r.SizeBytes.ToString(CultureInfo.InvariantCulture), r.Sha256, Csv(r.Path)));
-        }
-    }
-
-    private static readonly JsonSerializerOptions ManifestJson = new(JsonSerializerOptions.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
-
-    /// <summary>A CSV field, quoted when needed; a leading formula character is neutralised for spreadsheets.</summary>
-    private static string Csv(string value)
-    {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
-        {
-            value = "'" + value;
-        }
-
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
     }
 
     /// <summary>A name usable as a folder or file name inside the ZIP on every system.</summary>

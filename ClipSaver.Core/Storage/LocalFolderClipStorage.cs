@@ -24,6 +24,9 @@ public sealed class LocalFolderClipStorage : IClipStorage
     /// <summary>What one write copies at a time: large enough that a big file costs few system calls.</summary>
     private const int CopyBufferBytes = 1 << 20;
 
+    /// <summary>Pooled apart from the shared pool, which keeps one per thread that returned one (decision 027).</summary>
+    private static readonly ArrayPool<byte> CopyBuffers = ArrayPool<byte>.Create(CopyBufferBytes, maxArraysPerBucket: 8);
+
     /// <summary>
     /// How much a large write puts down before it asks the disk to catch up (an fsync in the background while the
     /// copy goes on), so that the final fsync has little left to do. Small files (clips) never reach it.
@@ -45,7 +48,7 @@ public sealed class LocalFolderClipStorage : IClipStorage
         var target = PathFor(key);
         var temp = Path.Combine(_root, TempFolder, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        var buffer = CopyBuffers.Rent(CopyBufferBytes);
         try
         {
             long total = 0;
@@ -95,7 +98,7 @@ public sealed class LocalFolderClipStorage : IClipStorage
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            CopyBuffers.Return(buffer);
             if (File.Exists(temp))
             {
                 File.Delete(temp);
@@ -153,7 +156,18 @@ public sealed class LocalFolderClipStorage : IClipStorage
         return Task.FromResult(stream);
     }
 
-    public Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken) => OpenReadAsync(key, cancellationToken);
+    /// <summary>
+    /// Unbuffered: the reader asks for whole files or large pieces, and a buffered stream would allocate its buffer
+    /// for the last short read of every file (an export reads thousands).
+    /// </summary>
+    public Task<Stream?> OpenSequentialReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        Stream? stream = File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan)
+            : null;
+        return Task.FromResult(stream);
+    }
 
     public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken)
     {

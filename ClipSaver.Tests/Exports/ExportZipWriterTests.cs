@@ -1,0 +1,115 @@
+using System.IO.Compression;
+using System.IO.Hashing;
+using System.IO.Pipelines;
+using ClipSaver.Core.Exports;
+
+namespace ClipSaver.Tests.Exports;
+
+/// <summary>
+/// The export's own ZIP writer (decision 027), read back by .NET's reader: names, bytes, CRC-32s, sizes and times
+/// right, with and without ZIP64 records (forced here by a low threshold, as a part past 4 GiB would need them).
+/// </summary>
+public sealed class ExportZipWriterTests
+{
+    private static readonly DateTimeOffset Posted = new(2026, 11, 28, 14, 30, 42, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(uint.MaxValue)]
+    [InlineData(0L)]
+    public async Task Stored_files_and_a_deflated_manifest_read_back_whole_with_their_CRC_32s(long zip64From)
+    {
+        var files = new[]
+        {
+            ("Bench Guild (1)/clips (2)/2026-11-28_1_a.mp4", RandomNumberGenerator.GetBytes(3 << 20)),
+            ("Bench Guild (1)/clips (2)/2026-11-28_2_empty.mp4", Array.Empty<byte>()),
+            ("Gilde (1)/clips (2)/2026-11-28_3_vidéo ünicode.webm", RandomNumberGenerator.GetBytes(70_000)),
+        };
+        var manifest = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("guild,channel,clip.mp4,0123456789abcdef\n", 5000)));
+
+        var zipBytes = await WriteAsync(zip64From, async zip =>
+        {
+            foreach (var (name, bytes) in files)
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                Assert.Equal(bytes.Length, await zip.AddStoredAsync(name, Posted, new MemoryStream(bytes), bytes.Length, hash, CancellationToken.None));
+                Assert.Equal(SHA256.HashData(bytes), hash.GetHashAndReset());
+            }
+
+            await zip.AddDeflatedAsync("manifest.csv", Posted, new MemoryStream(manifest), CancellationToken.None);
+        });
+
+        await using var archive = new ZipArchive(new MemoryStream(zipBytes), ZipArchiveMode.Read);
+        Assert.Equal([.. files.Select(f => f.Item1), "manifest.csv"], archive.Entries.Select(e => e.FullName));
+        foreach (var entry in archive.Entries)
+        {
+            var expected = entry.FullName == "manifest.csv" ? manifest : files.Single(f => f.Item1 == entry.FullName).Item2;
+            await using var content = await entry.OpenAsync();
+            var actual = new MemoryStream();
+            await content.CopyToAsync(actual);
+            Assert.Equal(expected, actual.ToArray());
+            Assert.Equal(Crc32.HashToUInt32(expected), entry.Crc32);
+            Assert.Equal(expected.Length, entry.Length);
+            Assert.Equal(Posted.UtcDateTime, entry.LastWriteTime.DateTime);
+        }
+
+        var stored = archive.GetEntry(files[0].Item1)!;
+        Assert.Equal(stored.Length, stored.CompressedLength); // stored, not deflated
+        Assert.True(archive.GetEntry("manifest.csv")!.CompressedLength < manifest.Length / 10);
+    }
+
+    [Fact]
+    public async Task A_file_larger_than_its_record_said_fails_the_part_rather_than_writing_a_wrong_size()
+    {
+        // Recorded under the ZIP64 threshold, the entry has 32-bit sizes: a file that turns out past it cannot fit.
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => WriteAsync(1000, async zip =>
+            await zip.AddStoredAsync("grown.mp4", Posted, new MemoryStream(new byte[2000]), 10, null, CancellationToken.None)));
+        Assert.Contains("grown.mp4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_the_storage_fails_the_writer_stops_with_the_storages_error()
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        await pipe.Reader.CompleteAsync(new IOException("disk full"));
+        await using var zip = new ExportZipWriter(pipe.Writer);
+        var error = await Assert.ThrowsAsync<IOException>(() => zip.AddStoredAsync("a.mp4", Posted, new MemoryStream(new byte[4 << 20]), 4 << 20, null, CancellationToken.None));
+        Assert.Equal("disk full", error.Message);
+    }
+
+    [Fact]
+    public async Task When_the_storage_stops_reading_without_an_error_the_writer_stops_too()
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        await pipe.Reader.CompleteAsync();
+        await using var zip = new ExportZipWriter(pipe.Writer);
+        await Assert.ThrowsAsync<StorageStoppedException>(() => zip.AddStoredAsync("a.mp4", Posted, new MemoryStream(new byte[4 << 20]), 4 << 20, null, CancellationToken.None));
+    }
+
+    private static async Task<byte[]> WriteAsync(long zip64From, Func<ExportZipWriter, Task> entries)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
+        var read = Task.Run(async () =>
+        {
+            var bytes = new MemoryStream();
+            await pipe.Reader.CopyToAsync(bytes);
+            return bytes.ToArray();
+        });
+        try
+        {
+            await using (var zip = new ExportZipWriter(pipe.Writer, zip64From))
+            {
+                await entries(zip);
+                await zip.CompleteAsync(CancellationToken.None);
+            }
+
+            await pipe.Writer.CompleteAsync();
+        }
+        catch (Exception e)
+        {
+            await pipe.Writer.CompleteAsync(e);
+            throw;
+        }
+
+        return await read;
+    }
+}
