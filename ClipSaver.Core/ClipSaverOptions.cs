@@ -91,5 +91,8 @@ public static class JobQueues
     public const string Maintenance = "maintenance";
     public const string Default = "default";
 
-    public static readonly IReadOnlyList<string> All = [Purge, Scan, Maintenance, Default];
+    /// <summary>The thumbnail job's: it works for minutes on a backfill, so it has a server of its own (like scans).</summary>
+    public const string Thumbnails = "thumbnails";
+
+    public static readonly IReadOnlyList<string> All = [Purge, Scan, Maintenance, Default, Thumbnails];
 }

@@ -58,7 +58,7 @@ public sealed partial class ThumbnailJob(
 
     private sealed record Claim(long Id, long GuildId, long ChannelId, string StorageKey, int ThumbnailAttempts);
 
-    [Queue(JobQueues.Maintenance)]
+    [Queue(JobQueues.Thumbnails)]
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("Thumbnails")]
     public async Task<ThumbnailRunReport> RunAsync(CancellationToken cancellationToken)

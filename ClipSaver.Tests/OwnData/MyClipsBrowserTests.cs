@@ -35,9 +35,24 @@ public sealed class MyClipsBrowserTests : BrowserTestBase
         return (Discord.World.User((ulong)top.Key)!, top.Count, top.Files);
     }
 
-    private static async Task<ZipArchive> DownloadFirstPartAsync(IPage page, ILocator scope)
+    private async Task<ZipArchive> DownloadFirstPartAsync(IPage page, ILocator scope)
     {
-        await scope.GetByTestId("export-ready").WaitForAsync(new() { Timeout = 120_000 });
+        try
+        {
+            await scope.GetByTestId("export-ready").WaitForAsync(new() { Timeout = 120_000 });
+        }
+        catch (TimeoutException e)
+        {
+            // Say what the export's job did, not only that the page never showed it ready.
+            await using var db = Db.CreateContext();
+            var exports = await db.Exports.AsNoTracking().Select(x => new { x.Id, x.Status, x.Error, x.ClipsDone, x.HangfireJobId }).ToListAsync();
+            var monitor = App.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+            var jobs = exports.Where(x => x.HangfireJobId is not null).Select(x => monitor.JobDetails(x.HangfireJobId)?.History.FirstOrDefault()?.StateName);
+            var servers = monitor.Servers().Select(s => $"{s.Name}: {s.WorkersCount} workers, {string.Join("/", s.Queues)}");
+            throw new TimeoutException($"No ready export on the page; exports: {JsonSerializer.Serialize(exports)}; job states: {string.Join(", ", jobs)}; "
+                + $"servers: {string.Join("; ", servers)}; processing: {monitor.ProcessingCount()}, enqueued (default): {monitor.EnqueuedCount(JobQueues.Default)}", e);
+        }
+
         var download = await page.RunAndWaitForDownloadAsync(() => scope.GetByTestId("export-part").First.ClickAsync());
         var path = await download.PathAsync();
         return await ZipArchive.CreateAsync(new MemoryStream(await File.ReadAllBytesAsync(path)), ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null);

@@ -40,6 +40,32 @@ public sealed class JobServersTests : AppTestBase
         Assert.True(await after.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan should still be running when the purge is done");
     }
 
+    [Fact]
+    public async Task Posters_have_a_server_of_their_own_so_exports_and_purges_never_wait_behind_a_thumbnail_backfill()
+    {
+        // The thumbnail job works for minutes on a backfill; on the shared workers it held one while an owner's export
+        // waited in the queue.
+        var queue = typeof(ClipSaver.Core.Thumbnails.ThumbnailJob).GetMethod(nameof(ClipSaver.Core.Thumbnails.ThumbnailJob.RunAsync))!
+            .GetCustomAttributes(typeof(QueueAttribute), inherit: true).Cast<QueueAttribute>().Single().Queue;
+        Assert.Equal(JobQueues.Thumbnails, queue);
+
+        var storage = App.Services.GetRequiredService<JobStorage>();
+        _ = App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
+        var deadline = DateTime.UtcNow + Timeout;
+        IList<Hangfire.Storage.Monitoring.ServerDto> servers;
+        while ((servers = storage.GetMonitoringApi().Servers()).Count < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for the job servers; {servers.Count} registered.");
+            await Task.Delay(100);
+        }
+
+        var thumbnails = Assert.Single(servers, s => s.Queues.Contains(JobQueues.Thumbnails));
+        Assert.Equal([JobQueues.Thumbnails], thumbnails.Queues);
+        var jobs = Assert.Single(servers, s => s.Queues.Contains(JobQueues.Purge));
+        Assert.Contains(JobQueues.Default, jobs.Queues); // exports
+        Assert.DoesNotContain(JobQueues.Scan, jobs.Queues);
+    }
+
     private async Task WaitUntilAsync(Func<ClipSaverDbContext, Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + Timeout;

@@ -53,9 +53,10 @@ public static class HangfireSetup
 
         if (jobs.ServerEnabled)
         {
-            // Scans get a server (and workers) of their own, so that purges and maintenance never wait behind them.
+            // Scans and thumbnails get servers (and workers) of their own, so that purges, exports and maintenance
+            // never wait behind a long backfill of many channels or of many posters.
             var queues = jobs.EffectiveQueues;
-            var others = queues.Where(q => q != JobQueues.Scan).ToArray();
+            var others = queues.Where(q => q is not (JobQueues.Scan or JobQueues.Thumbnails)).ToArray();
             if (others.Length > 0)
             {
                 AddServer(builder.Services, jobs, "jobs", jobs.WorkerCount, others);
@@ -64,6 +65,13 @@ public static class HangfireSetup
             if (queues.Contains(JobQueues.Scan))
             {
                 AddServer(builder.Services, jobs, "scans", jobs.ScanWorkerCount, [JobQueues.Scan]);
+            }
+
+            if (queues.Contains(JobQueues.Thumbnails))
+            {
+                // As many workers as thumbnail runs may work at once on an instance (each holds one ffmpeg at a time).
+                var parallel = builder.Configuration.GetSection(ThumbnailOptions.Section).Get<ThumbnailOptions>()?.Parallel ?? 1;
+                AddServer(builder.Services, jobs, "thumbnails", Math.Clamp(parallel, 1, 4), [JobQueues.Thumbnails]);
             }
         }
 
