@@ -47,7 +47,8 @@ public sealed class MyClipsBrowserTests : BrowserTestBase
             await using var db = Db.CreateContext();
             var exports = await db.Exports.AsNoTracking().Select(x => new { x.Id, x.Status, x.Error, x.ClipsDone, x.HangfireJobId }).ToListAsync();
             var monitor = App.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
-            var jobs = exports.Where(x => x.HangfireJobId is not null).Select(x => monitor.JobDetails(x.HangfireJobId)?.History.FirstOrDefault()?.StateName);
+            var jobs = exports.Where(x => x.HangfireJobId is not null).SelectMany(x => monitor.JobDetails(x.HangfireJobId)?.History ?? [])
+                .Select(h => $"{h.StateName} ({h.Reason}{(h.Data.TryGetValue("ExceptionDetails", out var m) ? ": " + m : "")})").Take(2);
             var servers = monitor.Servers().Select(s => $"{s.Name}: {s.WorkersCount} workers, {string.Join("/", s.Queues)}");
             throw new TimeoutException($"No ready export on the page; exports: {JsonSerializer.Serialize(exports)}; job states: {string.Join(", ", jobs)}; "
                 + $"servers: {string.Join("; ", servers)}; processing: {monitor.ProcessingCount()}, enqueued (default): {monitor.EnqueuedCount(JobQueues.Default)}", e);
