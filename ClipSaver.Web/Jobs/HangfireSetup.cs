@@ -45,6 +45,10 @@ public static class HangfireSetup
             own.Add(services.GetRequiredService<JobSwitchFilter>());
             return new JobFilterProviderCollection(JobFilterProviders.Providers, own);
         });
+        // Each app's own job activator. Left to AddHangfire, the job servers would take Hangfire's static
+        // JobActivator.Current, which is whatever app configured Hangfire last in this process: with several app
+        // instances in one process (the tests), jobs were activated in another app's disposed container.
+        builder.Services.AddSingleton<JobActivator>(services => new Hangfire.AspNetCore.AspNetCoreJobActivator(services.GetRequiredService<IServiceScopeFactory>()));
         builder.Services.AddHangfire((services, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
