@@ -4,7 +4,7 @@ namespace ClipSaver.Core.Archive;
 public sealed partial class ClipArchive
 {
     /// <summary>
-    /// For a narrower purge that holds its scope (its run is running and the writers were drained, <see cref="ScopeLocks"/>):
+    /// For a narrower purge that holds its scope (its run is running and the writers were drained, <see cref="ClipArchive.DrainWritersAsync"/>):
     /// deletes the guild's clips among <paramref name="clips"/>, <paramref name="batchSize"/> at a time. Each batch's
     /// files go first, then its rows in one transaction with their counters, per-day counts and <paramref name="counted"/>:
     /// a crash in between leaves rows whose files are gone, which the retry deletes, and never a file without its row.

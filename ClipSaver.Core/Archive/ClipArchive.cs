@@ -18,7 +18,7 @@ public sealed record ClipDeletionBatch(long Clips, long Files, long Bytes);
 /// <summary>
 /// The one owner of clip bookkeeping. Every insert and delete of clips goes through here, together with what is kept
 /// beside them in the same transaction: the channel counters (<c>clip_count</c>, <c>clip_bytes</c>) and the per-day
-/// counts (<c>clip_days</c>). Writers enter the purge fence first (<see cref="ScopeLocks"/>): a scan for its page, this
+/// counts (<c>clip_days</c>). Writers enter the purge fence first (<see cref="EnterForWriteAsync"/>): a scan for its page, this
 /// class itself for its batches of deletes. A purge's bulk delete of a scope is <see cref="ClipSweep"/>, after which
 /// <see cref="EmptyChannelsAsync"/> sets the scope's bookkeeping back to nothing.
 /// </summary>
@@ -210,7 +210,7 @@ public sealed partial class ClipArchive(ClipSaverDbContext db, IClipStorage stor
                     break;
                 }
 
-                var allowed = await ScopeLocks.EnterForWriteAsync(db, guildId, [.. batch.Select(c => c.ChannelId).Distinct()], cancellationToken);
+                var allowed = await ClipArchive.EnterForWriteAsync(db, guildId, [.. batch.Select(c => c.ChannelId).Distinct()], cancellationToken);
                 purging.UnionWith(batch.Select(c => c.ChannelId).Where(id => !allowed.Contains(id)));
                 gone = await DeleteRowsAsync([.. batch.Where(c => allowed.Contains(c.ChannelId)).Select(c => c.Id)], counted, cancellationToken);
                 await tx.CommitAsync(cancellationToken);

@@ -72,8 +72,8 @@ public sealed class PurgeSteps(
             await scans.StopGuildScansAsync(t.GuildId, StoppedByPurge, cancellationToken);
         }
 
-        // From here no writer transaction can enter the scope (ScopeLocks).
-        await ScopeLocks.DrainWritersAsync(connection.ConnectionString, t.GuildId, t.Scope == PurgeScope.Channel ? t.ChannelIds[0] : null, cancellationToken);
+        // From here no writer transaction can enter the scope (ClipArchive.Fence.cs).
+        await ClipArchive.DrainWritersAsync(connection.ConnectionString, t.GuildId, t.Scope == PurgeScope.Channel ? t.ChannelIds[0] : null, cancellationToken);
 
         // Waiting is measured in real time: the job's clock is for the records it writes.
         var timeout = options.CurrentValue.ScanStopTimeout;

@@ -54,7 +54,7 @@ public sealed class ClipDownloads(
         HashSet<long> attached = [];
         await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, parentId, cancellationToken))
+            if (!await ClipArchive.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, parentId, cancellationToken))
             {
                 await tx.RollbackAsync(cancellationToken);
                 await DeleteFilesAsync(stored);

@@ -39,7 +39,7 @@ public sealed class ClipIntake(ClipSaverDbContext db, ClipArchive archive)
     public async Task<IntakeResult?> AddFromEventAsync(long guildId, long channelId, long? parentId, DiscordMessage message, GuildSettings settings, bool moveCursor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (!await ScopeLocks.TryEnterForWriteAsync(db, guildId, channelId, parentId, cancellationToken))
+        if (!await ClipArchive.TryEnterForWriteAsync(db, guildId, channelId, parentId, cancellationToken))
         {
             return null;
         }

@@ -2,7 +2,7 @@ namespace ClipSaver.Core.Scanning;
 
 /// <summary>
 /// Reads a channel's messages and archives its clips. Each page of messages is saved (authors, clip rows with their
-/// counters through <see cref="ClipArchive"/>, cursor) in one transaction behind the purge fence (<see cref="ScopeLocks"/>);
+/// counters through <see cref="ClipArchive"/>, cursor) in one transaction behind the purge fence (<see cref="ClipArchive.TryEnterForWriteAsync(ClipSaverDbContext, long, long, CancellationToken)"/>);
 /// files are downloaded after it and attached to their rows. A killed scan resumes from the cursor and downloads the files still missing, so no clip
 /// is lost and none is stored twice. The first phase reads history backwards (backfill); the second reads what is
 /// new since the newest message seen.
@@ -197,7 +197,7 @@ public sealed partial class ScanJob(
 
         var now = clock.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (!await ScopeLocks.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, _parentId, cancellationToken))
+        if (!await ClipArchive.TryEnterForWriteAsync(db, run.GuildId, run.ChannelId, _parentId, cancellationToken))
         {
             throw new StopScan(ScanStatus.Cancelled, "Stopped by a purge.");
         }

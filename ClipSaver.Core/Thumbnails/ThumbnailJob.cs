@@ -213,7 +213,7 @@ public sealed partial class ThumbnailJob(
     private async Task<ThumbnailState?> RecordAsync(Claim claim, ThumbnailState state, ThumbnailOutcome.Made? made, CancellationToken cancellationToken)
     {
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (!(await ScopeLocks.EnterForWriteAsync(db, claim.GuildId, [claim.ChannelId], cancellationToken)).Contains(claim.ChannelId))
+        if (!(await ClipArchive.EnterForWriteAsync(db, claim.GuildId, [claim.ChannelId], cancellationToken)).Contains(claim.ChannelId))
         {
             // A purge of the scope is running: it deletes the clip; nothing to store.
             return null;

@@ -109,14 +109,14 @@ public class NarrowPurgeTests : PurgeFixture
             {
                 await using var scan = Db.CreateContext();
                 await using var tx = await scan.Database.BeginTransactionAsync();
-                Assert.False(await ScopeLocks.TryEnterForWriteAsync(scan, GuildId, ChannelA, CancellationToken.None));
-                Assert.True(await ScopeLocks.TryEnterForWriteAsync(scan, GuildId, ChannelB, CancellationToken.None));
+                Assert.False(await ClipArchive.TryEnterForWriteAsync(scan, GuildId, ChannelA, CancellationToken.None));
+                Assert.True(await ClipArchive.TryEnterForWriteAsync(scan, GuildId, ChannelB, CancellationToken.None));
             }
         });
 
         await using var context = Db.CreateContext();
         await using var after = await context.Database.BeginTransactionAsync();
-        Assert.True(await ScopeLocks.TryEnterForWriteAsync(context, GuildId, ChannelA, CancellationToken.None));
+        Assert.True(await ClipArchive.TryEnterForWriteAsync(context, GuildId, ChannelA, CancellationToken.None));
     }
 
     [Fact]

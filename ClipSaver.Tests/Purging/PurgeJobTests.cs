@@ -190,7 +190,7 @@ public class PurgeJobTests : PurgeFixture
             {
                 await using var scan = Db.CreateContext();
                 await using var tx = await scan.Database.BeginTransactionAsync();
-                Assert.False(await ScopeLocks.TryEnterForWriteAsync(scan, GuildId, thread, ChannelA, CancellationToken.None));
+                Assert.False(await ClipArchive.TryEnterForWriteAsync(scan, GuildId, thread, ChannelA, CancellationToken.None));
             }
         });
     }
@@ -384,7 +384,7 @@ public class PurgeJobTests : PurgeFixture
         // A scan's page transaction is inside the scope when the purge starts.
         await using var scan = Db.CreateContext();
         await using var scanTx = await scan.Database.BeginTransactionAsync();
-        Assert.True(await ScopeLocks.TryEnterForWriteAsync(scan, GuildId, ChannelA, CancellationToken.None));
+        Assert.True(await ClipArchive.TryEnterForWriteAsync(scan, GuildId, ChannelA, CancellationToken.None));
         scan.Clips.Add(NewClip(ChannelA));
         await scan.SaveChangesAsync();
 
@@ -398,8 +398,8 @@ public class PurgeJobTests : PurgeFixture
         await using var late = Db.CreateContext();
         await using var lateTx = await late.Database.BeginTransactionAsync();
         await late.PurgeRuns.Where(p => p.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PurgeStatus.Running));
-        Assert.False(await ScopeLocks.TryEnterForWriteAsync(late, GuildId, ChannelA, CancellationToken.None));
-        Assert.True(await ScopeLocks.TryEnterForWriteAsync(late, GuildId, ChannelB, CancellationToken.None));
+        Assert.False(await ClipArchive.TryEnterForWriteAsync(late, GuildId, ChannelA, CancellationToken.None));
+        Assert.True(await ClipArchive.TryEnterForWriteAsync(late, GuildId, ChannelB, CancellationToken.None));
         await lateTx.RollbackAsync();
 
         await using var check = Db.CreateContext();

@@ -3,7 +3,7 @@ namespace ClipSaver.Web.Apis;
 /// <summary>
 /// Purges over REST: the danger zone's use cases (<see cref="RequestPurge"/>, <see cref="PreviewPurge"/>,
 /// <see cref="CancelPurge"/>, <see cref="ListPurgeClips"/>), which check the owner themselves; refusals map through
-/// <see cref="PurgeResults"/>.
+/// <see cref="StatusCode"/> and <see cref="Problem"/>, which the danger zone shares.
 /// </summary>
 public static class PurgesApi
 {
@@ -89,7 +89,7 @@ public static class PurgesApi
         return await purge.RunAsync(Caller(http), guildId, scope, channelId, body.Confirm, ct, filter) switch
         {
             PurgeResult.Accepted a => TypedResults.Accepted($"/api/purges/{a.Run.Id}", ToDto(a.Run, clock.GetUtcNow())),
-            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+            var refused => PurgesApi.Problem(http, refused, clock.GetUtcNow()),
         };
     }
 
@@ -104,7 +104,7 @@ public static class PurgesApi
 
     /// <summary>The scope of the preview and the clip list, from the query: a problem when it is not one.</summary>
     private static ProblemHttpResult? ParseScope(string? text, long? channelId, out PurgeScope scope) =>
-        PurgeResults.TryParseScope(text, out scope) && PurgeScopes.IsWellFormed(scope, channelId)
+        PurgesApi.TryParseScope(text, out scope) && PurgeScopes.IsWellFormed(scope, channelId)
             ? null
             : ApiSetup.BadRequest("Bad preview request.", "Use scope=channel with channelId, or scope=all_channels or scope=guild without it.");
 
@@ -122,7 +122,7 @@ public static class PurgesApi
             PurgeResult.Previewed p => TypedResults.Ok(new PreviewDto(p.Scope, p.ChannelId is { } c ? ApiSetup.Id(c) : null,
                 p.Counts.Clips, p.Counts.Files, p.Counts.Bytes, p.Counts.ScanRuns, p.Counts.Members, p.Counts.Channels, p.CooldownUntil, p.Phrase,
                 p.Filter.OlderThan, p.Filter.FailedOnly, p.Title)),
-            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+            var refused => PurgesApi.Problem(http, refused, clock.GetUtcNow()),
         };
     }
 
@@ -138,7 +138,7 @@ public static class PurgesApi
         return await list.RunAsync(Caller(http), guildId.ToInt64(), parsed, channelId?.ToInt64(), ct, filter) switch
         {
             PurgeResult.ClipList l => ClipCsv.Download(l.Rows, l.FileName, ct),
-            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+            var refused => PurgesApi.Problem(http, refused, clock.GetUtcNow()),
         };
     }
 
@@ -159,7 +159,7 @@ public static class PurgesApi
         await cancel.RunAsync(Caller(http), id, guildId: null, ct) switch
         {
             PurgeResult.Cancelled => TypedResults.NoContent(),
-            var refused => PurgeResults.Problem(http, refused, clock.GetUtcNow()),
+            var refused => PurgesApi.Problem(http, refused, clock.GetUtcNow()),
         };
 
     private static async Task<Ok<List<PurgeStatusDto>>> ListAsync(long guildId, ClipSaverDbContext db, TimeProvider clock, CancellationToken ct)
@@ -177,4 +177,64 @@ public static class PurgesApi
         r.Status, r.Step, r.RequestedAt, r.NotBefore, r.StartedAt, r.FinishedAt,
         PurgeReport.Parse(r.ProgressJson), r.Status == PurgeStatus.Completed ? PurgeReport.Parse(r.ReportJson) : null, r.Error, PurgePreview.Parse(r.PreviewJson),
         r.OlderThan, r.FailedOnly, PurgeLive.Of(r, now));
+
+    // A purge use case's refusal over HTTP, one status code for each whether the danger zone (a sentence) or the API
+    // (a ProblemDetails) answers; the Retry-After of a cooldown; the API's spelling of scopes.
+
+    public static int StatusCode(PurgeResult refusal) => refusal switch
+    {
+        PurgeResult.NotFound => StatusCodes.Status404NotFound,
+        PurgeResult.NotOwner => StatusCodes.Status403Forbidden,
+        PurgeResult.WrongPhrase => StatusCodes.Status400BadRequest,
+        PurgeResult.BadFilter => StatusCodes.Status422UnprocessableEntity,
+        PurgeResult.CoolingDown => StatusCodes.Status429TooManyRequests,
+        PurgeResult.Conflict or PurgeResult.TooLate => StatusCodes.Status409Conflict,
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "Not a refusal."),
+    };
+
+    /// <summary>Sets the status code of a refusal, and Retry-After for a cooldown (the API and the page alike).</summary>
+    public static void Apply(HttpResponse response, PurgeResult refusal, DateTimeOffset now)
+    {
+        response.StatusCode = StatusCode(refusal);
+        if (refusal is PurgeResult.CoolingDown c)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((c.AllowedAt - now).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The API's answer to a refusal; for a cooldown Retry-After is set on <paramref name="http"/>'s response.</summary>
+    public static ProblemHttpResult Problem(HttpContext http, PurgeResult refusal, DateTimeOffset now)
+    {
+        Apply(http.Response, refusal, now);
+        var status = StatusCode(refusal);
+        return refusal switch
+        {
+            PurgeResult.NotFound n => ApiSetup.Unknown(n.What),
+            PurgeResult.NotOwner => TypedResults.Problem(statusCode: status, title: "Only the server's owner can purge."),
+            PurgeResult.BadFilter b => TypedResults.Problem(statusCode: status, title: "These purge options are not possible.", detail: $"Nothing was deleted. {b.Reason}"),
+            PurgeResult.WrongPhrase w => TypedResults.Problem(statusCode: status, title: "Wrong confirmation phrase.", detail: $"Nothing was deleted. Send {{\"confirm\": \"{w.Expected}\"}} exactly (case-sensitive)."),
+            PurgeResult.CoolingDown c => TypedResults.Problem(
+                statusCode: status,
+                title: "Purged less than 24 hours ago.",
+                detail: $"Nothing was deleted. This scope may be purged again at {c.AllowedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}.",
+                extensions: new Dictionary<string, object?> { ["allowedAt"] = c.AllowedAt }),
+            PurgeResult.Conflict c => TypedResults.Problem(statusCode: status, title: "Conflicting purge.", detail: c.Reason),
+            _ => TypedResults.Problem(statusCode: status, title: "Too late to cancel.", detail: "This purge has already started or ended."),
+        };
+    }
+
+    /// <summary>
+    /// A scope as the API spells it: <c>channel</c>, <c>all_channels</c>, <c>guild</c>, as stored and as the API's JSON
+    /// writes <see cref="PurgeScope"/> (docs/decisions/009-api.md). <c>all</c>, the API's first spelling, is still read.
+    /// </summary>
+    public static bool TryParseScope(string? text, out PurgeScope scope)
+    {
+        if (text == "all")
+        {
+            scope = PurgeScope.AllChannels;
+            return true;
+        }
+
+        return SnakeCaseNames.TryParse(text, out scope);
+    }
 }

@@ -6,7 +6,7 @@ namespace ClipSaver.Web.Pages.Guilds;
 /// The danger zone: previews, type-to-confirm purges at three levels, the undo countdown, progress and reports.
 /// Shown inside the settings page (htmx) and on its own. Every action is a use case of Core's Purging folder, the same
 /// the API calls, which checks the owner itself; this page binds the form, calls it, and turns its answer into a
-/// sentence with the status code the API would give (<see cref="PurgeResults"/>).
+/// sentence with the status code the API would give (<see cref="Apis.PurgesApi.StatusCode"/>).
 /// </summary>
 [Authorize]
 public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context, TimeProvider clock) : PageModel
@@ -78,7 +78,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
             PurgeResult.Previewed p => await PreviewWithExportAsync(p, stay, cancellationToken),
             PurgeResult.NotFound { What: PurgeResult.NotFound.Channel } => Refused(Partial("_PurgePreview", (PurgeResult.Previewed?)null), StatusCodes.Status404NotFound),
             PurgeResult.BadFilter bad => Refused(PromptPreview(bad.Reason), StatusCodes.Status422UnprocessableEntity),
-            var refused => StatusCode(PurgeResults.StatusCode(refused)),
+            var refused => StatusCode(PurgesApi.StatusCode(refused)),
         };
     }
 
@@ -184,7 +184,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         var result = await list.RunAsync(Caller, guildId, scope.Value, channelId, cancellationToken, filter);
         if (result is not PurgeResult.ClipList clips)
         {
-            return StatusCode(PurgeResults.StatusCode(result));
+            return StatusCode(PurgesApi.StatusCode(result));
         }
 
         await ClipCsv.Download(clips.Rows, clips.FileName, cancellationToken).ExecuteAsync(HttpContext);
@@ -223,7 +223,7 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
         (Message, MessageIsError) = result is PurgeResult.Accepted || PhraseError is not null ? (null, false) : (Sentence(result), result.IsRefusal);
         if (result.IsRefusal)
         {
-            PurgeResults.Apply(Response, result, clock.GetUtcNow());
+            PurgesApi.Apply(Response, result, clock.GetUtcNow());
         }
 
         // The use case may just have read the user's role from Discord: the header shows the fresh one.

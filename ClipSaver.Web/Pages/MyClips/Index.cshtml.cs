@@ -94,7 +94,7 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
             PurgeResult.Cancelled => "Cancelled: nothing was deleted.",
             PurgeResult.TooLate => "Too late to cancel: the deletion has already started.",
             _ => "There is no such deletion of yours.",
-        }, result is PurgeResult.Cancelled ? 200 : Apis.PurgeResults.StatusCode(result), cancellationToken);
+        }, result is PurgeResult.Cancelled ? 200 : Apis.PurgesApi.StatusCode(result), cancellationToken);
     }
 
     public async Task<IActionResult> OnPostExportAsync(long? guildId, [FromServices] RequestExport request, CancellationToken cancellationToken) =>

@@ -8,7 +8,7 @@ namespace ClipSaver.Core.Archive;
 /// inside the scope to commit, and every later one sees the running purge and writes nothing. No timing assumption is
 /// involved.
 /// </summary>
-public static class ScopeLocks
+public sealed partial class ClipArchive
 {
     /// <summary>
     /// For a scan, inside its page transaction: true when the scan may write into the channel. The shared locks are
