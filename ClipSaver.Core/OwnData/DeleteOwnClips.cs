@@ -34,7 +34,7 @@ public sealed class DeleteOwnClips(ClipSaverDbContext db, ListOwnClips own, IBac
     public async Task<OwnDeletionResult> PreviewAsync(Actor actor, long? guildId, CancellationToken cancellationToken)
     {
         var phrase = await PhraseAsync(actor, cancellationToken);
-        var totals = await own.TotalsAsync(actor, guildId, cancellationToken);
+        var totals = await own.TotalsAsync(actor, guildId, null, cancellationToken);
         return phrase is null || (guildId is not null && totals.Count == 0) ? new OwnDeletionResult.NothingToDelete() : new OwnDeletionResult.Previewed(totals, phrase);
     }
 
@@ -57,7 +57,7 @@ public sealed class DeleteOwnClips(ClipSaverDbContext db, ListOwnClips own, IBac
     internal async Task<OwnDeletionResult> StartAsync(Actor actor, long? guildId, CancellationToken cancellationToken)
     {
         var userId = ListOwnClips.UserOf(actor);
-        var totals = await own.TotalsAsync(actor, guildId, cancellationToken);
+        var totals = await own.TotalsAsync(actor, guildId, null, cancellationToken);
         if (totals.Count == 0)
         {
             return new OwnDeletionResult.NothingToDelete();

@@ -16,6 +16,9 @@ public abstract record OwnClipsResult
 
     /// <summary>The cursor is malformed (<see cref="ClipCursor.Problem"/>).</summary>
     public sealed record BadCursor : OwnClipsResult;
+
+    /// <summary>The search cannot be looked for (<see cref="ClipSearch.Problem"/>): too long, or with control characters.</summary>
+    public sealed record BadSearch(string Problem) : OwnClipsResult;
 }
 
 /// <summary>
@@ -37,11 +40,21 @@ public sealed class ListOwnClips(ClipSaverDbContext db)
         return db.Clips.Where(c => c.AuthorId == userId && (guildId == null || c.GuildId == guildId));
     }
 
-    public async Task<OwnClipsResult> ListAsync(Actor actor, long? guildId, string? cursor, int limit, CancellationToken cancellationToken)
+    /// <summary>The actor's clips whose file name holds <paramref name="search"/> (the guild clip list's search), or all of them.</summary>
+    private IQueryable<Clip> Matching(Actor actor, long? guildId, string? search) =>
+        ClipSearch.Normalize(search) is { } text ? ClipSearch.Apply(Of(db, actor, guildId), text) : Of(db, actor, guildId);
+
+    /// <summary>One page of the actor's clips, newest first, optionally only those whose file name holds <paramref name="search"/>.</summary>
+    public async Task<OwnClipsResult> ListAsync(Actor actor, long? guildId, string? cursor, int limit, string? search, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxLimit);
-        var clips = Of(db, actor, guildId).AsNoTracking();
+        if (ClipSearch.Problem(search) is { } problem)
+        {
+            return new OwnClipsResult.BadSearch(problem);
+        }
+
+        var clips = Matching(actor, guildId, search).AsNoTracking();
         if (cursor is not null)
         {
             if (!ClipCursor.TryParse(cursor, out var after))
@@ -56,10 +69,18 @@ public sealed class ListOwnClips(ClipSaverDbContext db)
         return new OwnClipsResult.Listed(page, next);
     }
 
-    /// <summary>The actor's clips per guild, the guild with the newest clip first.</summary>
-    public async Task<IReadOnlyList<OwnGuildTotals>> TotalsAsync(Actor actor, long? guildId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The actor's clips per guild (only those whose file name holds <paramref name="search"/>, when given), the guild
+    /// with the newest clip first. A search that cannot be looked for counts nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<OwnGuildTotals>> TotalsAsync(Actor actor, long? guildId, string? search, CancellationToken cancellationToken)
     {
-        var totals = await Of(db, actor, guildId)
+        if (ClipSearch.Problem(search) is not null)
+        {
+            return [];
+        }
+
+        var totals = await Matching(actor, guildId, search)
             .GroupBy(c => c.GuildId)
             .Select(g => new
             {

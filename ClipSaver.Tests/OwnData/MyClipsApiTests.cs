@@ -1,3 +1,5 @@
+using ClipSaver.Web.Pages.MyClips;
+
 namespace ClipSaver.Tests.OwnData;
 
 /// <summary>
@@ -150,5 +152,52 @@ public sealed class MyClipsApiTests : ClipClubTestBase
         await using var db = Db.CreateContext();
         Assert.Equal(["me.clips_delete_requested", "me.opted_in", "me.opted_out"],
             (await db.AuditEvents.Where(e => e.ActorUserId == MemberId).Select(e => e.Action).ToListAsync()).Order());
+    }
+
+    [Fact]
+    public async Task A_member_searches_their_own_clips_by_file_name_and_never_finds_another_authors()
+    {
+        var member = await ApiClientAsync(DemoUsers.Member.Id);
+        var goal = await ClipAsync(MemberId, "Big-GOAL.mp4", 1);
+        await ClipAsync(MemberId, "save.mp4", 2);
+        await ClipAsync(OwnerId, "goal-by-the-owner.mp4", 3);
+
+        var found = JsonDocument.Parse(await member.GetStringAsync("/api/me/clips?q=goal")).RootElement;
+        Assert.Equal([Id(goal)], found.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+        var tooLong = await member.GetAsync($"/api/me/clips?q={new string('a', ClipSaver.Core.Clips.ClipSearch.MaxLength + 1)}");
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.True(JsonDocument.Parse(await tooLong.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("q", out _));
+
+        var web = App.CreateClientAs(MemberId);
+        var page = WebUtility.HtmlDecode(await web.GetStringAsync("/me?q=goal"));
+        Assert.Contains("Big-GOAL.mp4", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("save.mp4", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("goal-by-the-owner.mp4", page, StringComparison.Ordinal);
+        Assert.Contains("1 of your clips has “goal” in its file name.", page, StringComparison.Ordinal);
+        // The export and the deletion still offer every guild of the member's, whatever the search shows.
+        Assert.Contains("2 clips in 1 server(s)", page, StringComparison.Ordinal);
+
+        var bad = await web.GetAsync("/me?q=a%0Ab");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var badPage = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"my-search-error\"", badPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Big-GOAL.mp4", badPage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task More_of_a_servers_clips_keeps_the_search()
+    {
+        for (var i = 0; i <= MyClipsModel.PerGuild; i++)
+        {
+            await ClipAsync(MemberId, $"goal-{i}.mp4", i + 1);
+        }
+
+        await ClipAsync(MemberId, "save.mp4", 30);
+        var web = App.CreateClientAs(MemberId);
+        var page = WebUtility.HtmlDecode(await web.GetStringAsync("/me?q=goal"));
+        Assert.Contains($"href=\"/me?guild={GuildId}&q=goal\"", page, StringComparison.Ordinal);
+        var more = WebUtility.HtmlDecode(await web.GetStringAsync($"/me?guild={GuildId}&q=goal"));
+        Assert.Equal(MyClipsModel.PerGuild + 1, System.Text.RegularExpressions.Regex.Count(more, "clip-name"));
+        Assert.DoesNotContain("save.mp4", more, StringComparison.Ordinal);
     }
 }

@@ -23,7 +23,7 @@ public static class MeApi
     public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder app)
     {
         var me = app.MapApiGroup().MapGroup("/me").WithTags("My clips");
-        me.MapGet("/clips", ListClipsAsync).WithSummary("The caller's own clips in every guild (or one), newest first, with keyset paging").ProducesProblems(400);
+        me.MapGet("/clips", ListClipsAsync).WithSummary("The caller's own clips in every guild (or one), newest first, with keyset paging; q finds a piece of the file name, in any case").ProducesProblems(400);
         me.MapGet("/clips/totals", TotalsAsync).WithSummary("The caller's own clips per guild: counts and bytes, the guild with the newest clip first");
         me.MapGet("/clips/{clipId}/file", FileAsync).WithSummary("The stored file of one of the caller's clips (range requests supported)")
             .Produces<Stream>(StatusCodes.Status200OK, "video/mp4", "video/webm", ReadClipFile.Fallback)
@@ -47,22 +47,23 @@ public static class MeApi
     private static Actor Me(HttpContext http) => Actor.User(http.User.DiscordUserId()!.Value);
 
     private static async Task<Results<Ok<GuildsApi.Page<GuildsApi.ClipDto>>, ValidationProblem, ProblemHttpResult>> ListClipsAsync(
-        Snowflake? guildId, string? cursor, int? limit, HttpContext http, ListOwnClips own, CancellationToken ct)
+        Snowflake? guildId, string? cursor, int? limit, string? q, HttpContext http, ListOwnClips own, CancellationToken ct)
     {
         if (limit is < 1 or > ListOwnClips.MaxLimit)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"limit must be between 1 and {ListOwnClips.MaxLimit}."] }, title: "Bad limit.");
         }
 
-        return await own.ListAsync(Me(http), guildId?.ToInt64(), cursor, limit ?? 50, ct) switch
+        return await own.ListAsync(Me(http), guildId?.ToInt64(), cursor, limit ?? 50, q, ct) switch
         {
             OwnClipsResult.Listed l => TypedResults.Ok(new GuildsApi.Page<GuildsApi.ClipDto>([.. l.Clips.Select(GuildsApi.ToDto)], l.NextCursor)),
+            OwnClipsResult.BadSearch b => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["q"] = [b.Problem] }, title: ClipSearch.Title),
             _ => BadRequest(ClipCursor.Title, ClipCursor.Problem),
         };
     }
 
     private static async Task<Ok<List<GuildTotalsDto>>> TotalsAsync(HttpContext http, ListOwnClips own, CancellationToken ct) =>
-        TypedResults.Ok((await own.TotalsAsync(Me(http), null, ct)).Select(ToDto).ToList());
+        TypedResults.Ok((await own.TotalsAsync(Me(http), null, null, ct)).Select(ToDto).ToList());
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> FileAsync(long clipId, HttpContext http, ReadClipFile files, CancellationToken ct) =>
         await files.OpenOwnAsync(Me(http), clipId, ct) switch

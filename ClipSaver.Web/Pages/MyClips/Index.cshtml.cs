@@ -19,13 +19,21 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
 
     public sealed record ClipView(Clip Clip, string Channel);
 
+    /// <summary>The guilds with clips shown (those with clips that match the search, when there is one).</summary>
     public IReadOnlyList<GuildClips> Guilds { get; private set; } = [];
+
+    /// <summary>Every guild with clips of the user's, whatever the search: what the export and the deletion offer.</summary>
+    public IReadOnlyList<OwnGuildTotals> Everything { get; private set; } = [];
     public OptOutState OptOut { get; private set; } = new(false, null);
     public IReadOnlyList<PurgeRun> Deletions { get; private set; } = [];
     public IReadOnlyList<ExportView> Exports { get; private set; } = [];
     public IReadOnlyDictionary<long, string> GuildNames { get; private set; } = new Dictionary<long, string>();
     public string Username { get; private set; } = "";
     public long? OnlyGuild { get; private set; }
+
+    /// <summary>The search (a piece of the file name), as typed; <see cref="SearchError"/> says why it cannot be looked for.</summary>
+    public string? Search { get; private set; }
+    public string? SearchError { get; private set; }
     public DateTimeOffset Now { get; private set; }
 
     /// <summary>A sentence about the last action (refused, accepted, cancelled).</summary>
@@ -34,11 +42,19 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
 
     private Actor Me => Actor.User(User.DiscordUserId()!.Value);
 
-    public async Task<IActionResult> OnGetAsync(long? guild, string? after, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(long? guild, string? after, string? q, CancellationToken cancellationToken)
     {
         if (after is not null && !ClipCursor.TryParse(after, out _))
         {
             return new ContentResult { StatusCode = StatusCodes.Status400BadRequest, Content = $"{ClipCursor.Title} {ClipCursor.Problem}", ContentType = "text/plain; charset=utf-8" };
+        }
+
+        Search = q;
+        if (ClipSearch.Problem(q) is { } problem)
+        {
+            // The whole page, with the search and the sentence beside the box; no clips are listed.
+            SearchError = problem;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
         }
 
         await LoadAsync(guild, after, cancellationToken);
@@ -144,9 +160,11 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
 
         Exports = await ExportView.LoadAsync(db, userId, q => q.Where(x => !x.IsGuildExport), 5, cancellationToken);
         var guilds = new List<GuildClips>();
-        foreach (var totals in await own.TotalsAsync(Me, onlyGuild, cancellationToken))
+        Everything = await own.TotalsAsync(Me, onlyGuild, null, cancellationToken);
+        var shown = ClipSearch.Normalize(Search) is null ? Everything : await own.TotalsAsync(Me, onlyGuild, Search, cancellationToken);
+        foreach (var totals in shown)
         {
-            var listed = (OwnClipsResult.Listed)await own.ListAsync(Me, totals.GuildId, onlyGuild is null ? null : after, onlyGuild is null ? PerGuild : 48, cancellationToken);
+            var listed = (OwnClipsResult.Listed)await own.ListAsync(Me, totals.GuildId, onlyGuild is null ? null : after, onlyGuild is null ? PerGuild : 48, Search, cancellationToken);
             var channelIds = listed.Clips.Select(c => c.ChannelId).Distinct().ToList();
             var channels = await db.Channels.AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
             guilds.Add(new GuildClips(totals, [.. listed.Clips.Select(c => new ClipView(c, channels.GetValueOrDefault(c.ChannelId) ?? Display.UnknownChannel))], listed.NextCursor));
