@@ -172,6 +172,21 @@ public sealed class DangerZoneFormTests : ClipClubTestBase
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/guilds/{0}/danger-zone/cliplist?scope=AllChannels&olderThan=")]
+    [InlineData("/guilds/{0}/danger-zone/cliplist?scope=AllChannels&olderThan=%20")]
+    [InlineData("/guilds/{0}/danger-zone/cliplist?scope=AllChannels&olderThan=28.11.2026")]
+    [InlineData("/api/guilds/{0}/purges/preview/clips.csv?scope=all_channels&olderThan=")]
+    [InlineData("/api/guilds/{0}/purges/preview/clips.csv?scope=all_channels&olderThan=%20")]
+    public async Task A_clip_list_for_an_older_purge_without_a_readable_day_is_a_400_not_the_whole_scope(string path)
+    {
+        var client = path.StartsWith("/api/", StringComparison.Ordinal) ? await ApiClientAsync(DemoUsers.Owner.Id) : (await OwnerAsync()).Client;
+
+        var response = await client.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, GuildId));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task The_clip_list_downloads_as_csv_for_the_owner_with_one_row_per_clip_of_the_scope()
     {

@@ -176,7 +176,9 @@ public sealed class DangerZoneModel(ClipSaverDbContext db, GuildContext context,
     public async Task<IActionResult> OnGetClipListAsync(
         long guildId, PurgeScope? scope, long? channelId, string? olderThan, bool? failedOnly, [FromServices] ListPurgeClips list, CancellationToken cancellationToken)
     {
-        if (!IsScope(scope, channelId) || PurgeFilter.Read(olderThan, failedOnly) is not { } filter)
+        // An empty olderThan= binds as no day; it must not list the whole scope under an older purge's name.
+        var emptyDay = Request.Query.ContainsKey("olderThan") && string.IsNullOrWhiteSpace(olderThan);
+        if (!IsScope(scope, channelId) || emptyDay || PurgeFilter.Read(olderThan, failedOnly) is not { } filter)
         {
             return BadRequest();
         }
