@@ -181,7 +181,18 @@ public sealed partial class LocalPostgresCluster : IDisposable
             File.SetUnixFileMode(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var result = Run("initdb", ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions"]);
+        // Sorting stays byte order (C: fast, the same everywhere); character classes and case follow Unicode
+        // (C.UTF-8), so that lower(), ILIKE and the trigram index fold "É" to "é" as a person expects. Where the
+        // system has no C.UTF-8 locale, everything is C (ASCII case folding only).
+        string[] initdb = ["-D", DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"];
+        var result = Run("initdb", [.. initdb, "--lc-collate=C", "--lc-ctype=C.UTF-8", "--lc-messages=C", "--lc-monetary=C", "--lc-numeric=C", "--lc-time=C"]);
+        if (result.ExitCode != 0)
+        {
+            // initdb checks the locales before it writes anything: the folder is still empty.
+            LogNoUnicodeCtype(_logger, result.Output.Trim());
+            result = Run("initdb", [.. initdb, "--locale=C"]);
+        }
+
         if (result.ExitCode != 0)
         {
             throw new LocalPostgresUnavailableException(
@@ -272,6 +283,9 @@ public sealed partial class LocalPostgresCluster : IDisposable
 
     // Environment.UserName is the name of the effective user id on Unix.
     public static bool IsRoot() => !OperatingSystem.IsWindows() && Environment.UserName == "root";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "initdb could not use the C.UTF-8 character type; the cluster folds case in ASCII only: {Output}")]
+    private static partial void LogNoUnicodeCtype(ILogger logger, string output);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created a local PostgreSQL cluster in {DataDirectory}")]
     private static partial void LogCreated(ILogger logger, string dataDirectory);

@@ -148,6 +148,21 @@ public sealed class ClipSearchTests : ClipClubTestBase
     }
 
     [Fact]
+    public async Task A_search_folds_the_case_of_letters_beyond_ASCII()
+    {
+        // The database's character type decides how ILIKE and the trigram index fold case; the local cluster uses
+        // C.UTF-8 for it (the C locale folds A-Z only, so "émilie" never found "ÉMILIE").
+        await ClipAsync("ÉMILIE's ace.mp4", 1);
+        await ClipAsync("Ça marche.mp4", 2);
+        await ClipAsync("ΣΟΦΊΑ clutch.mp4", 3);
+        await ClipAsync("emilie.mp4", 4);
+
+        Assert.Equal(["ÉMILIE's ace.mp4"], await FoundAsync("émilie"));
+        Assert.Equal(["Ça marche.mp4"], await FoundAsync("ça MARCHE"));
+        Assert.Equal(["ΣΟΦΊΑ clutch.mp4"], await FoundAsync("σοφία"));
+    }
+
+    [Fact]
     public async Task A_search_counts_its_matches_up_to_a_thousand_then_says_more_than_a_thousand()
     {
         await using (var db = Db.CreateContext())
