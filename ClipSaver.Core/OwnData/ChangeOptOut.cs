@@ -17,6 +17,9 @@ public abstract record OptOutResult
     /// <summary><c>deleteExisting</c> without opting out (400); nothing changed.</summary>
     public sealed record Invalid(string Reason) : OptOutResult;
 
+    /// <summary><c>deleteExisting</c> without the member's username typed to confirm (400); nothing changed.</summary>
+    public sealed record WrongPhrase(string Expected) : OptOutResult;
+
     /// <summary>ClipSaver does not know the user (404).</summary>
     public sealed record UnknownUser : OptOutResult;
 }
@@ -24,7 +27,8 @@ public abstract record OptOutResult
 /// <summary>
 /// "Do not archive what I post": stored on the user and honoured where clips come in
 /// (<see cref="Archive.ClipArchive.AddCountingAsync"/>), in every guild. Opting out may delete what is already
-/// archived (through <see cref="DeleteOwnClips"/>, with its undo window); opting back in archives new posts again.
+/// archived, with the deletion's own safety (their username typed to confirm, the undo window: <see cref="DeleteOwnClips"/>);
+/// opting back in archives new posts again.
 /// </summary>
 public sealed class ChangeOptOut(ClipSaverDbContext db, DeleteOwnClips delete, TimeProvider clock)
 {
@@ -37,7 +41,8 @@ public sealed class ChangeOptOut(ClipSaverDbContext db, DeleteOwnClips delete, T
         return user is null ? null : new OptOutState(user.OptedOutAt is not null, user.OptedOutAt);
     }
 
-    public async Task<OptOutResult> SetAsync(Actor actor, bool optOut, bool deleteExisting, CancellationToken cancellationToken)
+    /// <param name="confirm">With <paramref name="deleteExisting"/>: the member's Discord username, as for any deletion of their clips.</param>
+    public async Task<OptOutResult> SetAsync(Actor actor, bool optOut, bool deleteExisting, string? confirm, CancellationToken cancellationToken)
     {
         if (deleteExisting && !optOut)
         {
@@ -45,6 +50,20 @@ public sealed class ChangeOptOut(ClipSaverDbContext db, DeleteOwnClips delete, T
         }
 
         var userId = ListOwnClips.UserOf(actor);
+        if (deleteExisting)
+        {
+            var phrase = await db.Users.Where(u => u.Id == userId).Select(u => u.Username).FirstOrDefaultAsync(cancellationToken);
+            if (phrase is null)
+            {
+                return new OptOutResult.UnknownUser();
+            }
+
+            if (!PurgeScopes.PhraseMatches(phrase, confirm))
+            {
+                return new OptOutResult.WrongPhrase(phrase);
+            }
+        }
+
         var now = clock.GetUtcNow();
         await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
         {

@@ -53,7 +53,7 @@ public sealed class DeleteOwnClips(ClipSaverDbContext db, ListOwnClips own, IBac
         return await StartAsync(actor, guildId, cancellationToken);
     }
 
-    /// <summary>Records the runs without a phrase: for an opt-out that asked to delete what exists (<see cref="ChangeOptOut"/>).</summary>
+    /// <summary>Records the runs once the phrase was checked: here, or by an opt-out that asked to delete what exists (<see cref="ChangeOptOut"/>).</summary>
     internal async Task<OwnDeletionResult> StartAsync(Actor actor, long? guildId, CancellationToken cancellationToken)
     {
         var userId = ListOwnClips.UserOf(actor);

@@ -133,16 +133,42 @@ public sealed class MyClipsApiTests : ClipClubTestBase
     }
 
     [Fact]
-    public async Task The_opt_out_is_stored_reported_reversible_and_refuses_a_deletion_without_opting_out()
+    public async Task The_opt_out_is_stored_reported_reversible_and_refuses_a_deletion_without_opting_out_or_without_the_phrase()
     {
         var member = await ApiClientAsync(DemoUsers.Member.Id);
         await ClipAsync(MemberId, "mine.mp4", 1);
+        string username;
+        await using (var users = Db.CreateContext())
+        {
+            username = await users.Users.Where(u => u.Id == MemberId).Select(u => u.Username).SingleAsync();
+        }
 
         Assert.False(JsonDocument.Parse(await member.GetStringAsync("/api/me/opt-out")).RootElement.GetProperty("optOut").GetBoolean());
-        Assert.Equal(HttpStatusCode.BadRequest, (await member.PutAsJsonAsync("/api/me/opt-out", new { optOut = false, deleteExisting = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await member.PutAsJsonAsync("/api/me/opt-out", new { optOut = false, deleteExisting = true, confirm = username })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await member.PutAsJsonAsync("/api/me/opt-out", new { deleteExisting = true })).StatusCode);
 
-        var optedOut = JsonDocument.Parse(await (await member.PutAsJsonAsync("/api/me/opt-out", new { optOut = true, deleteExisting = true })).Content.ReadAsStringAsync()).RootElement;
+        // Deleting what is archived asks for the username, as every deletion of one's clips does; without it nothing
+        // changes, not even the opt-out.
+        foreach (var confirm in new[] { null, "", username.ToUpperInvariant() })
+        {
+            var refused = await member.PutAsJsonAsync("/api/me/opt-out", new { optOut = true, deleteExisting = true, confirm });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(username, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.False(JsonDocument.Parse(await member.GetStringAsync("/api/me/opt-out")).RootElement.GetProperty("optOut").GetBoolean());
+        var page = App.CreateClientAs(MemberId);
+        var token = CsrfTokenOf(await page.GetStringAsync("/me"));
+        var posted = await page.PostAsync("/me/optout", new FormUrlEncodedContent([new("__RequestVerificationToken", token), new("optOut", "true"), new("deleteExisting", "true"), new("confirm", "someone else")]));
+        Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+        Assert.Contains("Nothing changed: to delete your archived clips as you opt out, type your Discord username exactly.", await posted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await using (var before = Db.CreateContext())
+        {
+            Assert.False(await before.PurgeRuns.AnyAsync(p => p.AuthorId == MemberId));
+            Assert.Null(await before.Users.Where(u => u.Id == MemberId).Select(u => u.OptedOutAt).SingleAsync());
+        }
+
+        var optedOut = JsonDocument.Parse(await (await member.PutAsJsonAsync("/api/me/opt-out", new { optOut = true, deleteExisting = true, confirm = username })).Content.ReadAsStringAsync()).RootElement;
         Assert.True(optedOut.GetProperty("optOut").GetBoolean());
         Assert.Equal("author", Assert.Single(optedOut.GetProperty("deletions").EnumerateArray()).GetProperty("scope").GetString());
         Assert.True(JsonDocument.Parse(await member.GetStringAsync("/api/me/opt-out")).RootElement.GetProperty("optOut").GetBoolean());

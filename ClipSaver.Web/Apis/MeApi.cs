@@ -18,7 +18,8 @@ public static class MeApi
 
     public sealed record OptOutDto(bool OptOut, DateTimeOffset? Since, IReadOnlyList<PurgesApi.PurgeStatusDto> Deletions);
 
-    public sealed record OptOutBody(bool? OptOut, bool DeleteExisting = false);
+    /// <summary>An opt-out (or back in). <see cref="DeleteExisting"/> also deletes what is archived and needs <see cref="Confirm"/>: the caller's Discord username.</summary>
+    public sealed record OptOutBody(bool? OptOut, bool DeleteExisting = false, string? Confirm = null);
 
     public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder app)
     {
@@ -112,13 +113,16 @@ public static class MeApi
     {
         if (body.OptOut is not { } value)
         {
-            return BadRequest("Bad request body.", "Send {\"optOut\": true} or {\"optOut\": false}; add \"deleteExisting\": true to delete what is archived when opting out.");
+            return BadRequest("Bad request body.", "Send {\"optOut\": true} or {\"optOut\": false}; add \"deleteExisting\": true and \"confirm\": your username to delete what is archived when opting out.");
         }
 
-        return await optOut.SetAsync(Me(http), value, body.DeleteExisting, ct) switch
+        return await optOut.SetAsync(Me(http), value, body.DeleteExisting, body.Confirm, ct) switch
         {
             OptOutResult.Changed c => TypedResults.Ok(new OptOutDto(c.State.OptOut, c.State.Since, [.. c.Deletions.Select(PurgesApi.ToDto)])),
             OptOutResult.Invalid i => BadRequest("Bad request body.", i.Reason),
+            OptOutResult.WrongPhrase w => BadRequest(
+                "Wrong confirmation phrase.",
+                $"Nothing changed: you are not opted out and nothing was deleted. To delete your archived clips as you opt out, send {{\"confirm\": \"{w.Expected}\"}} too (exactly, case-sensitive), or send \"deleteExisting\": false."),
             _ => Unknown("user"),
         };
     }

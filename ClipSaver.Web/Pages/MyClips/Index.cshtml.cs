@@ -71,16 +71,22 @@ public sealed class MyClipsModel(ClipSaverDbContext db, ListOwnClips own, TimePr
     public async Task<IActionResult> OnGetThumbnailAsync(long clipId, [FromServices] ReadClipFile files, CancellationToken cancellationToken) =>
         ThumbnailHttp.ToActionResult(await files.OpenOwnThumbnailAsync(Me, clipId, ThumbnailHttp.IfNoneMatch(Request), cancellationToken), Response);
 
-    public async Task<IActionResult> OnPostOptOutAsync(bool optOut, bool deleteExisting, [FromServices] ChangeOptOut change, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostOptOutAsync(bool optOut, bool deleteExisting, string? confirm, [FromServices] ChangeOptOut change, CancellationToken cancellationToken)
     {
-        var result = await change.SetAsync(Me, optOut, deleteExisting && optOut, cancellationToken);
+        var result = await change.SetAsync(Me, optOut, deleteExisting && optOut, confirm, cancellationToken);
         return await AnswerAsync(result switch
         {
             OptOutResult.Changed { State.OptOut: true, Deletions.Count: > 0 } => "You opted out. Your archived clips will be deleted when the countdown ends.",
             OptOutResult.Changed { State.OptOut: true } => "You opted out: ClipSaver no longer archives what you post.",
             OptOutResult.Changed => "You opted back in: ClipSaver archives what you post again.",
+            OptOutResult.WrongPhrase => "Nothing changed: to delete your archived clips as you opt out, type your Discord username exactly.",
             _ => null,
-        }, result is OptOutResult.Changed ? StatusCodes.Status200OK : StatusCodes.Status404NotFound, cancellationToken);
+        }, result switch
+        {
+            OptOutResult.Changed => StatusCodes.Status200OK,
+            OptOutResult.WrongPhrase => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status404NotFound,
+        }, cancellationToken);
     }
 
     public async Task<IActionResult> OnGetDeletePreviewAsync(long? guildId, [FromServices] DeleteOwnClips delete, CancellationToken cancellationToken)
