@@ -226,4 +226,23 @@ public sealed class MyClipsApiTests : ClipClubTestBase
         Assert.Equal(MyClipsModel.PerGuild + 1, System.Text.RegularExpressions.Regex.Count(more, "clip-name"));
         Assert.DoesNotContain("save.mp4", more, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_members_video_link_shows_a_placeholder_and_opens_its_site()
+    {
+        await using (var db = Db.CreateContext())
+        {
+            var link = TestData.Clip(GuildId, ChannelId, MemberId, "a-link.mp4", 0, DateTimeOffset.UtcNow.AddMinutes(-1));
+            link.Source = ClipSource.Embed;
+            link.AttachmentId = null;
+            link.EmbedUrl = "https://videos.example/watch?v=1&t=2";
+            db.Clips.Add(link);
+            await db.SaveChangesAsync();
+        }
+
+        var page = await App.CreateClientAs(MemberId).GetStringAsync("/me");
+
+        Assert.Contains("Video link: plays on its own site", page, StringComparison.Ordinal);
+        Assert.Contains("href=\"https://videos.example/watch?v=1&amp;t=2\" rel=\"noopener noreferrer nofollow\" target=\"_blank\" data-testid=\"open-link\"", page, StringComparison.Ordinal);
+    }
 }
