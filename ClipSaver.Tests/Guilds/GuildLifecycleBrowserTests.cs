@@ -45,10 +45,7 @@ public sealed class GuildLifecycleBrowserTests : BrowserTestBase
     [Fact]
     public async Task An_owner_changes_a_setting_sees_it_kept_after_reload_and_a_bad_value_shows_its_message()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
-        var page = await OpenPageAsync(DemoUsers.Owner.Username);
-        await page.GotoAsync($"/guilds/{club.Id}/settings");
+        var (_, page) = await OpenClipClubPageAsync(DemoUsers.Owner.Username, "settings");
 
         await page.GetByLabel("Largest file to keep (MB)").FillAsync("250");
         await page.Locator("#Form_AllowNsfwChannels").CheckAsync();

@@ -8,10 +8,7 @@ public sealed class SettingsHistoryBrowserTests : BrowserTestBase
     [Fact]
     public async Task An_owner_changes_a_setting_sees_it_in_the_history_and_restores_the_previous_version()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
-        var page = await OpenPageAsync(DemoUsers.Owner.Username);
-        await page.GotoAsync($"/guilds/{club.Id}/settings");
+        var (club, page) = await OpenClipClubPageAsync(DemoUsers.Owner.Username, "settings");
         await page.GetByLabel("Largest file to keep (MB)").FillAsync("200");
         await page.GetByTestId("save-settings").ClickAsync();
         await page.GetByTestId("settings-saved").WaitForAsync();
@@ -56,10 +53,7 @@ public sealed class SettingsHistoryBrowserTests : BrowserTestBase
     [Fact]
     public async Task A_restore_of_an_unknown_version_from_the_page_is_refused_and_changes_nothing()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
-        var page = await OpenPageAsync(DemoUsers.Manager.Username);
-        await page.GotoAsync($"/guilds/{club.Id}/settings/history");
+        var (_, page) = await OpenClipClubPageAsync(DemoUsers.Manager.Username, "settings/history");
         await page.GetByTestId("history-empty").WaitForAsync();
 
         // The page's own form, pointed at a version that does not exist and at one that is not a number.
