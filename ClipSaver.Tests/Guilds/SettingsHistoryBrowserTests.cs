@@ -9,9 +9,7 @@ public sealed class SettingsHistoryBrowserTests : BrowserTestBase
     public async Task An_owner_changes_a_setting_sees_it_in_the_history_and_restores_the_previous_version()
     {
         var (club, page) = await OpenClipClubPageAsync(DemoUsers.Owner.Username, "settings");
-        await page.GetByLabel("Largest file to keep (MB)").FillAsync("200");
-        await page.GetByTestId("save-settings").ClickAsync();
-        await page.GetByTestId("settings-saved").WaitForAsync();
+        await SettingsPage.SaveAsync(page, largestFileMb: "200");
 
         await page.GetByTestId("history-link").ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith($"/guilds/{club.Id}/settings/history", StringComparison.Ordinal));
@@ -47,7 +45,7 @@ public sealed class SettingsHistoryBrowserTests : BrowserTestBase
         Assert.Equal(3, await entries.CountAsync());
 
         await page.GotoAsync($"/guilds/{club.Id}/settings");
-        Assert.Equal("500", await page.GetByLabel("Largest file to keep (MB)").InputValueAsync());
+        Assert.Equal("500", await page.GetByLabel(SettingsPage.LargestFileLabel).InputValueAsync());
     }
 
     [Fact]

@@ -49,6 +49,13 @@ public abstract class AppTestBase : IAsyncLifetime
 
     protected EmulatedGuild DemoGuild(string name) => Discord.World.Guilds.Single(g => g.Name == name);
 
+    /// <summary>Reconciles (so the app has recorded the bot's guilds), then returns the demo guild of that name.</summary>
+    protected async Task<EmulatedGuild> ReconciledDemoGuildAsync(string name)
+    {
+        await ReconcileAsync();
+        return DemoGuild(name);
+    }
+
     /// <summary>Reconciles, then returns the demo guild "Clip Club" and its first text channel as stored.</summary>
     protected async Task<(long GuildId, Channel Channel)> ReconciledClipClubAsync()
     {

@@ -38,8 +38,7 @@ public abstract class BrowserTestBase : AppTestBase
     /// <summary>Reconciles, then opens the demo guild Clip Club's page at <paramref name="path"/> (below /guilds/ID/) signed in as the user.</summary>
     protected async Task<(EmulatedGuild Club, IPage Page)> OpenClipClubPageAsync(string signInAs, string path)
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
+        var club = await ReconciledDemoGuildAsync("Clip Club");
         var page = await OpenPageAsync(signInAs);
         await page.GotoAsync($"/guilds/{club.Id}/{path}");
         return (club, page);
