@@ -105,14 +105,9 @@ public sealed partial class ExportJob(
                 .SetProperty(x => x.ExpiresAt, finished + options.CurrentValue.Keep).SetProperty(x => x.ClipsTotal, x => x.ClipsDone), cancellationToken);
             if (completed == 1)
             {
-                db.AuditEvents.Add(new AuditEvent
-                {
-                    GuildId = export.IsGuildExport ? export.GuildId : null,
-                    ActorUserId = export.UserId,
-                    Action = export.IsGuildExport ? "export.completed" : "me.export_completed",
-                    Summary = $"Export #{exportId} ready: {Display.Count(number - 1, "part")}; kept until {Display.Time(finished + options.CurrentValue.Keep)}.",
-                    CreatedAt = finished,
-                });
+                db.AuditEvents.Add(RequestExport.AuditEventOf(
+                    export, "export.completed", "me.export_completed",
+                    $"Export #{exportId} ready: {Display.Count(number - 1, "part")}; kept until {Display.Time(finished + options.CurrentValue.Keep)}.", finished));
                 await db.SaveChangesAsync(cancellationToken);
             }
 

@@ -62,14 +62,7 @@ public sealed class RequestExport(ClipSaverDbContext db, GuildAccess access, IBa
         export.ExpiresAt = now + options.CurrentValue.Keep;
         export.ClipsTotal = await ExportJob.ClipsOf(db, export).LongCountAsync(cancellationToken);
         db.Exports.Add(export);
-        db.AuditEvents.Add(new AuditEvent
-        {
-            GuildId = export.IsGuildExport ? export.GuildId : null,
-            ActorUserId = export.UserId,
-            Action = export.IsGuildExport ? "export.requested" : "me.export_requested",
-            Summary = $"Export of {Display.Count(export.ClipsTotal, "clip")} requested.",
-            CreatedAt = now,
-        });
+        db.AuditEvents.Add(AuditEventOf(export, "export.requested", "me.export_requested", $"Export of {Display.Count(export.ClipsTotal, "clip")} requested.", now));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -87,6 +80,19 @@ public sealed class RequestExport(ClipSaverDbContext db, GuildAccess access, IBa
         await db.Exports.Where(x => x.Id == export.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.HangfireJobId, export.HangfireJobId), cancellationToken);
         return new ExportResult.Accepted(export);
     }
+
+    /// <summary>
+    /// An audit event of an export's life: a guild export's goes to the guild's log under <paramref name="guildAction"/>,
+    /// a member's export of their own clips to no guild's, under <paramref name="ownAction"/>.
+    /// </summary>
+    internal static AuditEvent AuditEventOf(Export export, string guildAction, string ownAction, string summary, DateTimeOffset at) => new()
+    {
+        GuildId = export.IsGuildExport ? export.GuildId : null,
+        ActorUserId = export.UserId,
+        Action = export.IsGuildExport ? guildAction : ownAction,
+        Summary = summary,
+        CreatedAt = at,
+    };
 }
 
 /// <summary>Deletes an export (its parts, then its row): its user's alone. A job still building it stops at its next part.</summary>

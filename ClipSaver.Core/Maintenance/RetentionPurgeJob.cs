@@ -39,38 +39,16 @@ public sealed partial class RetentionPurgeJob(
             return new RetentionResult(true, 0, 0, 0, cutoff, TimeSpan.Zero);
         }
 
-        long scans = 0, purges = 0, audits = 0;
-        int deleted;
-        do
-        {
-            deleted = await db.ScanRuns
-                .Where(r => FinishedScans.Contains(r.Status) && r.FinishedAt != null && r.FinishedAt < cutoff)
-                .OrderBy(r => r.Id).Take(settings.BatchSize)
-                .ExecuteDeleteAsync(cancellationToken);
-            scans += deleted;
-        }
-        while (deleted == settings.BatchSize);
-
-        do
-        {
-            deleted = await db.PurgeRuns
-                .Where(r => FinishedPurges.Contains(r.Status) && r.FinishedAt != null && r.FinishedAt < cutoff)
-                .OrderBy(r => r.Id).Take(settings.BatchSize)
-                .ExecuteDeleteAsync(cancellationToken);
-            purges += deleted;
-        }
-        while (deleted == settings.BatchSize);
-
+        var scans = await DeleteInBatchesAsync(
+            db.ScanRuns.Where(r => FinishedScans.Contains(r.Status) && r.FinishedAt != null && r.FinishedAt < cutoff).OrderBy(r => r.Id),
+            settings.BatchSize, cancellationToken);
+        var purges = await DeleteInBatchesAsync(
+            db.PurgeRuns.Where(r => FinishedPurges.Contains(r.Status) && r.FinishedAt != null && r.FinishedAt < cutoff).OrderBy(r => r.Id),
+            settings.BatchSize, cancellationToken);
         var auditCutoff = now.AddDays(-settings.AuditEventDays);
-        do
-        {
-            deleted = await db.AuditEvents
-                .Where(e => e.CreatedAt < auditCutoff)
-                .OrderBy(e => e.Id).Take(settings.BatchSize)
-                .ExecuteDeleteAsync(cancellationToken);
-            audits += deleted;
-        }
-        while (deleted == settings.BatchSize);
+        var audits = await DeleteInBatchesAsync(
+            db.AuditEvents.Where(e => e.CreatedAt < auditCutoff).OrderBy(e => e.Id),
+            settings.BatchSize, cancellationToken);
 
         // Exports past their download window go with their files, whatever their state (docs/decisions/018-members-own-data.md).
         var exports = await Exports.DeleteExport.DeleteExpiredAsync(db, storage, now, cancellationToken);
@@ -87,6 +65,20 @@ public sealed partial class RetentionPurgeJob(
         await db.SaveChangesAsync(cancellationToken);
         LogSummary(logger, scans, purges, audits, cutoff, elapsed.TotalMilliseconds);
         return result;
+    }
+
+    /// <summary>Deletes the rows a batch at a time, each batch its own short statement, until a batch comes back short.</summary>
+    private static async Task<long> DeleteInBatchesAsync<T>(IOrderedQueryable<T> rows, int batchSize, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        int deleted;
+        do
+        {
+            deleted = await rows.Take(batchSize).ExecuteDeleteAsync(cancellationToken);
+            total += deleted;
+        }
+        while (deleted == batchSize);
+        return total;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention purge skipped: another run holds the lock")]

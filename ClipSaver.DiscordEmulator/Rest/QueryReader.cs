@@ -31,7 +31,18 @@ internal sealed class QueryReader(HttpRequest request)
         return value;
     }
 
-    public ulong? Snowflake(string name)
+    public ulong? Snowflake(string name) => Optional<ulong>(
+        name, text => TryId(text, out var id) ? id : null, "NUMBER_TYPE_COERCE", text => $"Value \"{text}\" is not snowflake.");
+
+    public DateTimeOffset? Time(string name) => Optional<DateTimeOffset>(
+        name,
+        text => DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null,
+        "DATE_TIME_TYPE_PARSE",
+        text => $"Could not parse {text}. Should be ISO8601.");
+
+    /// <summary>A parameter that may be left out: null when it is, and null with the error when it does not parse.</summary>
+    private T? Optional<T>(string name, Func<string, T?> parse, string code, Func<string, string> message)
+        where T : struct
     {
         var text = request.Query[name].ToString();
         if (text.Length == 0)
@@ -39,30 +50,13 @@ internal sealed class QueryReader(HttpRequest request)
             return null;
         }
 
-        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        var value = parse(text);
+        if (value is null)
         {
-            return value;
+            Fail(name, code, message(text));
         }
 
-        Fail(name, "NUMBER_TYPE_COERCE", $"Value \"{text}\" is not snowflake.");
-        return null;
-    }
-
-    public DateTimeOffset? Time(string name)
-    {
-        var text = request.Query[name].ToString();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
-        {
-            return value;
-        }
-
-        Fail(name, "DATE_TIME_TYPE_PARSE", $"Could not parse {text}. Should be ISO8601.");
-        return null;
+        return value;
     }
 
     public void Fail(string name, string code, string message) => Error ??= ApiErrors.InvalidForm(name, code, message);

@@ -21,10 +21,8 @@ public sealed class EveryPageBrowserTests : BrowserTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await ReconcileAsync();
-        _guildId = (long)DemoGuild("Clip Club").Id;
+        (_guildId, var channel) = await ReconciledClipClubAsync();
         await using var db = Db.CreateContext();
-        var channel = await db.Channels.Where(c => c.GuildId == _guildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).FirstAsync();
         var author = TestDiscord.Id(DemoUsers.Member.Id);
         for (var i = 0; i < 5; i++)
         {

@@ -13,8 +13,7 @@ public sealed class HangfireDashboardTests : AppTestBase
     [Fact]
     public async Task A_signed_out_visitor_is_sent_to_log_in()
     {
-        using var client = App.CreateClientAs(null);
-        var response = await client.GetAsync("/hangfire");
+        var response = await App.GetAsAsync(null, "/hangfire");
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/login", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
@@ -23,8 +22,7 @@ public sealed class HangfireDashboardTests : AppTestBase
     [Fact]
     public async Task A_signed_in_user_who_is_not_an_operator_gets_403_with_the_apps_own_page()
     {
-        using var client = App.CreateClientAs(OrdinaryUserId);
-        var response = await client.GetAsync("/hangfire");
+        var response = await App.GetAsAsync(OrdinaryUserId, "/hangfire");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var body = await response.Content.ReadAsStringAsync();
@@ -35,8 +33,7 @@ public sealed class HangfireDashboardTests : AppTestBase
     [Fact]
     public async Task An_operator_sees_the_dashboard()
     {
-        using var client = App.CreateClientAs(OperatorId);
-        var response = await client.GetAsync("/hangfire");
+        var response = await App.GetAsAsync(OperatorId, "/hangfire");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("ClipSaver jobs", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -45,8 +42,7 @@ public sealed class HangfireDashboardTests : AppTestBase
     [Fact]
     public async Task The_dashboard_api_is_closed_to_non_operators_too()
     {
-        using var client = App.CreateClientAs(OrdinaryUserId);
-        var response = await client.GetAsync("/hangfire/stats");
+        var response = await App.GetAsAsync(OrdinaryUserId, "/hangfire/stats");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }

@@ -5,8 +5,7 @@ public sealed class ShellTests : AppTestBase
     [Fact]
     public async Task Home_page_renders_for_a_signed_out_visitor()
     {
-        using var client = App.CreateClientAs(null);
-        var response = await client.GetAsync("/");
+        var response = await App.GetAsAsync(null, "/");
         var html = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -17,8 +16,7 @@ public sealed class ShellTests : AppTestBase
     [Fact]
     public async Task Every_page_sends_the_security_headers_and_allows_no_inline_script()
     {
-        using var client = App.CreateClientAs(null);
-        var response = await client.GetAsync("/");
+        var response = await App.GetAsAsync(null, "/");
 
         var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("script-src 'self';", csp, StringComparison.Ordinal);
@@ -46,8 +44,7 @@ public sealed class ShellTests : AppTestBase
     [Fact]
     public async Task Unknown_page_answers_404_with_a_readable_page()
     {
-        using var client = App.CreateClientAs(null);
-        var response = await client.GetAsync("/no-such-page");
+        var response = await App.GetAsAsync(null, "/no-such-page");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("Not found", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -56,9 +53,8 @@ public sealed class ShellTests : AppTestBase
     [Fact]
     public async Task Health_live_and_ready_answer_json_with_each_dependency()
     {
-        using var client = App.CreateClientAs(null);
-        var live = await client.GetAsync("/health/live");
-        var ready = await client.GetAsync("/health/ready");
+        var live = await App.GetAsAsync(null, "/health/live");
+        var ready = await App.GetAsAsync(null, "/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);

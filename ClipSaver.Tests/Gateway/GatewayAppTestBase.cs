@@ -49,24 +49,6 @@ public abstract class GatewayAppTestBase : AppTestBase
         return channel;
     }
 
-    protected async Task EventuallyAsync(Func<ClipSaverDbContext, Task<bool>> condition, string what, int seconds = 20)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            await using (var db = Db.CreateContext())
-            {
-                if (await condition(db))
-                {
-                    return;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < until, $"Waited {seconds} s for {what}.");
-            await Task.Delay(100);
-        }
-    }
-
     protected static async Task EventuallyAsync(Func<bool> condition, string what, int seconds = 20)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);

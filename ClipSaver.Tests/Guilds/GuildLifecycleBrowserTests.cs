@@ -8,8 +8,7 @@ public sealed class GuildLifecycleBrowserTests : BrowserTestBase
     [Fact]
     public async Task An_owner_adds_the_bot_loses_it_sees_the_banner_and_reinvites()
     {
-        await ReconcileAsync();
-        var vault = DemoGuild("Speedrun Vault");
+        var vault = await ReconciledDemoGuildAsync("Speedrun Vault");
         var page = await OpenPageAsync(DemoUsers.Owner.Username);
 
         // Add the bot: Discord's bot authorization (the emulator's consent page), then back to the guild's page.
@@ -45,17 +44,11 @@ public sealed class GuildLifecycleBrowserTests : BrowserTestBase
     [Fact]
     public async Task An_owner_changes_a_setting_sees_it_kept_after_reload_and_a_bad_value_shows_its_message()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
-        var page = await OpenPageAsync(DemoUsers.Owner.Username);
-        await page.GotoAsync($"/guilds/{club.Id}/settings");
+        var (_, page) = await OpenClipClubPageAsync(DemoUsers.Owner.Username, "settings");
 
-        await page.GetByLabel("Largest file to keep (MB)").FillAsync("250");
-        await page.Locator("#Form_AllowNsfwChannels").CheckAsync();
-        await page.GetByTestId("save-settings").ClickAsync();
-        await page.GetByTestId("settings-saved").WaitForAsync();
+        await SettingsPage.SaveAsync(page, largestFileMb: "250", allowNsfwChannels: true);
         await page.ReloadAsync();
-        Assert.Equal("250", await page.GetByLabel("Largest file to keep (MB)").InputValueAsync());
+        Assert.Equal("250", await page.GetByLabel(SettingsPage.LargestFileLabel).InputValueAsync());
         Assert.True(await page.Locator("#Form_AllowNsfwChannels").IsCheckedAsync());
 
         // The browser checks the number's range itself; the server checks what a browser cannot.

@@ -5,8 +5,7 @@ public sealed class GuildLifecycleTests : AppTestBase
     [Fact]
     public async Task Reconciliation_is_idempotent_twice_in_a_row_and_two_at_once()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
+        var club = await ReconciledDemoGuildAsync("Clip Club");
         Discord.World.RemoveBotFromGuild(club.Id);
 
         await Task.WhenAll(ReconcileAsync(), ReconcileAsync());
@@ -30,8 +29,7 @@ public sealed class GuildLifecycleTests : AppTestBase
     [Fact]
     public async Task Channel_sync_follows_renames_deletions_and_threads()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
+        var club = await ReconciledDemoGuildAsync("Clip Club");
         var channels = Discord.World.Channels(club.Id).Where(c => c.Type == 0).ToList();
         var renamed = channels[0];
         var deleted = channels[1];
@@ -63,8 +61,7 @@ public sealed class GuildLifecycleTests : AppTestBase
     [Fact]
     public async Task Changes_to_a_removed_guild_are_refused_and_install_links_are_accepted_once()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
+        var club = await ReconciledDemoGuildAsync("Clip Club");
         var owner = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
         await ApiClientAsync(DemoUsers.Owner.Id); // stores the owner as a user, as a login would
         long channelId;
@@ -114,8 +111,7 @@ public sealed class GuildLifecycleTests : AppTestBase
     [Fact]
     public async Task Owners_see_a_plain_warning_when_an_intent_the_app_needs_is_off()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
+        var club = await ReconciledDemoGuildAsync("Clip Club");
         var owner = App.CreateClientAs(TestDiscord.Id(DemoUsers.Owner.Id));
         Assert.DoesNotContain("intents-warning", await owner.GetStringAsync($"/guilds/{club.Id}"), StringComparison.Ordinal);
 
@@ -133,8 +129,7 @@ public sealed class GuildLifecycleTests : AppTestBase
     [Fact]
     public async Task A_server_its_owner_purged_is_listed_with_add_clipsaver_and_refresh_asks_discord_again()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
+        var club = await ReconciledDemoGuildAsync("Clip Club");
         await using (var db = Db.CreateContext())
         {
             await db.Guilds.Where(g => g.Id == (long)club.Id).ExecuteUpdateAsync(s => s

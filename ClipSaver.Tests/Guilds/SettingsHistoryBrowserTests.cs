@@ -8,13 +8,8 @@ public sealed class SettingsHistoryBrowserTests : BrowserTestBase
     [Fact]
     public async Task An_owner_changes_a_setting_sees_it_in_the_history_and_restores_the_previous_version()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
-        var page = await OpenPageAsync(DemoUsers.Owner.Username);
-        await page.GotoAsync($"/guilds/{club.Id}/settings");
-        await page.GetByLabel("Largest file to keep (MB)").FillAsync("200");
-        await page.GetByTestId("save-settings").ClickAsync();
-        await page.GetByTestId("settings-saved").WaitForAsync();
+        var (club, page) = await OpenClipClubPageAsync(DemoUsers.Owner.Username, "settings");
+        await SettingsPage.SaveAsync(page, largestFileMb: "200");
 
         await page.GetByTestId("history-link").ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith($"/guilds/{club.Id}/settings/history", StringComparison.Ordinal));
@@ -50,16 +45,13 @@ public sealed class SettingsHistoryBrowserTests : BrowserTestBase
         Assert.Equal(3, await entries.CountAsync());
 
         await page.GotoAsync($"/guilds/{club.Id}/settings");
-        Assert.Equal("500", await page.GetByLabel("Largest file to keep (MB)").InputValueAsync());
+        Assert.Equal("500", await page.GetByLabel(SettingsPage.LargestFileLabel).InputValueAsync());
     }
 
     [Fact]
     public async Task A_restore_of_an_unknown_version_from_the_page_is_refused_and_changes_nothing()
     {
-        await ReconcileAsync();
-        var club = DemoGuild("Clip Club");
-        var page = await OpenPageAsync(DemoUsers.Manager.Username);
-        await page.GotoAsync($"/guilds/{club.Id}/settings/history");
+        var (_, page) = await OpenClipClubPageAsync(DemoUsers.Manager.Username, "settings/history");
         await page.GetByTestId("history-empty").WaitForAsync();
 
         // The page's own form, pointed at a version that does not exist and at one that is not a number.

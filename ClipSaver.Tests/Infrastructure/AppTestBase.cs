@@ -49,6 +49,42 @@ public abstract class AppTestBase : IAsyncLifetime
 
     protected EmulatedGuild DemoGuild(string name) => Discord.World.Guilds.Single(g => g.Name == name);
 
+    /// <summary>Reconciles (so the app has recorded the bot's guilds), then returns the demo guild of that name.</summary>
+    protected async Task<EmulatedGuild> ReconciledDemoGuildAsync(string name)
+    {
+        await ReconcileAsync();
+        return DemoGuild(name);
+    }
+
+    /// <summary>Reconciles, then returns the demo guild "Clip Club" and its first text channel as stored.</summary>
+    protected async Task<(long GuildId, Channel Channel)> ReconciledClipClubAsync()
+    {
+        await ReconcileAsync();
+        var guildId = (long)DemoGuild("Clip Club").Id;
+        await using var db = Db.CreateContext();
+        var channel = await db.Channels.Where(c => c.GuildId == guildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).FirstAsync();
+        return (guildId, channel);
+    }
+
+    /// <summary>Waits until the condition holds in the database, looking again every 100 ms; fails after the given time.</summary>
+    protected async Task EventuallyAsync(Func<ClipSaverDbContext, Task<bool>> condition, string what, int seconds = 20)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            await using (var db = Db.CreateContext())
+            {
+                if (await condition(db))
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < until, $"Waited {seconds} s for {what}.");
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>An API client for a Discord user (stored if new), with a fresh personal token.</summary>
     protected async Task<HttpClient> ApiClientAsync(ulong discordUserId)
     {

@@ -35,6 +35,15 @@ public abstract class BrowserTestBase : AppTestBase
         return page;
     }
 
+    /// <summary>Reconciles, then opens the demo guild Clip Club's page at <paramref name="path"/> (below /guilds/ID/) signed in as the user.</summary>
+    protected async Task<(EmulatedGuild Club, IPage Page)> OpenClipClubPageAsync(string signInAs, string path)
+    {
+        var club = await ReconciledDemoGuildAsync("Clip Club");
+        var page = await OpenPageAsync(signInAs);
+        await page.GotoAsync($"/guilds/{club.Id}/{path}");
+        return (club, page);
+    }
+
     /// <summary>
     /// Switches archiving on for the channels and runs a backfill of each to its end, so that a page has clips to show;
     /// then waits until the job server (which may have taken a scan first) has none queued or running.

@@ -14,10 +14,7 @@ public abstract partial class ClipClubTestBase : AppTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await ReconcileAsync();
-        GuildId = (long)DemoGuild("Clip Club").Id;
-        await using var db = Db.CreateContext();
-        var channel = await db.Channels.Where(c => c.GuildId == GuildId && c.Type == 0 && !c.IsThread).OrderBy(c => c.Position).FirstAsync();
+        (GuildId, var channel) = await ReconciledClipClubAsync();
         (ChannelId, ChannelName) = (channel.Id, channel.Name);
     }
 

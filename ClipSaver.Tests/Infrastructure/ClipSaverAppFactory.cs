@@ -50,6 +50,13 @@ public sealed class ClipSaverAppFactory(TestDb db, IReadOnlyDictionary<string, s
     /// <summary>Set when the app runs on a real Kestrel port (browser tests); clients then talk to that port.</summary>
     public Uri? KestrelAddress { get; set; }
 
+    /// <summary>One GET as the user (signed out when null); the answer's body is read in full before the client goes.</summary>
+    public async Task<HttpResponseMessage> GetAsAsync(long? userId, string path)
+    {
+        using var client = CreateClientAs(userId);
+        return await client.GetAsync(path);
+    }
+
     public HttpClient CreateClientAs(long? userId)
     {
         var options = new WebApplicationFactoryClientOptions { AllowAutoRedirect = false };

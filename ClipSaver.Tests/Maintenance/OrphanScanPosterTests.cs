@@ -8,25 +8,21 @@ namespace ClipSaver.Tests.Maintenance;
 /// job make it again; on the local folder (<see cref="OrphanScanPosterOnLocalFolderTests"/>) and an S3-protocol bucket
 /// (<see cref="OrphanScanPosterOnS3Tests"/>).
 /// </summary>
-public abstract class OrphanScanPosterTests : DatabaseTestBase
+public abstract class OrphanScanPosterTests : StorageTestBase
 {
-    private IClipStorage _storage = null!;
     private long _guild;
     private long _channel;
     private long _author;
 
-    protected abstract Task<IClipStorage> CreateStorageAsync();
-
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _storage = await CreateStorageAsync();
         (_guild, _channel) = await AddGuildWithChannelAsync();
         _author = await AddUserAsync("author");
     }
 
     private OrphanScan NewScan(ClipSaverDbContext context) => new(
-        context, new ClipSaverConnection(Db.ConnectionString), new ClipArchive(context, _storage), _storage, TestJobs.Client(TestJobs.Storage(Db)),
+        context, new ClipSaverConnection(Db.ConnectionString), new ClipArchive(context, Storage), Storage, TestJobs.Client(TestJobs.Storage(Db)),
         new StaticMonitor<ScanOptions>(new ScanOptions()), new StaticMonitor<OrphanScanOptions>(new OrphanScanOptions()), Clock, NullLogger<OrphanScan>.Instance);
 
     /// <summary>A clip with a real video as its file, and its poster when <paramref name="withPoster"/>; recorded as made.</summary>
@@ -35,10 +31,10 @@ public abstract class OrphanScanPosterTests : DatabaseTestBase
         var attachment = TestData.NewId();
         var key = ClipStorageKeys.ForAttachment(_guild, _channel, attachment, "clip.mp4");
         var bytes = ThumbnailJobTests.Sample("a.mp4");
-        var stored = await _storage.PutAsync(key, new MemoryStream(bytes), 10_000_000, CancellationToken.None);
+        var stored = await Storage.PutAsync(key, new MemoryStream(bytes), 10_000_000, CancellationToken.None);
         if (withPoster)
         {
-            await _storage.PutAsync(ClipStorageKeys.ThumbnailOf(key), new MemoryStream([0xFF, 0xD8, 0xFF]), 100, CancellationToken.None);
+            await Storage.PutAsync(ClipStorageKeys.ThumbnailOf(key), new MemoryStream([0xFF, 0xD8, 0xFF]), 100, CancellationToken.None);
         }
 
         await using var db = Db.CreateContext();
@@ -63,7 +59,7 @@ public abstract class OrphanScanPosterTests : DatabaseTestBase
     }
 
     [Fact]
-    public async Task A_poster_gone_from_storage_is_counted_and_the_fix_has_the_thumbnail_job_make_it_again()
+    public async Task A_poster_gone_fromStorage_is_counted_and_the_fix_has_the_thumbnail_job_make_it_again()
     {
         var (kept, _) = await ClipWithPosterAsync(withPoster: true);
         var (lost, lostKey) = await ClipWithPosterAsync(withPoster: false);
@@ -88,32 +84,20 @@ public abstract class OrphanScanPosterTests : DatabaseTestBase
         using var slots = new ThumbnailSlots(monitor);
         await using (var db = Db.CreateContext())
         {
-            var job = new ThumbnailJob(db, _storage, new ThumbnailMaker(monitor), slots, new FFmpegTools(monitor, NullLogger<FFmpegTools>.Instance), monitor, Clock,
+            var job = new ThumbnailJob(db, Storage, new ThumbnailMaker(monitor), slots, new FFmpegTools(monitor, NullLogger<FFmpegTools>.Instance), monitor, Clock,
                 NullLogger<ThumbnailJob>.Instance);
             Assert.Equal(1, (await job.RunAsync(CancellationToken.None)).Made);
         }
 
         Assert.Equal(ThumbnailState.Made, await StateAsync(lost));
-        Assert.NotNull(await _storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(lostKey), CancellationToken.None));
+        Assert.NotNull(await Storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(lostKey), CancellationToken.None));
         Assert.Equal(0, (await ScanAsync(fix: false)).Total);
     }
 }
 
 public sealed class OrphanScanPosterOnLocalFolderTests : OrphanScanPosterTests
 {
-    private string _root = null!;
-
-    protected override Task<IClipStorage> CreateStorageAsync()
-    {
-        _root = Directory.CreateTempSubdirectory("clipsaver-posters-").FullName;
-        return Task.FromResult<IClipStorage>(new LocalFolderClipStorage(new StaticMonitor<StorageOptions>(new StorageOptions { Root = _root })));
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
+    protected override Task<IClipStorage> CreateStorageAsync() => Task.FromResult(LocalFolderStorage("clipsaver-posters-"));
 }
 
 public sealed class OrphanScanPosterOnS3Tests : OrphanScanPosterTests

@@ -6,19 +6,15 @@ namespace ClipSaver.Tests.Maintenance;
 /// Last-Modified cannot be set), so the clock starts at the real time and a test makes files old by moving the clock
 /// past the grace age (<see cref="GraceAgePassesAsync"/>).
 /// </summary>
-public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
+public abstract class OrphanScanTests() : StorageTestBase(StartOfThisSecond())
 {
-    private IClipStorage _storage = null!;
     private JobStorage _jobs = null!;
     private long _guild;
     private long _channel;
 
-    protected abstract Task<IClipStorage> CreateStorageAsync();
-
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _storage = await CreateStorageAsync();
         _jobs = TestJobs.Storage(Db);
         (_guild, _channel) = await AddGuildWithChannelAsync();
         await using var context = Db.CreateContext();
@@ -29,7 +25,7 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
     }
 
     private OrphanScan NewScan(ClipSaverDbContext context) => new(
-        context, new ClipSaverConnection(Db.ConnectionString), new ClipArchive(context, _storage), _storage, TestJobs.Client(_jobs),
+        context, new ClipSaverConnection(Db.ConnectionString), new ClipArchive(context, Storage), Storage, TestJobs.Client(_jobs),
         new StaticMonitor<ScanOptions>(new ScanOptions()), new StaticMonitor<OrphanScanOptions>(new OrphanScanOptions { FileGrace = Grace }), Clock,
         NullLogger<OrphanScan>.Instance);
 
@@ -82,9 +78,9 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
             missingFileClip = await AddClipAsync(context, _guild, _channel, withFile: true);
             wrongSizeClip = await AddClipAsync(context, _guild, _channel, withFile: true);
             var missing = await context.Clips.Where(c => c.Id == missingFileClip).Select(c => c.StorageKey!).FirstAsync();
-            await _storage.DeleteAsync(missing, CancellationToken.None);
+            await Storage.DeleteAsync(missing, CancellationToken.None);
             await context.Clips.Where(c => c.Id == wrongSizeClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.SizeBytes, 1));
-            await _storage.PutAsync($"{_guild}/{_channel}/999.mp4", new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
+            await Storage.PutAsync($"{_guild}/{_channel}/999.mp4", new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
             await GraceAgePassesAsync();
 
             var scan = TestData.ScanRun(_guild, _channel, ScanStatus.Running, null);
@@ -119,7 +115,7 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
             Assert.False(await check.Clips.AnyAsync(c => c.Id == purgedClip));
             Assert.Null(await check.Clips.Where(c => c.Id == missingFileClip).Select(c => c.StorageKey).FirstAsync());
             Assert.Null(await check.Clips.Where(c => c.Id == wrongSizeClip).Select(c => c.StorageKey).FirstAsync());
-            Assert.Null(await _storage.GetInfoAsync($"{_guild}/{_channel}/999.mp4", CancellationToken.None));
+            Assert.Null(await Storage.GetInfoAsync($"{_guild}/{_channel}/999.mp4", CancellationToken.None));
             var enqueued = _jobs.GetMonitoringApi().EnqueuedJobs("scan", 0, 10).Select(j => j.Value.Job.Args[0]).Concat(
                 _jobs.GetMonitoringApi().EnqueuedJobs("purge", 0, 10).Select(j => j.Value.Job.Args[0])).ToList();
             Assert.Contains(stuckScan, enqueued);
@@ -146,9 +142,9 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
         }
 
         var oldKey = $"{_guild}/{_channel}/777.mp4";
-        await _storage.PutAsync(oldKey, new MemoryStream([5, 6]), 100, CancellationToken.None);
+        await Storage.PutAsync(oldKey, new MemoryStream([5, 6]), 100, CancellationToken.None);
         await GraceAgePassesAsync();
-        var stored = await _storage.PutAsync(pendingKey, new MemoryStream([1, 2, 3, 4]), 100, CancellationToken.None);
+        var stored = await Storage.PutAsync(pendingKey, new MemoryStream([1, 2, 3, 4]), 100, CancellationToken.None);
 
         OrphanReport report;
         await using (var context = Db.CreateContext())
@@ -159,8 +155,8 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
         var orphans = report.Kinds.Single(k => k.Kind == "files_without_clip");
         Assert.Equal(1, orphans.Count);
         Assert.Equal([oldKey], orphans.Examples);
-        Assert.Null(await _storage.GetInfoAsync(oldKey, CancellationToken.None));
-        Assert.NotNull(await _storage.GetInfoAsync(pendingKey, CancellationToken.None));
+        Assert.Null(await Storage.GetInfoAsync(oldKey, CancellationToken.None));
+        Assert.NotNull(await Storage.GetInfoAsync(pendingKey, CancellationToken.None));
 
         // The scan attaches its file afterwards, and the clip is whole.
         await using (var context = Db.CreateContext())
@@ -179,7 +175,7 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
     public async Task A_file_without_a_clip_becomes_an_orphan_once_it_is_older_than_the_grace_age()
     {
         var key = $"{_guild}/{_channel}/888.mp4";
-        await _storage.PutAsync(key, new MemoryStream([1]), 100, CancellationToken.None);
+        await Storage.PutAsync(key, new MemoryStream([1]), 100, CancellationToken.None);
 
         // A minute short of the grace age (the clock started before the file was written): still young.
         Clock.Advance(Grace - TimeSpan.FromMinutes(1));
@@ -189,7 +185,7 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
             Assert.Equal(0, Count(young, "files_without_clip"));
         }
 
-        Assert.NotNull(await _storage.GetInfoAsync(key, CancellationToken.None));
+        Assert.NotNull(await Storage.GetInfoAsync(key, CancellationToken.None));
         await GraceAgePassesAsync();
         await using (var context = Db.CreateContext())
         {
@@ -197,7 +193,7 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
             Assert.Equal(1, Count(old, "files_without_clip"));
         }
 
-        Assert.Null(await _storage.GetInfoAsync(key, CancellationToken.None));
+        Assert.Null(await Storage.GetInfoAsync(key, CancellationToken.None));
     }
 
     [Fact]
@@ -215,14 +211,14 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
         var strayClipKey = ClipStorageKeys.ForAttachment(_guild, _channel, TestData.NewId(), "gone.mp4");
         foreach (var key in clips.Select(c => c.Key).Append(strayClipKey).Select(ClipStorageKeys.ThumbnailOf))
         {
-            await _storage.PutAsync(key, new MemoryStream([0xFF, 0xD8, 0xFF]), 100, CancellationToken.None);
+            await Storage.PutAsync(key, new MemoryStream([0xFF, 0xD8, 0xFF]), 100, CancellationToken.None);
         }
 
         await GraceAgePassesAsync();
 
         // One clip's file went missing: the fix sends it back to "file pending", and its poster goes too.
         var (badClip, badKey) = clips[0];
-        await _storage.DeleteAsync(badKey, CancellationToken.None);
+        await Storage.DeleteAsync(badKey, CancellationToken.None);
 
         await using (var context = Db.CreateContext())
         {
@@ -238,11 +234,11 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
             await NewScan(context).RunAsync(fix: true, verifyChecksums: false, CancellationToken.None);
         }
 
-        Assert.Null(await _storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(strayClipKey), CancellationToken.None));
-        Assert.Null(await _storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(badKey), CancellationToken.None));
+        Assert.Null(await Storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(strayClipKey), CancellationToken.None));
+        Assert.Null(await Storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(badKey), CancellationToken.None));
         foreach (var (_, key) in clips.Skip(1))
         {
-            Assert.NotNull(await _storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(key), CancellationToken.None));
+            Assert.NotNull(await Storage.GetInfoAsync(ClipStorageKeys.ThumbnailOf(key), CancellationToken.None));
         }
 
         await using (var context = Db.CreateContext())
@@ -264,7 +260,7 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
         var files = new List<string>();
         foreach (var key in rows.Select(r => r.Split('|')[1]))
         {
-            files.Add($"{key}|{(await _storage.GetInfoAsync(key, CancellationToken.None))?.SizeBytes}");
+            files.Add($"{key}|{(await Storage.GetInfoAsync(key, CancellationToken.None))?.SizeBytes}");
         }
 
         return string.Join("\n", rows.Concat(files));
@@ -275,7 +271,7 @@ public abstract class OrphanScanTests() : DatabaseTestBase(StartOfThisSecond())
         var attachment = TestData.NewId();
         var key = ClipStorageKeys.ForAttachment(guildId, channelId, attachment, "clip.mp4");
         var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64);
-        var stored = withFile ? await _storage.PutAsync(key, new MemoryStream(bytes), 1000, CancellationToken.None) : null;
+        var stored = withFile ? await Storage.PutAsync(key, new MemoryStream(bytes), 1000, CancellationToken.None) : null;
         var author = TestData.NewId();
         context.Users.Add(new User { Id = author, Username = "a", CreatedAt = Clock.GetUtcNow() });
         var clip = TestData.Clip(

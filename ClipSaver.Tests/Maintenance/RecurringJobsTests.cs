@@ -5,17 +5,11 @@ public sealed class RecurringJobsTests : AppTestBase
     [Fact]
     public async Task At_start_up_the_retention_job_logs_its_schedule_and_how_long_it_keeps_records()
     {
-        var sink = new LogSink();
-        await using var app = App.WithWebHostBuilder(b => b
-            .UseSetting("ClipSaver:Jobs:RecurringEnabled", "true")
-            .UseSetting("Retention:IntervalHours", "4")
-            .UseSetting("Retention:JobRecordHours", "72")
-            .UseSetting("Retention:AuditEventDays", "200")
-            .UseSetting("Retention:StartupDelay", "00:00:00")
-            .UseSetting("Logging:LogLevel:Default", "Information")
-            .ConfigureServices(s => s.AddLogging(l => l.AddProvider(sink))));
-
-        _ = app.Server;
+        var sink = await StartUpLogAsync(
+            ("Retention:IntervalHours", "4"),
+            ("Retention:JobRecordHours", "72"),
+            ("Retention:AuditEventDays", "200"),
+            ("Retention:StartupDelay", "00:00:00"));
 
         Assert.Contains(sink.Lines, l => l.StartsWith(
             "Recurring job retention-purge registered with schedule 0 */4 * * *; it keeps finished job records 72 h, audit events 200 days", StringComparison.Ordinal));
@@ -25,17 +19,31 @@ public sealed class RecurringJobsTests : AppTestBase
     [Fact]
     public async Task With_the_Gateway_on_reconciliation_is_a_slow_cross_check()
     {
-        var sink = new LogSink();
-        await using var app = App.WithWebHostBuilder(b => b
-            .UseSetting("ClipSaver:Jobs:RecurringEnabled", "true")
-            .UseSetting("ClipSaver:Gateway:Enabled", "true")
-            .UseSetting("ClipSaver:Sync:ConnectedReconcileIntervalMinutes", "60")
-            .UseSetting("Logging:LogLevel:Default", "Information")
-            .ConfigureServices(s => s.AddLogging(l => l.AddProvider(sink))));
-
-        _ = app.Server;
+        var sink = await StartUpLogAsync(
+            ("ClipSaver:Gateway:Enabled", "true"),
+            ("ClipSaver:Sync:ConnectedReconcileIntervalMinutes", "60"));
 
         Assert.Contains(sink.Lines, l => l.StartsWith("Recurring job guild-reconciliation registered with schedule 0 */1 * * *", StringComparison.Ordinal));
+    }
+
+    /// <summary>What the app logs at start-up with its recurring jobs on and these settings.</summary>
+    private async Task<LogSink> StartUpLogAsync(params (string Key, string Value)[] settings)
+    {
+        var sink = new LogSink();
+        await using var app = App.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("ClipSaver:Jobs:RecurringEnabled", "true");
+            foreach (var (key, value) in settings)
+            {
+                b.UseSetting(key, value);
+            }
+
+            b.UseSetting("Logging:LogLevel:Default", "Information")
+                .ConfigureServices(s => s.AddLogging(l => l.AddProvider(sink)));
+        });
+
+        _ = app.Server;
+        return sink;
     }
 
     [Theory]

@@ -10,6 +10,15 @@ public abstract class DangerZoneBrowserTestBase : BrowserTestBase
     /// <summary>A guild of the emulator's small world, its text channels archived.</summary>
     protected EmulatedGuild TargetGuild { get; private set; } = null!;
 
+    /// <summary>The target guild's archived channels (its text channels that are not NSFW), in the world's order.</summary>
+    protected IReadOnlyList<EmulatedChannel> ArchivedChannels { get; private set; } = [];
+
+    /// <summary>The archived channel a test purges (the first).</summary>
+    protected EmulatedChannel TargetChannel => ArchivedChannels[0];
+
+    /// <summary>Another archived channel (the last), whose clips a purge of <see cref="TargetChannel"/> must leave alone.</summary>
+    protected EmulatedChannel OtherChannel => ArchivedChannels[^1];
+
     protected override WorldShape World => WorldShape.Small;
 
     protected override IReadOnlyDictionary<string, string?> Settings =>
@@ -21,7 +30,8 @@ public abstract class DangerZoneBrowserTestBase : BrowserTestBase
         await ReconcileAsync();
         TargetGuild = Discord.World.Guilds.First(g => g.BotPresent);
         _owner = Discord.World.User(TargetGuild.OwnerId)!;
-        await ArchiveAsync(TargetGuild.Id, Discord.World.Channels(TargetGuild.Id).Where(c => c.Type == 0 && !c.Nsfw));
+        ArchivedChannels = [.. Discord.World.Channels(TargetGuild.Id).Where(c => c.Type == 0 && !c.Nsfw)];
+        await ArchiveAsync(TargetGuild.Id, ArchivedChannels);
     }
 
     /// <summary>The owner on the danger zone.</summary>

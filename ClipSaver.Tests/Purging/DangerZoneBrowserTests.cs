@@ -8,26 +8,24 @@ public sealed class DangerZoneBrowserTests : DangerZoneBrowserTestBase
     [Fact]
     public async Task A_channel_purge_previews_refuses_a_wrong_phrase_counts_down_runs_and_reports()
     {
-        var channel = Discord.World.Channels(TargetGuild.Id).First(c => c.Type == 0 && !c.Nsfw);
-        var other = Discord.World.Channels(TargetGuild.Id).Last(c => c.Type == 0 && !c.Nsfw);
         long clipsBefore, otherBefore;
         await using (var db = Db.CreateContext())
         {
-            clipsBefore = await db.Clips.CountAsync(c => c.ChannelId == (long)channel.Id);
-            otherBefore = await db.Clips.CountAsync(c => c.ChannelId == (long)other.Id);
+            clipsBefore = await db.Clips.CountAsync(c => c.ChannelId == (long)TargetChannel.Id);
+            otherBefore = await db.Clips.CountAsync(c => c.ChannelId == (long)OtherChannel.Id);
         }
 
         Assert.True(clipsBefore > 0);
         var page = await SignedInPageAsync();
 
-        await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("channel-select").SelectOptionAsync(TargetChannel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("preview").WaitForAsync();
         Assert.Equal(clipsBefore.ToString("N0", System.Globalization.CultureInfo.CurrentCulture), await page.GetByTestId("preview-clips").TextContentAsync());
         await Browser.ScreenshotAsync(page, "danger-channel-preview");
 
         var input = page.GetByTestId("confirm-input");
         var button = page.GetByTestId("confirm-button");
-        await input.FillAsync(channel.Name.ToUpperInvariant());
+        await input.FillAsync(TargetChannel.Name.ToUpperInvariant());
         Assert.True(await button.IsDisabledAsync());
         // The server checks again: a forced submit with the wrong phrase deletes nothing.
         await button.EvaluateAsync("b => b.disabled = false");
@@ -36,11 +34,11 @@ public sealed class DangerZoneBrowserTests : DangerZoneBrowserTestBase
         Assert.Contains("Nothing was deleted", await page.GetByTestId("purge-message").TextContentAsync(), StringComparison.Ordinal);
         // The preview stays, with the phrase to type and the box holding the keyboard focus.
         Assert.Equal(clipsBefore.ToString("N0", System.Globalization.CultureInfo.CurrentCulture), await page.GetByTestId("preview-clips").TextContentAsync());
-        Assert.Equal(channel.Name, (await page.GetByTestId("phrase").TextContentAsync())!.Trim());
+        Assert.Equal(TargetChannel.Name, (await page.GetByTestId("phrase").TextContentAsync())!.Trim());
         Assert.True(await page.GetByTestId("confirm-input").EvaluateAsync<bool>("e => e === document.activeElement"));
         await Browser.ScreenshotAsync(page, "danger-channel-wrong-phrase");
 
-        await page.GetByTestId("confirm-input").FillAsync(channel.Name);
+        await page.GetByTestId("confirm-input").FillAsync(TargetChannel.Name);
         Assert.True(await page.GetByTestId("confirm-button").IsEnabledAsync());
         await page.GetByTestId("confirm-button").ClickAsync();
         await page.GetByTestId("countdown").WaitForAsync();
@@ -53,11 +51,11 @@ public sealed class DangerZoneBrowserTests : DangerZoneBrowserTestBase
         await Browser.ScreenshotAsync(page, "danger-channel-report");
 
         await using var check = Db.CreateContext();
-        var runs = string.Join("; ", await check.ScanRuns.Where(r => r.ChannelId == (long)channel.Id).Select(r => $"{r.Id} {r.Kind} {r.Status} {r.CreatedAt:HH:mm:ss.fff} {r.FinishedAt:HH:mm:ss.fff} {r.MessagesRead} {r.Error}").ToListAsync());
+        var runs = string.Join("; ", await check.ScanRuns.Where(r => r.ChannelId == (long)TargetChannel.Id).Select(r => $"{r.Id} {r.Kind} {r.Status} {r.CreatedAt:HH:mm:ss.fff} {r.FinishedAt:HH:mm:ss.fff} {r.MessagesRead} {r.Error}").ToListAsync());
         var purges = string.Join("; ", await check.PurgeRuns.Select(r => $"{r.Id} {r.Status} {r.StartedAt:HH:mm:ss.fff} {r.FinishedAt:HH:mm:ss.fff}").ToListAsync());
-        var clips = string.Join("; ", await check.Clips.Where(c => c.ChannelId == (long)channel.Id).Select(c => $"{c.ArchivedAt:HH:mm:ss.fff}").Take(3).ToListAsync());
-        Assert.True(0 == await check.Clips.CountAsync(c => c.ChannelId == (long)channel.Id), $"scans: {runs} | purges: {purges} | clips: {clips}");
-        Assert.Equal(otherBefore, await check.Clips.CountAsync(c => c.ChannelId == (long)other.Id));
+        var clips = string.Join("; ", await check.Clips.Where(c => c.ChannelId == (long)TargetChannel.Id).Select(c => $"{c.ArchivedAt:HH:mm:ss.fff}").Take(3).ToListAsync());
+        Assert.True(0 == await check.Clips.CountAsync(c => c.ChannelId == (long)TargetChannel.Id), $"scans: {runs} | purges: {purges} | clips: {clips}");
+        Assert.Equal(otherBefore, await check.Clips.CountAsync(c => c.ChannelId == (long)OtherChannel.Id));
     }
 
     /// <summary>Presses Tab until the element with the test id has the focus (as a keyboard user would reach it).</summary>
@@ -149,24 +147,23 @@ public sealed class DangerZoneBrowserTests : DangerZoneBrowserTestBase
     [Fact]
     public async Task The_clip_list_link_downloads_a_csv_with_one_row_per_clip_of_the_channel()
     {
-        var channel = Discord.World.Channels(TargetGuild.Id).First(c => c.Type == 0 && !c.Nsfw);
         List<long> messages;
         await using (var db = Db.CreateContext())
         {
-            messages = await db.Clips.Where(c => c.ChannelId == (long)channel.Id).Select(c => c.MessageId).ToListAsync();
+            messages = await db.Clips.Where(c => c.ChannelId == (long)TargetChannel.Id).Select(c => c.MessageId).ToListAsync();
         }
 
         Assert.NotEmpty(messages);
         var page = await SignedInPageAsync();
-        await page.GetByTestId("channel-select").SelectOptionAsync(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByTestId("channel-select").SelectOptionAsync(TargetChannel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("preview").WaitForAsync();
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("clip-list").ClickAsync());
 
-        Assert.Equal($"clips-{TargetGuild.Id}-{channel.Id}.csv", download.SuggestedFilename);
+        Assert.Equal($"clips-{TargetGuild.Id}-{TargetChannel.Id}.csv", download.SuggestedFilename);
         var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("channel,message_link,author,file_name,size_bytes,posted_at,sha256", lines[0]);
-        var linked = lines.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"https://discord\.com/channels/{TargetGuild.Id}/{channel.Id}/(\d+)")).ToList();
+        var linked = lines.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"https://discord\.com/channels/{TargetGuild.Id}/{TargetChannel.Id}/(\d+)")).ToList();
         Assert.All(linked, m => Assert.True(m.Success));
         Assert.Equal(messages.Order(), linked.Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Order());
         // The page is still the danger zone: the download did not navigate away.

@@ -7,7 +7,7 @@ namespace ClipSaver.Tests.Purging;
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class JobServersTests : AppTestBase
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private const int TimeoutSeconds = 60;
 
     protected override IReadOnlyDictionary<string, string?> Settings =>
         TestJobs.ServerSettings("00:00:00.250", workers: 1, ("ClipSaver:Jobs:ScanWorkerCount", "1"), ("ClipSaver:Purge:UndoWindow", "00:00:00"));
@@ -29,12 +29,12 @@ public sealed class JobServersTests : AppTestBase
         Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromSeconds(3)));
         _ = App.Services; // starts the app and its Hangfire servers
         await RunAsync<ChannelArchiving>(a => a.SetAsync(ClipSaver.Core.Access.Actor.System, guildId, scanned, true, CancellationToken.None));
-        await WaitUntilAsync(db => db.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan to run");
+        await EventuallyAsync(db => db.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan to run", TimeoutSeconds);
 
         PurgeRun? run = null;
         await RunAsync<RequestPurge>(async r => run = Assert.IsType<PurgeResult.Accepted>(
             await r.RunAsync(Actor.User(TestDiscord.Id(DemoUsers.Owner.Id)), guildId, PurgeScope.Channel, purged, purgedName, CancellationToken.None)).Run);
-        await WaitUntilAsync(db => db.PurgeRuns.AnyAsync(p => p.Id == run!.Id && p.Status == PurgeStatus.Completed), "the purge to complete");
+        await EventuallyAsync(db => db.PurgeRuns.AnyAsync(p => p.Id == run!.Id && p.Status == PurgeStatus.Completed), "the purge to complete", TimeoutSeconds);
 
         await using var after = Db.CreateContext();
         Assert.True(await after.ScanRuns.AnyAsync(r => r.ChannelId == scanned && r.Status == ScanStatus.Running), "the scan should still be running when the purge is done");
@@ -51,7 +51,7 @@ public sealed class JobServersTests : AppTestBase
 
         var storage = App.Services.GetRequiredService<JobStorage>();
         _ = App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
-        var deadline = DateTime.UtcNow + Timeout;
+        var deadline = DateTime.UtcNow.AddSeconds(TimeoutSeconds);
         IList<Hangfire.Storage.Monitoring.ServerDto> servers;
         while ((servers = storage.GetMonitoringApi().Servers()).Count < 3)
         {
@@ -64,23 +64,5 @@ public sealed class JobServersTests : AppTestBase
         var jobs = Assert.Single(servers, s => s.Queues.Contains(JobQueues.Purge));
         Assert.Contains(JobQueues.Default, jobs.Queues); // exports
         Assert.DoesNotContain(JobQueues.Scan, jobs.Queues);
-    }
-
-    private async Task WaitUntilAsync(Func<ClipSaverDbContext, Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            await using (var db = Db.CreateContext())
-            {
-                if (await condition(db))
-                {
-                    return;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(100);
-        }
     }
 }

@@ -15,8 +15,7 @@ public sealed class ScanTests : AppTestBase
     [Fact]
     public async Task A_scan_archives_exactly_the_clips_the_emulator_holds_with_matching_files()
     {
-        var (guildId, channelId) = await ArchivedChannelAsync();
-        var runId = await StartScanAsync(guildId, channelId);
+        var (guildId, channelId, runId) = await ArchivedChannelScanAsync();
 
         await RunScanAsync(runId);
 
@@ -31,8 +30,7 @@ public sealed class ScanTests : AppTestBase
     [Fact]
     public async Task A_scan_killed_in_the_middle_resumes_and_ends_with_the_same_rows_and_files()
     {
-        var (guildId, channelId) = await ArchivedChannelAsync();
-        var runId = await StartScanAsync(guildId, channelId);
+        var (_, channelId, runId) = await ArchivedChannelScanAsync();
         Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromMilliseconds(150)));
 
         // Killed as soon as the first page is in, while the next page is still on its way (not after a fixed time,
@@ -79,8 +77,7 @@ public sealed class ScanTests : AppTestBase
     [Fact]
     public async Task Server_errors_and_dropped_connections_still_end_in_a_complete_archive()
     {
-        var (guildId, channelId) = await ArchivedChannelAsync();
-        var runId = await StartScanAsync(guildId, channelId);
+        var (_, channelId, runId) = await ArchivedChannelScanAsync();
         Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", ErrorShare: 0.3, ErrorStatus: 500));
         Discord.Faults.Add(new FaultRule("/cdn/*", ErrorShare: 0.2, ErrorStatus: 502, DropShare: 0.1));
 
@@ -96,8 +93,7 @@ public sealed class ScanTests : AppTestBase
     [Fact]
     public async Task A_stopped_scan_ends_within_one_page_and_writes_nothing_more()
     {
-        var (guildId, channelId) = await ArchivedChannelAsync();
-        var runId = await StartScanAsync(guildId, channelId);
+        var (_, channelId, runId) = await ArchivedChannelScanAsync();
         Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromMilliseconds(300)));
 
         var scan = RunScanAsync(runId);
@@ -264,6 +260,13 @@ public sealed class ScanTests : AppTestBase
         await using var db = Db.CreateContext();
         await db.Channels.Where(c => c.Id == (long)channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
         return ((long)guild.Id, (long)channel.Id);
+    }
+
+    /// <summary>An archived channel (<see cref="ArchivedChannelAsync"/>) and a backfill of it, started but not run.</summary>
+    private async Task<(long GuildId, long ChannelId, long RunId)> ArchivedChannelScanAsync()
+    {
+        var (guildId, channelId) = await ArchivedChannelAsync();
+        return (guildId, channelId, await StartScanAsync(guildId, channelId));
     }
 
     private async Task<long> StartScanAsync(long guildId, long channelId)

@@ -217,19 +217,7 @@ public abstract partial class ThumbnailJobTests : DatabaseTestBase
 
 public sealed class ThumbnailJobOnLocalFolderTests : ThumbnailJobTests
 {
-    private string _root = null!;
-
-    protected override Task<IClipStorage> CreateStorageAsync()
-    {
-        _root = Directory.CreateTempSubdirectory("clipsaver-thumbs-").FullName;
-        return Task.FromResult<IClipStorage>(new LocalFolderClipStorage(new StaticMonitor<StorageOptions>(new StorageOptions { Root = _root })));
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
+    protected override Task<IClipStorage> CreateStorageAsync() => Task.FromResult(LocalFolderStorage("clipsaver-thumbs-"));
 }
 
 public sealed class ThumbnailJobOnS3Tests : ThumbnailJobTests

@@ -103,4 +103,33 @@ internal static class Bench
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
+
+    public static int IntArg(string[] args, string name, int fallback) =>
+        int.Parse(Arg(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    /// <summary>A comma-separated list of whole numbers, such as <c>--channels 100,1000</c> (one scenario each).</summary>
+    public static List<int> IntListArg(string[] args, string name, string fallback) =>
+        Arg(args, name, fallback).Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>
+    /// A scratch folder of this run (<c>clipsaver-bench-NAME-PID</c> in the temporary folder) with a PostgreSQL cluster in
+    /// its <c>data</c> folder and the database <c>clipsaver</c> in it. The caller disposes the cluster.
+    /// </summary>
+    public static (string Root, LocalPostgresCluster Cluster, string ConnectionString) StartDatabase(string name)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-{name}-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"));
+        try
+        {
+            cluster.CreateDatabaseIfMissing("clipsaver");
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+
+        return (root, cluster, cluster.ConnectionString("clipsaver"));
+    }
 }

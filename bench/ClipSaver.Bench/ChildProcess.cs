@@ -32,32 +32,23 @@ internal sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Runs a command of the app to its end and returns its standard output.</summary>
-    public static async Task<string> RunAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    public static Task<string> RunAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment) =>
+        RunProgramAsync("dotnet", [dll, .. args], environment, Path.GetDirectoryName(dll)!);
+
+    /// <summary>Runs a program to its end (in the current folder unless told) and returns its standard output; throws when it fails.</summary>
+    public static async Task<string> RunProgramAsync(string program, IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        using var process = Process.Start(StartInfo("dotnet", [dll, .. args], environment, Path.GetDirectoryName(dll)!)) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        using var process = Process.Start(StartInfo(program, args, environment ?? new Dictionary<string, string>(), workingDirectory ?? Environment.CurrentDirectory))
+            ?? throw new InvalidOperationException($"Could not start {program}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(dll)} {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
-        }
-
-        return await output;
-    }
-
-    /// <summary>Runs a program to its end in the current folder; throws when it fails.</summary>
-    public static async Task RunProgramAsync(string program, IEnumerable<string> args)
-    {
-        using var process = Process.Start(StartInfo(program, args, new Dictionary<string, string>(), Environment.CurrentDirectory)) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await output;
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
         }
+
+        return await output;
     }
 
     /// <summary><c>program args…</c> (for the app: <c>dotnet &lt;dll&gt; args…</c> in the dll's folder), with its output read by the caller.</summary>

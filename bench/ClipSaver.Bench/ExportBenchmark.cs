@@ -18,9 +18,9 @@ public static class ExportBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var clips = int.Parse(Bench.Arg(args, "--clips", "10000"), CultureInfo.InvariantCulture);
-        var size = int.Parse(Bench.Arg(args, "--clip-bytes", "102400"), CultureInfo.InvariantCulture);
-        var repeat = int.Parse(Bench.Arg(args, "--repeat", "3"), CultureInfo.InvariantCulture);
+        var clips = Bench.IntArg(args, "--clips", 10000);
+        var size = Bench.IntArg(args, "--clip-bytes", 102400);
+        var repeat = Bench.IntArg(args, "--repeat", 3);
         var onS3 = Bench.Arg(args, "--storage", "local") switch
         {
             "local" => false,
@@ -28,14 +28,10 @@ public static class ExportBenchmark
             var other => throw new ArgumentException($"--storage is local or s3, not {other}."),
         };
         var app = Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
-        var root = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-export-{Environment.ProcessId}");
-        Directory.CreateDirectory(root);
-        var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"));
+        var (root, cluster, cs) = Bench.StartDatabase("export");
         ChildProcess? s3Server = null;
         try
         {
-            cluster.CreateDatabaseIfMissing("clipsaver");
-            var cs = cluster.ConnectionString("clipsaver");
             await DatabaseMigrator.MigrateAsync(cs, CancellationToken.None);
             var clipsRoot = Path.Combine(root, "clips");
             S3StorageOptions? bucket = null;

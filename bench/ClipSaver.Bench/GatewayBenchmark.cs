@@ -13,20 +13,16 @@ public static class GatewayBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var channels = int.Parse(Bench.Arg(args, "--channels", "1000"), CultureInfo.InvariantCulture);
-        var messages = int.Parse(Bench.Arg(args, "--messages", "10000"), CultureInfo.InvariantCulture);
-        var rate = int.Parse(Bench.Arg(args, "--rate", "100"), CultureInfo.InvariantCulture);
+        var channels = Bench.IntArg(args, "--channels", 1000);
+        var messages = Bench.IntArg(args, "--messages", 10000);
+        var rate = Bench.IntArg(args, "--rate", 100);
         var drop = args.Contains("--drop");
         var app = Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
         Console.WriteLine($"{Environment.ProcessorCount} cores; app {app}; {channels} channels, {messages} messages at {rate}/s{(drop ? ", connection dropped halfway" : "")}");
 
-        var root = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-gateway-{Environment.ProcessId}");
-        Directory.CreateDirectory(root);
-        var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"));
+        var (root, cluster, cs) = Bench.StartDatabase("gateway");
         try
         {
-            cluster.CreateDatabaseIfMissing("clipsaver");
-            var cs = cluster.ConnectionString("clipsaver");
             var options = new EmulatorOptions
             {
                 Port = Bench.FreePort(),

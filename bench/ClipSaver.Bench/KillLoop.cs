@@ -18,11 +18,11 @@ public static class KillLoop
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var purgeRounds = int.Parse(Bench.Arg(args, "--purge-rounds", "20"), CultureInfo.InvariantCulture);
-        var scanRounds = int.Parse(Bench.Arg(args, "--scan-rounds", "10"), CultureInfo.InvariantCulture);
-        var clips = int.Parse(Bench.Arg(args, "--clips", "200000"), CultureInfo.InvariantCulture);
-        var databaseKillEvery = int.Parse(Bench.Arg(args, "--database-kill-every", "5"), CultureInfo.InvariantCulture);
-        var seed = int.Parse(Bench.Arg(args, "--seed", "1"), CultureInfo.InvariantCulture);
+        var purgeRounds = Bench.IntArg(args, "--purge-rounds", 20);
+        var scanRounds = Bench.IntArg(args, "--scan-rounds", 10);
+        var clips = Bench.IntArg(args, "--clips", 200000);
+        var databaseKillEvery = Bench.IntArg(args, "--database-kill-every", 5);
+        var seed = Bench.IntArg(args, "--seed", 1);
         var app = Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
         Console.WriteLine($"{Environment.ProcessorCount} cores; app {app}");
         Console.WriteLine($"{purgeRounds} purge rounds of {clips:N0} clips (every {databaseKillEvery}th kills PostgreSQL instead of the app), {scanRounds} scan rounds; seed {seed}");

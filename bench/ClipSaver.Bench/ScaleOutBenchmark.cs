@@ -15,9 +15,9 @@ public static class ScaleOutBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var instanceCounts = Bench.Arg(args, "--instances", "1,3").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
-        var channels = int.Parse(Bench.Arg(args, "--channels", "100"), CultureInfo.InvariantCulture);
-        var messages = int.Parse(Bench.Arg(args, "--messages", "2000"), CultureInfo.InvariantCulture);
+        var instanceCounts = Bench.IntListArg(args, "--instances", "1,3");
+        var channels = Bench.IntArg(args, "--channels", 100);
+        var messages = Bench.IntArg(args, "--messages", 2000);
         var kill = args.Contains("--kill");
         var keep = args.Contains("--keep");
         var videoShare = Bench.Arg(args, "--video-share", "0.1");
@@ -246,29 +246,6 @@ public static class ScaleOutBenchmark
             : null;
     }
 
-    private static async Task ScriptAsync(string script, Dictionary<string, string> env, params string[] args)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(script);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in env)
-        {
-            info.Environment[key] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"scale-out.sh {string.Join(' ', args)} exited with {process.ExitCode}: {await error}");
-        }
-
-        Console.Write(await output);
-    }
+    private static async Task ScriptAsync(string script, Dictionary<string, string> env, params string[] args) =>
+        Console.Write(await ChildProcess.RunProgramAsync("bash", [script, .. args], env));
 }

@@ -12,8 +12,8 @@ public static class ScanBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var channelCounts = Bench.Arg(args, "--channels", "100,1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
-        var messages = int.Parse(Bench.Arg(args, "--messages", "10000"), CultureInfo.InvariantCulture);
+        var channelCounts = Bench.IntListArg(args, "--channels", "100,1000");
+        var messages = Bench.IntArg(args, "--messages", 10000);
         var app = Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
         Console.WriteLine($"{Environment.ProcessorCount} cores; app {app}");
         foreach (var channels in channelCounts)
@@ -26,13 +26,9 @@ public static class ScanBenchmark
 
     private static async Task RunScenarioAsync(string app, int channels, int messages)
     {
-        var root = Path.Combine(Path.GetTempPath(), $"clipsaver-bench-scan-{Environment.ProcessId}-{channels}");
-        Directory.CreateDirectory(root);
-        var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"));
+        var (root, cluster, cs) = Bench.StartDatabase($"scan-{channels}");
         try
         {
-            cluster.CreateDatabaseIfMissing("clipsaver");
-            var cs = cluster.ConnectionString("clipsaver");
             var emulatorPort = Bench.FreePort();
             var appPort = Bench.FreePort();
             var emulatorBase = $"http://127.0.0.1:{emulatorPort}/";

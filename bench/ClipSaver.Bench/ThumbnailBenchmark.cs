@@ -13,7 +13,7 @@ public static class ThumbnailBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var repeat = int.Parse(Bench.Arg(args, "--repeat", "20"), CultureInfo.InvariantCulture);
+        var repeat = Bench.IntArg(args, "--repeat", 20);
         var large = Bench.Arg(args, "--large", "1920x1080:30").Split(':');
         var samples = Path.Combine(Bench.RepoRoot(), "ClipSaver.DiscordEmulator", "Cdn", "Samples");
         var files = SampleNames.Select(f => Path.Combine(samples, f)).ToList();
