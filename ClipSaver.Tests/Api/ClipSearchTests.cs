@@ -25,6 +25,15 @@ public sealed class ClipSearchTests : ClipClubTestBase
         return clip.Id;
     }
 
+    /// <summary>Clips with these names, the first posted a minute ago, each next one a minute earlier.</summary>
+    private async Task ClipsAsync(params string[] fileNames)
+    {
+        for (var i = 0; i < fileNames.Length; i++)
+        {
+            await ClipAsync(fileNames[i], i + 1);
+        }
+    }
+
     private async Task<IReadOnlyList<string>> FoundAsync(string search, long? channelId = null)
     {
         ListClipsResult result = null!;
@@ -67,12 +76,7 @@ public sealed class ClipSearchTests : ClipClubTestBase
     [Fact]
     public async Task Percent_underscore_and_backslash_in_a_search_match_only_themselves()
     {
-        await ClipAsync("100% win.mp4", 1);
-        await ClipAsync("1000 wins.mp4", 2);
-        await ClipAsync("a_b.mp4", 3);
-        await ClipAsync("axb.mp4", 4);
-        await ClipAsync(@"back\slash.mp4", 5);
-        await ClipAsync("backslash.mp4", 6);
+        await ClipsAsync("100% win.mp4", "1000 wins.mp4", "a_b.mp4", "axb.mp4", @"back\slash.mp4", "backslash.mp4");
 
         Assert.Equal(["100% win.mp4"], await FoundAsync("100%"));
         Assert.Equal(["a_b.mp4"], await FoundAsync("a_b"));
@@ -152,10 +156,7 @@ public sealed class ClipSearchTests : ClipClubTestBase
     {
         // The database's character type decides how ILIKE and the trigram index fold case; the local cluster uses
         // C.UTF-8 for it (the C locale folds A-Z only, so "émilie" never found "ÉMILIE").
-        await ClipAsync("ÉMILIE's ace.mp4", 1);
-        await ClipAsync("Ça marche.mp4", 2);
-        await ClipAsync("ΣΟΦΊΑ clutch.mp4", 3);
-        await ClipAsync("emilie.mp4", 4);
+        await ClipsAsync("ÉMILIE's ace.mp4", "Ça marche.mp4", "ΣΟΦΊΑ clutch.mp4", "emilie.mp4");
 
         Assert.Equal(["ÉMILIE's ace.mp4"], await FoundAsync("émilie"));
         Assert.Equal(["Ça marche.mp4"], await FoundAsync("ça MARCHE"));

@@ -240,9 +240,9 @@ public sealed class MyClipsApiTests : ClipClubTestBase
             await db.SaveChangesAsync();
         }
 
-        var page = await App.CreateClientAs(MemberId).GetStringAsync("/me");
-
-        Assert.Contains("Video link: plays on its own site", page, StringComparison.Ordinal);
-        Assert.Contains("href=\"https://videos.example/watch?v=1&amp;t=2\" rel=\"noopener noreferrer nofollow\" target=\"_blank\" data-testid=\"open-link\"", page, StringComparison.Ordinal);
+        // The card: the placeholder where a file would play, then the link to the video's own site.
+        Assert.Matches(
+            "Video link: plays on its own site</div>\\s*<div class=\"clip-meta\">\\s*<strong class=\"clip-name\" title=\"a-link.mp4\">[\\s\\S]*?href=\"https://videos.example/watch\\?v=1&amp;t=2\" rel=\"noopener noreferrer nofollow\" target=\"_blank\" data-testid=\"open-link\"",
+            await App.CreateClientAs(MemberId).GetStringAsync("/me"));
     }
 }
