@@ -10,7 +10,7 @@ internal static class CommandHost
     /// </summary>
     public static async Task<WebApplication?> TryBuildAsync(string[] args, TextWriter error)
     {
-        var builder = WebApplication.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))]);
+        var builder = ContentRoot.CreateBuilder([.. args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))]);
         try
         {
             builder.AddClipSaverCore();

@@ -18,7 +18,7 @@ if (args is ["storage", .. var storageArgs])
     return await StorageCommand.RunAsync(storageArgs, Console.Out, Console.Error);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ContentRoot.CreateBuilder(args);
 builder.AddClipSaverCore();
 await builder.AddClipSaverWebAsync();
 
