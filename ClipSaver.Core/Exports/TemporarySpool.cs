@@ -6,13 +6,25 @@ namespace ClipSaver.Core.Exports;
 /// <summary>
 /// A temporary file that an export part writes what it must keep until the part closes (the ZIP's central directory,
 /// the manifests) into, instead of memory: the part's size in memory does not grow with its number of files. The file
-/// is gone once closed, and with it anything of a part that failed.
+/// is gone once closed, and with it anything of a part that failed; on Linux it has no name from the start, so that a
+/// process killed in the middle of a part leaves nothing in the temporary folder either.
 /// </summary>
 internal static class TemporarySpool
 {
-    public static FileStream Create() => new(
-        Path.Combine(Path.GetTempPath(), $"clipsaver-export-{Guid.NewGuid():N}.tmp"),
-        FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 << 10, FileOptions.DeleteOnClose);
+    public static FileStream Create()
+    {
+        var stream = new FileStream(
+            Path.Combine(Path.GetTempPath(), $"clipsaver-export-{Guid.NewGuid():N}.tmp"),
+            FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 << 10, FileOptions.DeleteOnClose);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The open handle keeps the data; DeleteOnClose alone unlinks only when the stream is disposed. (Windows
+            // deletes a DeleteOnClose file when the process dies.)
+            File.Delete(stream.Name);
+        }
+
+        return stream;
+    }
 }
 
 /// <summary>A write-only stream into a pipe that counts what went through (the deflated size of a ZIP entry).</summary>

@@ -13,6 +13,24 @@ public sealed class ExportZipWriterTests
 {
     private static readonly DateTimeOffset Posted = new(2026, 11, 28, 14, 30, 42, TimeSpan.Zero);
 
+    [Fact]
+    public async Task A_parts_spool_file_has_no_name_while_it_is_written_so_a_killed_export_leaves_nothing_behind()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Windows deletes a DeleteOnClose file when the process dies.
+        }
+
+        await using var spool = TemporarySpool.Create();
+        await spool.WriteAsync(Encoding.UTF8.GetBytes("central directory"));
+        spool.Position = 0;
+        var back = new byte[17];
+        await spool.ReadExactlyAsync(back);
+
+        Assert.Equal("central directory", Encoding.UTF8.GetString(back));
+        Assert.False(File.Exists(spool.Name), $"{spool.Name} should be gone while the spool is open");
+    }
+
     [Theory]
     [InlineData(uint.MaxValue)]
     [InlineData(0L)]
