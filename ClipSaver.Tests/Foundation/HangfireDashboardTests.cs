@@ -22,28 +22,18 @@ public sealed class HangfireDashboardTests : AppTestBase
     [Fact]
     public async Task A_signed_in_user_who_is_not_an_operator_gets_403_with_the_apps_own_page()
     {
-        var response = await App.GetAsAsync(OrdinaryUserId, "/hangfire");
-
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.Contains("<h1>Not allowed</h1>", body, StringComparison.Ordinal);
-        Assert.Contains("<a class=\"brand\" href=\"/\">ClipSaver</a>", body, StringComparison.Ordinal);
+        await App.AssertAnswersAsync(OrdinaryUserId, "/hangfire", HttpStatusCode.Forbidden, "<h1>Not allowed</h1>", "<a class=\"brand\" href=\"/\">ClipSaver</a>");
     }
 
     [Fact]
     public async Task An_operator_sees_the_dashboard()
     {
-        var response = await App.GetAsAsync(OperatorId, "/hangfire");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("ClipSaver jobs", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await App.AssertAnswersAsync(OperatorId, "/hangfire", HttpStatusCode.OK, "ClipSaver jobs");
     }
 
     [Fact]
     public async Task The_dashboard_api_is_closed_to_non_operators_too()
     {
-        var response = await App.GetAsAsync(OrdinaryUserId, "/hangfire/stats");
-
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await App.AssertAnswersAsync(OrdinaryUserId, "/hangfire/stats", HttpStatusCode.Forbidden);
     }
 }

@@ -5,12 +5,7 @@ public sealed class ShellTests : AppTestBase
     [Fact]
     public async Task Home_page_renders_for_a_signed_out_visitor()
     {
-        var response = await App.GetAsAsync(null, "/");
-        var html = await response.Content.ReadAsStringAsync();
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("Your Discord clips, kept.", html, StringComparison.Ordinal);
-        Assert.Contains("Log in with Discord", html, StringComparison.Ordinal);
+        await App.AssertAnswersAsync(null, "/", HttpStatusCode.OK, "Your Discord clips, kept.", "Log in with Discord");
     }
 
     [Fact]
@@ -44,10 +39,7 @@ public sealed class ShellTests : AppTestBase
     [Fact]
     public async Task Unknown_page_answers_404_with_a_readable_page()
     {
-        var response = await App.GetAsAsync(null, "/no-such-page");
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("Not found", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await App.AssertAnswersAsync(null, "/no-such-page", HttpStatusCode.NotFound, "Not found");
     }
 
     [Fact]

@@ -57,6 +57,20 @@ public sealed class ClipSaverAppFactory(TestDb db, IReadOnlyDictionary<string, s
         return await client.GetAsync(path);
     }
 
+    /// <summary>One GET as the user that must answer <paramref name="status"/> with each of <paramref name="texts"/> in its body; returns the body.</summary>
+    public async Task<string> AssertAnswersAsync(long? userId, string path, HttpStatusCode status, params string[] texts)
+    {
+        using var response = await GetAsAsync(userId, path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"GET {path}: {(int)response.StatusCode}, expected {(int)status}");
+        foreach (var text in texts)
+        {
+            Assert.Contains(text, body, StringComparison.Ordinal);
+        }
+
+        return body;
+    }
+
     public HttpClient CreateClientAs(long? userId)
     {
         var options = new WebApplicationFactoryClientOptions { AllowAutoRedirect = false };
