@@ -79,6 +79,8 @@ public sealed class EveryPageBrowserTests : BrowserTestBase
         yield return (DemoUsers.Manager.Username, "manager-settings-history", $"/guilds/{_guildId}/settings/history");
         yield return (DemoUsers.Member.Username, "member-guilds", "/guilds");
         yield return (DemoUsers.Member.Username, "member-jobs", "/hangfire");
+        yield return (DemoUsers.Member.Username, "my-clips", "/me");
+        yield return (DemoUsers.Member.Username, "my-clips-search", "/me?q=phone-1");
     }
 
     [Theory]

@@ -201,7 +201,7 @@ public sealed class MyClipsApiTests : ClipClubTestBase
         Assert.DoesNotContain("goal-by-the-owner.mp4", page, StringComparison.Ordinal);
         Assert.Contains("1 of your clips has “goal” in its file name.", page, StringComparison.Ordinal);
         // The export and the deletion still offer every guild of the member's, whatever the search shows.
-        Assert.Contains("2 clips in 1 server(s)", page, StringComparison.Ordinal);
+        Assert.Contains("2 clips in 1 server,", page, StringComparison.Ordinal);
 
         var bad = await web.GetAsync("/me?q=a%0Ab");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
