@@ -7,7 +7,7 @@ namespace ClipSaver.Core.Jobs;
 /// allocate a lot of native memory for a while (decision 029). The runtime's compiler and the libraries' native
 /// parts allocate with <c>malloc</c>; glibc gives each thread that allocates an arena of its own (up to eight per
 /// core) and keeps what is freed in it for later, so after an export on S3 the C library held 55–60 MB of which
-/// 13–16 MB were in use. A trim hands the free pages back; it takes a few milliseconds. Elsewhere than on glibc
+/// 13–16 MB were in use. A trim hands the free pages back. Elsewhere than on glibc
 /// (musl, other systems) it does nothing.
 /// </summary>
 public static class NativeHeap
