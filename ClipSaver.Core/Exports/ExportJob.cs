@@ -176,6 +176,7 @@ public sealed partial class ExportJob(
         }
 
         var size = await put;
+        NativeHeap.Trim();
         var part = new ExportPart
         {
             ExportId = export.Id,

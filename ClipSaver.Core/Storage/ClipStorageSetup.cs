@@ -34,6 +34,8 @@ public static class ClipStorageSetup
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
+        // The SDK's endpoint rules once per bucket, not per request: one huge method, compiled three times (decision 029).
+        config.EndpointProvider = new S3EndpointCache(config.EndpointProvider);
         if (options.ServiceUrl is not null)
         {
             config.ServiceURL = options.ServiceUrl;

@@ -7,25 +7,43 @@ internal static class Bench
 {
     public const string BotToken = "emulator-bot-token";
 
-    /// <summary>The app in Production against the emulator, as a real installation runs against Discord.</summary>
-    public static Dictionary<string, string> AppEnvironment(string connectionString, int appPort, string emulatorBase, string clipsFolder, string operatorId) => new()
+    private const string AppPrefix = "BENCHAPP_";
+
+    /// <summary>
+    /// The app in Production against the emulator, as a real installation runs against Discord. A variable of the
+    /// benchmark's own environment named <c>BENCHAPP_X</c> is given to the app as <c>X</c>, for diagnosis (e.g.
+    /// <c>BENCHAPP_DOTNET_JitDisasmSummary=1</c>); the figures in docs/benchmarks.md are taken without any.
+    /// </summary>
+    public static Dictionary<string, string> AppEnvironment(string connectionString, int appPort, string emulatorBase, string clipsFolder, string operatorId)
     {
-        ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{appPort}",
-        ["ConnectionStrings__ClipSaver"] = connectionString,
-        ["ClipSaver__Database__MigrateOnStartup"] = "true",
-        ["ClipSaver__Operators__0"] = operatorId,
-        ["ClipSaver__Jobs__PollInterval"] = "00:00:01",
-        ["ClipSaver__Storage__Root"] = clipsFolder,
-        ["ClipSaver__Api__RequestsPerMinute"] = "100000",
-        ["Discord__ClientId"] = "100000000000000001",
-        ["Discord__ClientSecret"] = "emulator-secret",
-        ["Discord__BotToken"] = BotToken,
-        ["Discord__ApiBaseUrl"] = $"{emulatorBase}api/v10/",
-        ["Discord__AuthorizeUrl"] = $"{emulatorBase}oauth2/authorize",
-        ["Discord__TokenUrl"] = $"{emulatorBase}api/oauth2/token",
-        ["Discord__CdnBaseUrl"] = $"{emulatorBase}cdn/",
-    };
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{appPort}",
+            ["ConnectionStrings__ClipSaver"] = connectionString,
+            ["ClipSaver__Database__MigrateOnStartup"] = "true",
+            ["ClipSaver__Operators__0"] = operatorId,
+            ["ClipSaver__Jobs__PollInterval"] = "00:00:01",
+            ["ClipSaver__Storage__Root"] = clipsFolder,
+            ["ClipSaver__Api__RequestsPerMinute"] = "100000",
+            ["Discord__ClientId"] = "100000000000000001",
+            ["Discord__ClientSecret"] = "emulator-secret",
+            ["Discord__BotToken"] = BotToken,
+            ["Discord__ApiBaseUrl"] = $"{emulatorBase}api/v10/",
+            ["Discord__AuthorizeUrl"] = $"{emulatorBase}oauth2/authorize",
+            ["Discord__TokenUrl"] = $"{emulatorBase}api/oauth2/token",
+            ["Discord__CdnBaseUrl"] = $"{emulatorBase}cdn/",
+        };
+        foreach (var (name, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => ((string)e.Key, (string?)e.Value)))
+        {
+            if (name.StartsWith(AppPrefix, StringComparison.Ordinal) && value is not null)
+            {
+                environment[name[AppPrefix.Length..]] = value;
+            }
+        }
+
+        return environment;
+    }
 
     /// <summary>Creates an API token for <paramref name="owner"/>, starts the app and waits until it answers; the client sends the token.</summary>
     public static async Task<(ChildProcess Server, HttpClient Api)> StartAppAsync(string app, Dictionary<string, string> environment, string owner, int appPort, string log)
