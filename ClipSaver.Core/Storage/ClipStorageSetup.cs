@@ -34,8 +34,6 @@ public static class ClipStorageSetup
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
-        // The SDK's endpoint rules once per bucket, not per request: their compiled code cost 40 MB (decision 029).
-        config.EndpointProvider = new S3EndpointCache(config.EndpointProvider);
         if (options.ServiceUrl is not null)
         {
             config.ServiceURL = options.ServiceUrl;
