@@ -250,18 +250,17 @@ public sealed partial class GatewayService(
         foreach (var state in LocalShards)
         {
             var row = state.ToRow(InstanceId, now);
-            var existing = await db.GatewayShards.FindAsync([row.ShardId], cancellationToken);
-            if (existing is null)
-            {
-                db.GatewayShards.Add(row);
-            }
-            else
-            {
-                // The identify time is the leases' (ShardLeases), not the state's.
-                var identified = existing.IdentifiedAt;
-                db.Entry(existing).CurrentValues.SetValues(row);
-                existing.IdentifiedAt = identified;
-            }
+            // The identify (ShardLeases) may insert the shard's row at this very moment: make sure a row exists without
+            // racing it, then write this state over it.
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO gateway_shards (shard_id, shard_count, state, guild_count, unavailable_guild_ids, reconnects, recent_reasons, updated_at) VALUES ({row.ShardId}, {row.ShardCount}, {row.State}, 0, '{{}}', 0, '{{}}', {now}) ON CONFLICT (shard_id) DO NOTHING",
+                cancellationToken);
+            var existing = await db.GatewayShards.SingleAsync(s => s.ShardId == row.ShardId, cancellationToken);
+
+            // The identify time is the leases' (ShardLeases), not the state's.
+            var identified = existing.IdentifiedAt;
+            db.Entry(existing).CurrentValues.SetValues(row);
+            existing.IdentifiedAt = identified;
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -196,6 +196,11 @@ public sealed partial class GuildSync(
     /// </summary>
     public async Task ApplyChannelsAsync(long guildId, IReadOnlyList<DiscordChannel> found, ChannelSyncScope scope, CancellationToken cancellationToken)
     {
+        // One sync of a guild's channels at a time, whoever runs it (the reconciliation, the Gateway's GUILD_CREATE or
+        // a channel event, another instance): each reads what is stored and writes the difference, so two at once
+        // inserted the same new channels and the second failed (on a first start, the demo's seeding stopped the app).
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('clipsaver:channel-sync:' || {guildId}::text, 0))", cancellationToken);
         var guild = await db.Guilds.AsNoTracking().FirstOrDefaultAsync(g => g.Id == guildId, cancellationToken);
         if (guild is null || guild.DeletedAt is not null)
         {
@@ -237,16 +242,13 @@ public sealed partial class GuildSync(
             await db.Guilds.Where(g => g.Id == guildId).ExecuteUpdateAsync(s => s.SetProperty(g => g.ChannelsSyncedAt, now), cancellationToken);
         }
 
-        try
+        await db.SaveChangesAsync(cancellationToken);
+        if (tx is not null)
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException) when (scope == ChannelSyncScope.Partial)
-        {
-            // A sync recorded the channel a moment ago; the next event or sync brings the rest.
-            db.ChangeTracker.Clear();
+            await tx.CommitAsync(cancellationToken);
         }
 
+        // After the commit: stopping scans touches their runs, which a scan's own transaction may hold.
         await MarkChannelsDeletedAsync(vanished, cancellationToken);
     }
 

@@ -27,6 +27,27 @@ public sealed class GuildLifecycleTests : AppTestBase
     }
 
     [Fact]
+    public async Task Two_channel_syncs_of_one_guild_at_once_record_each_new_channel_once_and_both_succeed()
+    {
+        // The reconciliation and the Gateway's GUILD_CREATE sync a guild's channels at the same moment on a first
+        // start: both saw none stored and both inserted them, and the demo's seeding stopped the app.
+        var club = await ReconciledDemoGuildAsync("Clip Club");
+        for (var round = 0; round < 5; round++)
+        {
+            var found = Enumerable.Range(0, 20)
+                .Select(i => new DiscordChannel(new Snowflake((ulong)(9_000_000_000 + (round * 100) + i)), 0, new Snowflake(club.Id), $"new-{round}-{i}", null, i))
+                .ToList();
+
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+                RunAsync<GuildSync>(s => s.ApplyChannelsAsync((long)club.Id, found, ChannelSyncScope.Complete, CancellationToken.None))));
+
+            await using var db = Db.CreateContext();
+            var ids = found.Select(c => c.Id.ToInt64()).ToList();
+            Assert.Equal(20, await db.Channels.CountAsync(c => ids.Contains(c.Id) && c.DeletedAt == null));
+        }
+    }
+
+    [Fact]
     public async Task Channel_sync_follows_renames_deletions_and_threads()
     {
         var club = await ReconciledDemoGuildAsync("Clip Club");
