@@ -73,6 +73,9 @@ public sealed partial class GuildSync(
     {
         var now = clock.GetUtcNow();
         var id = guild.Id.ToInt64();
+        // One at a time per guild (the reconciliation, the Gateway's GUILD_CREATE, an install): the first records it.
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('clipsaver:guild-record:' || {id}::text, 0))", cancellationToken);
         var row = await db.Guilds.FirstOrDefaultAsync(g => g.Id == id, cancellationToken);
         var changed = false;
         if (row is null)
@@ -96,15 +99,10 @@ public sealed partial class GuildSync(
         row.IconHash = guild.Icon;
         row.OwnerId = guild.OwnerId.ToInt64();
         row.LastSyncedAt = now;
-        try
+        await db.SaveChangesAsync(cancellationToken);
+        if (tx is not null)
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException) when (changed && row.CreatedAt == now)
-        {
-            // Another reconciliation or install recorded it a moment ago: theirs stands.
-            db.ChangeTracker.Clear();
-            return false;
+            await tx.CommitAsync(cancellationToken);
         }
 
         return changed;

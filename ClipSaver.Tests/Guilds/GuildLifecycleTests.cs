@@ -48,6 +48,20 @@ public sealed class GuildLifecycleTests : AppTestBase
     }
 
     [Fact]
+    public async Task A_new_guild_recorded_by_three_at_once_is_added_once_and_none_fails()
+    {
+        var guild = new DiscordGuild(new Snowflake(8_000_000_001), "Fresh", null, new Snowflake(8_000_000_002));
+        var changed = new System.Collections.Concurrent.ConcurrentBag<bool>();
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            RunAsync<GuildSync>(async s => changed.Add(await s.RecordGuildAsync(guild, null, CancellationToken.None)))));
+
+        Assert.Equal([false, false, true], changed.Order());
+        await using var db = Db.CreateContext();
+        Assert.Equal(1, await db.AuditEvents.CountAsync(a => a.GuildId == 8_000_000_001 && a.Action == "guild.added"));
+    }
+
+    [Fact]
     public async Task Channel_sync_follows_renames_deletions_and_threads()
     {
         var club = await ReconciledDemoGuildAsync("Clip Club");
