@@ -128,7 +128,22 @@ public sealed partial class ExportJob(
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 << 10));
         // No checksum of the whole part: its clips' SHA-256s are in its manifest, and hashing the part again cost more
         // than copying it (decision 024).
-        var put = Task.Run(() => storage.PutWithoutChecksumAsync(key, pipe.Reader.AsStream(), long.MaxValue, cancellationToken), cancellationToken);
+        var put = Task.Run(async () =>
+        {
+            try
+            {
+                var stored = await storage.PutWithoutChecksumAsync(key, pipe.Reader, long.MaxValue, cancellationToken);
+                await pipe.Reader.CompleteAsync();
+                return stored;
+            }
+            catch (Exception e)
+            {
+                // The ZIP side stops at its next flush with the storage's error, instead of waiting for ever for a
+                // reader that has gone once the pipe is full.
+                await pipe.Reader.CompleteAsync(e);
+                throw;
+            }
+        }, CancellationToken.None);
         var written = new ExportPartWriter(db, storage, options.CurrentValue.PartSizeBytes, clock, export, after);
         var manifest = new ExportManifest();
         try

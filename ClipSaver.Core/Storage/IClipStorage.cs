@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+
 namespace ClipSaver.Core.Storage;
 
 /// <summary>
@@ -15,11 +17,12 @@ public interface IClipStorage
     Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// <see cref="PutAsync"/> for a file whose checksum nobody keeps, without computing one; returns the size. An
-    /// export's part is one: its clips' SHA-256s are in its manifest and the ZIP checks each entry with a CRC-32, and
-    /// hashing a whole part again cost more than copying it (decision 024).
+    /// <see cref="PutAsync"/> for a file written into a pipe whose checksum nobody keeps, without computing one; reads
+    /// <paramref name="content"/> to its end and returns the size (the caller completes the reader). An export's part is
+    /// one: its clips' SHA-256s are in its manifest and the ZIP checks each entry with a CRC-32, and hashing a whole part
+    /// again cost more than copying it (decision 024); a storage may write the pipe's memory as it is (decision 030).
     /// </summary>
-    Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
+    Task<long> PutWithoutChecksumAsync(string key, PipeReader content, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>A seekable stream over the file (for range requests), or null when there is none.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -26,8 +27,8 @@ public sealed partial class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options
         return new StoredFile(key, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    public Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) =>
-        UploadAsync(key, content, maxBytes, hash: null, readAhead: true, cancellationToken);
+    public Task<long> PutWithoutChecksumAsync(string key, PipeReader content, long maxBytes, CancellationToken cancellationToken) =>
+        UploadAsync(key, content.AsStream(leaveOpen: true), maxBytes, hash: null, readAhead: true, cancellationToken);
 
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {

@@ -31,16 +31,16 @@ public class ExportTests : ClipClubTestBase
 
     private static long OwnerId => TestDiscord.Id(DemoUsers.Owner.Id);
 
-    /// <summary>A clip with a stored file of 2 000 random bytes; returns its id and the file's SHA-256.</summary>
-    private async Task<(long Id, string Sha256)> ClipAsync(long authorId, string fileName, int minutesAgo, long? channelId = null)
+    /// <summary>A clip with a stored file of 2 000 random bytes (or <paramref name="bytes"/>); returns its id and the file's SHA-256.</summary>
+    private async Task<(long Id, string Sha256)> ClipAsync(long authorId, string fileName, int minutesAgo, long? channelId = null, int bytes = 2000)
     {
         await using var db = Db.CreateContext();
-        var clip = TestData.Clip(GuildId, channelId ?? ChannelId, authorId, fileName, 2000, DateTimeOffset.UtcNow.AddMinutes(-minutesAgo), contentType: "video/mp4");
+        var clip = TestData.Clip(GuildId, channelId ?? ChannelId, authorId, fileName, bytes, DateTimeOffset.UtcNow.AddMinutes(-minutesAgo), contentType: "video/mp4");
         db.Clips.Add(clip);
         await db.SaveChangesAsync();
         var key = ClipStorageKeys.ForAttachment(GuildId, clip.ChannelId, clip.Id, fileName);
         StoredFile stored = null!;
-        await RunAsync<IClipStorage>(async s => stored = await s.PutAsync(key, new MemoryStream(RandomNumberGenerator.GetBytes(2000)), 10_000, CancellationToken.None));
+        await RunAsync<IClipStorage>(async s => stored = await s.PutAsync(key, new MemoryStream(RandomNumberGenerator.GetBytes(bytes)), bytes, CancellationToken.None));
         await db.Clips.Where(c => c.Id == clip.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, key).SetProperty(c => c.Sha256, stored.Sha256));
         return (clip.Id, stored.Sha256);
     }
@@ -287,6 +287,38 @@ public class ExportTests : ClipClubTestBase
         Assert.Equal(1, result.ExportsEnqueued);
         await using var check = Db.CreateContext();
         Assert.NotNull(await check.Exports.Select(x => x.HangfireJobId).SingleAsync());
+    }
+
+    [Fact]
+    public async Task An_export_whose_storage_fails_while_it_takes_a_part_fails_with_that_error_instead_of_waiting_for_ever()
+    {
+        // More than the pipe between the ZIP and the storage holds (4 MiB): once the storage has stopped reading, the
+        // ZIP side must learn it, or it waits for room that never comes.
+        var member = await ApiClientAsync(DemoUsers.Member.Id);
+        await ClipAsync(MemberId, "big.mp4", 5, bytes: 6 << 20);
+        var id = await AcceptedAsync(await member.PostAsJsonAsync("/api/me/exports", new { }));
+
+        var error = await Assert.ThrowsAsync<IOException>(() =>
+            RunJobAsync(id, new FailingPartWrite(App.Services.GetRequiredService<IClipStorage>()), partSizeBytes: 100 << 20).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal(FailingPartWrite.Error, error.Message);
+        await using var db = Db.CreateContext();
+        Assert.Equal(ExportStatus.Failed, await db.Exports.Where(x => x.Id == id).Select(x => x.Status).SingleAsync());
+        Assert.Empty(await db.ExportParts.Where(p => p.ExportId == id).ToListAsync());
+        Assert.Empty(await App.Services.GetRequiredService<IClipStorage>().ListAsync("exports/", CancellationToken.None).ToListAsync());
+    }
+
+    /// <summary>Clip storage whose disk fails after the first bytes of an export's part; everything else goes through.</summary>
+    private sealed class FailingPartWrite(IClipStorage inner) : DelegatingClipStorage(inner)
+    {
+        public const string Error = "Simulated disk failure while a part was stored.";
+
+        public override async Task<long> PutWithoutChecksumAsync(string key, System.IO.Pipelines.PipeReader content, long maxBytes, CancellationToken cancellationToken)
+        {
+            var first = await content.ReadAsync(cancellationToken);
+            content.AdvanceTo(first.Buffer.End);
+            throw new IOException(Error);
+        }
     }
 
     /// <summary>Clip storage that fails like a dying disk on the n-th file it opens; everything else goes through.</summary>

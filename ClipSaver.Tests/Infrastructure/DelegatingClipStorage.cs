@@ -5,7 +5,7 @@ public class DelegatingClipStorage(IClipStorage inner) : IClipStorage
 {
     public virtual Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
 
-    public virtual Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutWithoutChecksumAsync(key, content, maxBytes, cancellationToken);
+    public virtual Task<long> PutWithoutChecksumAsync(string key, System.IO.Pipelines.PipeReader content, long maxBytes, CancellationToken cancellationToken) => inner.PutWithoutChecksumAsync(key, content, maxBytes, cancellationToken);
 
     public virtual Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
 

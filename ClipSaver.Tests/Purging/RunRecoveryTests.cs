@@ -292,7 +292,7 @@ public class RunRecoveryTests : PurgeFixture
 
         public Task<Core.Storage.StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutAsync(key, content, maxBytes, cancellationToken);
 
-        public Task<long> PutWithoutChecksumAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.PutWithoutChecksumAsync(key, content, maxBytes, cancellationToken);
+        public Task<long> PutWithoutChecksumAsync(string key, System.IO.Pipelines.PipeReader content, long maxBytes, CancellationToken cancellationToken) => inner.PutWithoutChecksumAsync(key, content, maxBytes, cancellationToken);
 
         public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
 

@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+
 namespace ClipSaver.Tests.Storage;
 
 /// <summary>
@@ -119,7 +121,7 @@ public abstract class ClipStorageContract : IAsyncLifetime
         const long size = (70L << 20) + 12345;
         var expected = Convert.ToHexStringLower(await SHA256.HashDataAsync(new PatternStream(size)));
 
-        var stored = await Storage.PutWithoutChecksumAsync("exports/1/part-001.zip", new PatternStream(size), size, CancellationToken.None);
+        var stored = await Storage.PutWithoutChecksumAsync("exports/1/part-001.zip", PipeReader.Create(new PatternStream(size)), size, CancellationToken.None);
 
         Assert.Equal(size, stored);
         Assert.Equal(size, (await Storage.GetInfoAsync("exports/1/part-001.zip", CancellationToken.None))!.SizeBytes);
@@ -131,7 +133,7 @@ public abstract class ClipStorageContract : IAsyncLifetime
     [Fact]
     public async Task A_put_without_a_checksum_over_the_limit_is_refused_and_leaves_nothing_behind()
     {
-        await Assert.ThrowsAsync<ClipTooLargeException>(() => Storage.PutWithoutChecksumAsync("exports/1/part-001.zip", new PatternStream(20_000), 19_999, CancellationToken.None));
+        await Assert.ThrowsAsync<ClipTooLargeException>(() => Storage.PutWithoutChecksumAsync("exports/1/part-001.zip", PipeReader.Create(new PatternStream(20_000)), 19_999, CancellationToken.None));
 
         Assert.Empty(await Storage.ListAsync("", CancellationToken.None).ToListAsync());
         Assert.Empty(await LeftoversAsync());

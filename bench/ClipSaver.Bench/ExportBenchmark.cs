@@ -240,7 +240,7 @@ public static class ExportBenchmark
     {
         var watch = Stopwatch.StartNew();
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
-        var put = storage.PutWithoutChecksumAsync("bench/copy.bin", pipe.Reader.AsStream(), long.MaxValue, CancellationToken.None);
+        var put = storage.PutWithoutChecksumAsync("bench/copy.bin", pipe.Reader, long.MaxValue, CancellationToken.None);
         await using (var target = pipe.Writer.AsStream())
         {
             foreach (var key in keys)
