@@ -71,79 +71,76 @@ public sealed partial class RunRecovery(
         await db.Database.OpenConnectionAsync(cancellationToken);
         var sql = (NpgsqlConnection)db.Database.GetDbConnection();
 
-        var purgesEnqueued = 0;
         var purges = await db.PurgeRuns.AsNoTracking()
             .Where(p => (p.Status == PurgeStatus.Scheduled && p.NotBefore <= due) || p.Status == PurgeStatus.Running)
             .OrderBy(p => p.Id)
-            .Select(p => new { p.Id, p.Status, p.HangfireJobId, p.HeartbeatAt })
+            .Select(p => new Run<PurgeStatus>(p.Id, p.Status, p.Status == PurgeStatus.Running, p.HangfireJobId, p.HeartbeatAt))
             .ToListAsync(cancellationToken);
-        var livePurges = await AdvisoryLock.HeldAsync(sql, [.. purges.Select(p => RunLeases.Purge(p.Id))], cancellationToken);
-        foreach (var p in purges)
+        var purgesEnqueued = await EnqueueWithoutLiveJobAsync(sql, purges, stale, RunLeases.Purge, async p =>
         {
-            var staleRunning = p.Status == PurgeStatus.Running && (p.HeartbeatAt is null || p.HeartbeatAt < stale);
-            if (livePurges.Contains(RunLeases.Purge(p.Id)) || (!staleRunning && WillRun(p.HangfireJobId)))
-            {
-                continue;
-            }
-
             var jobId = jobs.Enqueue<PurgeJob>(j => j.RunAsync(p.Id, CancellationToken.None));
             await db.PurgeRuns.Where(r => r.Id == p.Id && (r.Status == PurgeStatus.Scheduled || r.Status == PurgeStatus.Running))
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
             LogPurgeEnqueued(logger, p.Id, p.Status, p.HangfireJobId, jobId);
-            purgesEnqueued++;
-        }
+        }, cancellationToken);
 
         // A running scan that was asked to stop and whose process died ends here; nobody else would end it.
         var scansEnded = await Scans.EndAbandonedAsync(
             db, connection.ConnectionString, db.ScanRuns.Where(r => r.Status == ScanStatus.Running && r.StopRequestedAt != null), "Stopped on request.", now, cancellationToken);
 
-        var scansEnqueued = 0;
         var scans = await db.ScanRuns.AsNoTracking()
             .Where(r => (r.Status == ScanStatus.Queued && r.CreatedAt <= due) || r.Status == ScanStatus.Running)
             .OrderBy(r => r.Id)
-            .Select(r => new { r.Id, r.Status, r.HangfireJobId, r.HeartbeatAt })
+            .Select(r => new Run<ScanStatus>(r.Id, r.Status, r.Status == ScanStatus.Running, r.HangfireJobId, r.HeartbeatAt))
             .ToListAsync(cancellationToken);
-        var liveScans = await AdvisoryLock.HeldAsync(sql, [.. scans.Select(r => RunLeases.Scan(r.Id))], cancellationToken);
-        foreach (var r in scans)
+        var scansEnqueued = await EnqueueWithoutLiveJobAsync(sql, scans, stale, RunLeases.Scan, async r =>
         {
-            var staleRunning = r.Status == ScanStatus.Running && (r.HeartbeatAt is null || r.HeartbeatAt < stale);
-            if (liveScans.Contains(RunLeases.Scan(r.Id)) || (!staleRunning && WillRun(r.HangfireJobId)))
-            {
-                continue;
-            }
-
             var jobId = jobs.Enqueue<ScanJob>(j => j.RunAsync(r.Id, CancellationToken.None));
             await db.ScanRuns.Where(x => x.Id == r.Id && (x.Status == ScanStatus.Queued || x.Status == ScanStatus.Running))
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.HangfireJobId, jobId), cancellationToken);
             LogScanEnqueued(logger, r.Id, r.Status, r.HangfireJobId, jobId);
-            scansEnqueued++;
-        }
+        }, cancellationToken);
 
-        var exportsEnqueued = 0;
         var exports = await db.Exports.AsNoTracking()
             .Where(x => (x.Status == ExportStatus.Queued && x.CreatedAt <= due) || x.Status == ExportStatus.Running)
             .OrderBy(x => x.Id)
-            .Select(x => new { x.Id, x.Status, x.HangfireJobId, x.HeartbeatAt })
+            .Select(x => new Run<ExportStatus>(x.Id, x.Status, x.Status == ExportStatus.Running, x.HangfireJobId, x.HeartbeatAt))
             .ToListAsync(cancellationToken);
-        var liveExports = await AdvisoryLock.HeldAsync(sql, [.. exports.Select(x => RunLeases.Export(x.Id))], cancellationToken);
-        foreach (var x in exports)
+        var exportsEnqueued = await EnqueueWithoutLiveJobAsync(sql, exports, stale, RunLeases.Export, async x =>
         {
-            var staleRunning = x.Status == ExportStatus.Running && (x.HeartbeatAt is null || x.HeartbeatAt < stale);
-            if (liveExports.Contains(RunLeases.Export(x.Id)) || (!staleRunning && WillRun(x.HangfireJobId)))
-            {
-                continue;
-            }
-
             var jobId = jobs.Enqueue<Exports.ExportJob>(j => j.RunAsync(x.Id, CancellationToken.None));
             await db.Exports.Where(e => e.Id == x.Id && (e.Status == ExportStatus.Queued || e.Status == ExportStatus.Running))
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.HangfireJobId, jobId), cancellationToken);
             LogExportEnqueued(logger, x.Id, x.Status, x.HangfireJobId, jobId);
-            exportsEnqueued++;
-        }
+        }, cancellationToken);
 
         // Half-written files of downloads that died with their process.
         var temporary = await clipStorage.DeleteAbandonedTemporaryFilesAsync(settings.TemporaryFilesAfter, cancellationToken);
         return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded, temporary, exportsEnqueued);
+    }
+
+    /// <summary>
+    /// Gives a new job to each run that no job holds (its lease is free) and whose Hangfire job will not run; a running
+    /// run that showed no sign of life since <paramref name="stale"/> gets one whatever Hangfire says. Returns how many.
+    /// </summary>
+    private async Task<int> EnqueueWithoutLiveJobAsync<TStatus>(
+        NpgsqlConnection sql, IReadOnlyList<Run<TStatus>> runs, DateTimeOffset stale, Func<long, string> lease, Func<Run<TStatus>, Task> enqueue, CancellationToken cancellationToken)
+    {
+        var live = await AdvisoryLock.HeldAsync(sql, [.. runs.Select(r => lease(r.Id))], cancellationToken);
+        var enqueued = 0;
+        foreach (var run in runs)
+        {
+            var staleRunning = run.Running && (run.HeartbeatAt is null || run.HeartbeatAt < stale);
+            if (live.Contains(lease(run.Id)) || (!staleRunning && WillRun(run.HangfireJobId)))
+            {
+                continue;
+            }
+
+            await enqueue(run);
+            enqueued++;
+        }
+
+        return enqueued;
     }
 
     /// <summary>Whether Hangfire has the job and will run it (or runs it, or ran it in a process that died).</summary>
@@ -158,6 +155,9 @@ public sealed partial class RunRecovery(
         var state = hangfire.GetStateData(jobId)?.Name;
         return state is not null && LiveStates.Contains(state);
     }
+
+    /// <summary>A purge run, scan run or export that should be in progress, as the dispatcher reads it.</summary>
+    private sealed record Run<TStatus>(long Id, TStatus Status, bool Running, string? HangfireJobId, DateTimeOffset? HeartbeatAt);
 
     [LoggerMessage(LogLevel.Warning, "Purge run {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
     private static partial void LogPurgeEnqueued(ILogger logger, long runId, PurgeStatus status, string? oldJobId, string jobId);

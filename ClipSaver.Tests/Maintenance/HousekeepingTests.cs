@@ -4,24 +4,17 @@ namespace ClipSaver.Tests.Maintenance;
 
 public sealed class HousekeepingTests : DatabaseTestBase
 {
-    private long _user;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _user = await AddUserAsync("u");
-    }
-
     [Fact]
     public async Task Install_intents_go_only_after_their_expiry_plus_the_grace_period()
     {
+        var user = await AddUserAsync("u");
         var now = Clock.GetUtcNow();
         await using (var context = Db.CreateContext())
         {
             context.InstallIntents.AddRange(
-                new InstallIntent { State = "long-gone", UserId = _user, CreatedAt = now.AddHours(-3), ExpiresAt = now.AddHours(-2) },
-                new InstallIntent { State = "in-grace", UserId = _user, CreatedAt = now.AddMinutes(-40), ExpiresAt = now.AddMinutes(-30) },
-                new InstallIntent { State = "alive", UserId = _user, CreatedAt = now, ExpiresAt = now.AddMinutes(10) });
+                new InstallIntent { State = "long-gone", UserId = user, CreatedAt = now.AddHours(-3), ExpiresAt = now.AddHours(-2) },
+                new InstallIntent { State = "in-grace", UserId = user, CreatedAt = now.AddMinutes(-40), ExpiresAt = now.AddMinutes(-30) },
+                new InstallIntent { State = "alive", UserId = user, CreatedAt = now, ExpiresAt = now.AddMinutes(10) });
             await context.SaveChangesAsync();
         }
 
@@ -37,19 +30,20 @@ public sealed class HousekeepingTests : DatabaseTestBase
     [Fact]
     public async Task A_removed_guild_is_purged_after_its_grace_days_and_not_before_nor_when_reinvited()
     {
+        var owner = await AddUserAsync("owner");
         var now = Clock.GetUtcNow();
         Guild Removed(int daysAgo) => new()
         {
             Id = TestData.NewId(),
             Name = $"removed {daysAgo} days ago",
-            OwnerId = _user,
+            OwnerId = owner,
             CreatedAt = now.AddDays(-100),
             DeletedAt = now.AddDays(-daysAgo),
             DeletionReason = GuildDeletionReason.BotRemoved,
         };
         var due = Removed(31);
         var inGrace = Removed(29);
-        var reinvited = TestData.Guild(ownerId: _user);
+        var reinvited = TestData.Guild(ownerId: owner);
         await using (var context = Db.CreateContext())
         {
             context.AddRange(due, inGrace, reinvited);
