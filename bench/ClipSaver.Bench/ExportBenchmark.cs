@@ -235,7 +235,7 @@ public static class ExportBenchmark
         var info = new ProcessStartInfo("sh") { ArgumentList = { "-c", $"xargs -a '{list}' cat > '{output}'" + (sync ? $" && sync '{output}'" : "") } };
         using var process = Process.Start(info)!;
         await process.WaitForExitAsync();
-        var polled = watch.Elapsed.TotalSeconds;
+        var seconds = watch.Elapsed.TotalSeconds;
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException("cat failed.");
@@ -261,7 +261,7 @@ public static class ExportBenchmark
         }
 
         await put;
-        var polled = watch.Elapsed.TotalSeconds;
+        var seconds = watch.Elapsed.TotalSeconds;
         await storage.DeleteAsync("bench/copy.bin", CancellationToken.None);
         return seconds;
     }
