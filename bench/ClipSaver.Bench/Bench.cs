@@ -97,6 +97,11 @@ internal static class Bench
     }
 
     /// <summary>The release (or debug) build of a project of this repository, next to this benchmark's own build.</summary>
+    /// <summary>The app to run: the build <c>CLIPSAVER_BUILD</c> names (a published one, or another commit's), else this Release build.</summary>
+    public static string AppBuild() => Environment.GetEnvironmentVariable("CLIPSAVER_BUILD") is { Length: > 0 } build
+        ? Path.Combine(build, "ClipSaver.Web.dll")
+        : FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
+
     public static string FindBuild(string project, string dll)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0

@@ -30,7 +30,7 @@ public static class ExportBenchmark
             "s3" => true,
             var other => throw new ArgumentException($"--storage is local or s3, not {other}."),
         };
-        var app = Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
+        var app = Bench.AppBuild();
         var (root, cluster, cs) = Bench.StartDatabase("export");
         ChildProcess? s3Server = null;
         try
@@ -49,7 +49,7 @@ public static class ExportBenchmark
             var seed = Stopwatch.StartNew();
             var keys = await SeedAsync(cs, storage, clips, size);
             var total = keys.Count * (long)size;
-            Console.WriteLine($"{Environment.ProcessorCount} cores; storage {(onS3 ? $"S3 ({bucket!.ServiceUrl}, s3rver)" : "local folder")}; {keys.Count:N0} clips of {size:N0} bytes = {total / 1048576.0:N0} MiB, seeded in {seed.Elapsed.TotalSeconds:0.0} s");
+            Console.WriteLine($"{Environment.ProcessorCount} cores; app {app}; storage {(onS3 ? $"S3 ({bucket!.ServiceUrl}, s3rver)" : "local folder")}; {keys.Count:N0} clips of {size:N0} bytes = {total / 1048576.0:N0} MiB, seeded in {seed.Elapsed.TotalSeconds:0.0} s");
 
             var appPort = Bench.FreePort();
             var environment = Bench.AppEnvironment(cs, appPort, "http://127.0.0.1:9/", clipsRoot, Member.ToString(CultureInfo.InvariantCulture));

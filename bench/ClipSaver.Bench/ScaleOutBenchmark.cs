@@ -21,10 +21,7 @@ public static class ScaleOutBenchmark
         var kill = args.Contains("--kill");
         var keep = args.Contains("--keep");
         var videoShare = Bench.Arg(args, "--video-share", "0.1");
-        // CLIPSAVER_BUILD names another build of the app (a published one, as the image holds); else the Release build.
-        var app = Environment.GetEnvironmentVariable("CLIPSAVER_BUILD") is { Length: > 0 } build
-            ? Path.Combine(build, "ClipSaver.Web.dll")
-            : Bench.FindBuild("ClipSaver.Web", "ClipSaver.Web.dll");
+        var app = Bench.AppBuild();
         Console.WriteLine($"{Environment.ProcessorCount} cores; app {app}");
         foreach (var instances in instanceCounts)
         {
