@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using Microsoft.Win32.SafeHandles;
 using System.Runtime.CompilerServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace ClipSaver.Core.Storage;
 
