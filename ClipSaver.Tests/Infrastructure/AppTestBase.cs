@@ -49,6 +49,16 @@ public abstract class AppTestBase : IAsyncLifetime
 
     protected EmulatedGuild DemoGuild(string name) => Discord.World.Guilds.Single(g => g.Name == name);
 
+    /// <summary>Reconciles (so the app has recorded the bot's guilds), then returns the first guild the bot is in.</summary>
+    protected async Task<EmulatedGuild> ReconciledBotGuildAsync()
+    {
+        await ReconcileAsync();
+        return Discord.World.Guilds.First(g => g.BotPresent);
+    }
+
+    /// <summary>A guild's text channels that are not NSFW (the ones a scan archives), in the world's order.</summary>
+    protected IEnumerable<EmulatedChannel> TextChannels(EmulatedGuild guild) => Discord.World.Channels(guild.Id).Where(c => c.Type == 0 && !c.Nsfw);
+
     /// <summary>Reconciles (so the app has recorded the bot's guilds), then returns the demo guild of that name.</summary>
     protected async Task<EmulatedGuild> ReconciledDemoGuildAsync(string name)
     {

@@ -20,9 +20,8 @@ public sealed class MyClipsBrowserTests : BrowserTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await ReconcileAsync();
-        _guild = Discord.World.Guilds.First(g => g.BotPresent);
-        await ArchiveAsync(_guild.Id, [Discord.World.Channels(_guild.Id).First(c => c.Type == 0 && !c.Nsfw)]);
+        _guild = await ReconciledBotGuildAsync();
+        await ArchiveAsync(_guild.Id, [TextChannels(_guild).First()]);
     }
 
     /// <summary>The author with the most clips who does not own the guild: their clips, and how many of them have a stored file.</summary>
@@ -117,7 +116,7 @@ public sealed class MyClipsBrowserTests : BrowserTestBase
     public async Task An_owner_exports_the_archive_from_the_danger_zone_and_the_purge_offers_export_first_until_then()
     {
         var owner = Discord.World.User(_guild.OwnerId)!;
-        var channel = Discord.World.Channels(_guild.Id).First(c => c.Type == 0 && !c.Nsfw);
+        var channel = TextChannels(_guild).First();
         long clips;
         await using (var db = Db.CreateContext())
         {

@@ -10,10 +10,9 @@ public sealed class OptOutScanTests : AppTestBase
     [Fact]
     public async Task A_scan_skips_the_posts_of_an_author_who_opted_out_and_counts_them_per_channel_and_run()
     {
-        await ReconcileAsync();
-        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var guild = await ReconciledBotGuildAsync();
         // The channel with the most clips, and its most frequent clip author: they opt out before the scan.
-        var (channel, clipsByAuthor) = Discord.World.Channels(guild.Id).Where(c => c.Type == 0 && !c.Nsfw)
+        var (channel, clipsByAuthor) = TextChannels(guild)
             .Select(c => (c, Discord.World.Messages(c.Id, int.MaxValue)
                 .Select(m => (m.Author, Clips: m.Attachments.Count(a => a.ContentType.StartsWith("video/", StringComparison.Ordinal)) + m.Embeds.Count(e => e.Type is "video" or "gifv")))
                 .Where(x => x.Clips > 0).GroupBy(x => x.Author.Id).ToDictionary(g => g.Key, g => g.Sum(x => x.Clips))))

@@ -27,10 +27,9 @@ public abstract class DangerZoneBrowserTestBase : BrowserTestBase
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        await ReconcileAsync();
-        TargetGuild = Discord.World.Guilds.First(g => g.BotPresent);
+        TargetGuild = await ReconciledBotGuildAsync();
         _owner = Discord.World.User(TargetGuild.OwnerId)!;
-        ArchivedChannels = [.. Discord.World.Channels(TargetGuild.Id).Where(c => c.Type == 0 && !c.Nsfw)];
+        ArchivedChannels = [.. TextChannels(TargetGuild)];
         await ArchiveAsync(TargetGuild.Id, ArchivedChannels);
     }
 

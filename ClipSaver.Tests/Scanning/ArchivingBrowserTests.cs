@@ -13,10 +13,9 @@ public sealed class ArchivingBrowserTests : BrowserTestBase
     [Fact]
     public async Task Switching_a_channel_on_runs_a_scan_the_row_shows_its_progress_and_a_clip_streams_with_ranges()
     {
-        await ReconcileAsync();
-        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var guild = await ReconciledBotGuildAsync();
         var owner = Discord.World.User(guild.OwnerId)!;
-        var channel = Discord.World.Channels(guild.Id).First(c => c.Type == 0 && !c.Nsfw);
+        var channel = TextChannels(guild).First();
         var page = await OpenPageAsync(owner.Username);
 
         await page.GotoAsync($"/guilds/{guild.Id}/channels");

@@ -140,9 +140,8 @@ public sealed class ScanTests : AppTestBase
     [Fact]
     public async Task Scans_of_every_channel_at_once_share_authors_without_deadlocks()
     {
-        await ReconcileAsync();
-        var guild = Discord.World.Guilds.First(g => g.BotPresent);
-        var channels = Discord.World.Channels(guild.Id).Where(c => c.Type == 0 && !c.Nsfw).Select(c => (long)c.Id).ToList();
+        var guild = await ReconciledBotGuildAsync();
+        var channels = TextChannels(guild).Select(c => (long)c.Id).ToList();
         await using (var db = Db.CreateContext())
         {
             await db.Channels.Where(c => channels.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
@@ -184,8 +183,7 @@ public sealed class ScanTests : AppTestBase
     [Fact]
     public async Task Voice_and_stage_channels_are_listed_with_their_kind_and_the_clips_in_their_text_chat_are_archived()
     {
-        await ReconcileAsync();
-        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var guild = await ReconciledBotGuildAsync();
         var voice = Discord.World.Channels(guild.Id).Single(c => c.Type == 2);
         var stage = Discord.World.Channels(guild.Id).Single(c => c.Type == 13);
         var author = Discord.World.Members(guild.Id).First(m => !m.User.Bot).User.Id;
@@ -229,8 +227,7 @@ public sealed class ScanTests : AppTestBase
     [Fact]
     public async Task Switching_on_a_forum_archives_its_posts_threads_and_never_asks_discord_for_the_forums_own_messages()
     {
-        await ReconcileAsync();
-        var guild = Discord.World.Guilds.First(g => g.BotPresent);
+        var guild = await ReconciledBotGuildAsync();
         var forum = Discord.World.Channels(guild.Id).Single(c => c.Type == 15);
         var post = Discord.World.Channels(guild.Id).First(c => c.ParentId == forum.Id);
         var author = Discord.World.Members(guild.Id).First(m => !m.User.Bot).User.Id;
@@ -254,9 +251,8 @@ public sealed class ScanTests : AppTestBase
 
     private async Task<(long GuildId, long ChannelId)> ArchivedChannelAsync()
     {
-        await ReconcileAsync();
-        var guild = Discord.World.Guilds.First(g => g.BotPresent);
-        var channel = Discord.World.Channels(guild.Id).First(c => c.Type == 0 && !c.Nsfw && ExpectedClips((long)c.Id).Count >= 5);
+        var guild = await ReconciledBotGuildAsync();
+        var channel = TextChannels(guild).First(c => ExpectedClips((long)c.Id).Count >= 5);
         await using var db = Db.CreateContext();
         await db.Channels.Where(c => c.Id == (long)channel.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.IsReading, true));
         return ((long)guild.Id, (long)channel.Id);
