@@ -167,21 +167,28 @@ public sealed class PurgeSteps(
             SELECT count(*) AS "Value" FROM gone
             """, cancellationToken);
 
-        // Scan runs still queued or running were stopped above; what is left of them goes with the channels.
+        // The guild's own rows are few (a row or a few hundred a table): one transaction for all of them, so the guild
+        // goes at once and with one commit instead of one a table. Scan runs still queued or running were stopped
+        // above; what is left of them goes with the channels.
         var guildId = t.GuildId;
-        await DeleteCountedAsync(t, "scan_runs", db.ScanRuns.Where(r => r.GuildId == guildId), cancellationToken);
-        await DeleteCountedAsync(t, "channels", db.Channels.Where(c => c.GuildId == guildId), cancellationToken);
-        await DeleteCountedAsync(t, "guild_settings", db.GuildSettings.Where(s => s.GuildId == guildId), cancellationToken);
-        await DeleteCountedAsync(t, "guild_settings_versions", db.GuildSettingsVersions.Where(v => v.GuildId == guildId), cancellationToken);
-        await DeleteCountedAsync(t, "user_guild_access", db.UserGuildAccess.Where(a => a.GuildId == guildId), cancellationToken);
-        await DeleteCountedAsync(t, "install_intents", db.InstallIntents.Where(i => i.GuildId == guildId), cancellationToken);
-        await DeleteCountedAsync(t, "purge_runs", db.PurgeRuns.Where(p => p.GuildId == guildId && p.Id != t.RunId), cancellationToken);
+        await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await DeleteCountedAsync(t, "scan_runs", db.ScanRuns.Where(r => r.GuildId == guildId), cancellationToken);
+            await DeleteCountedAsync(t, "channels", db.Channels.Where(c => c.GuildId == guildId), cancellationToken);
+            await DeleteCountedAsync(t, "guild_settings", db.GuildSettings.Where(s => s.GuildId == guildId), cancellationToken);
+            await DeleteCountedAsync(t, "guild_settings_versions", db.GuildSettingsVersions.Where(v => v.GuildId == guildId), cancellationToken);
+            await DeleteCountedAsync(t, "user_guild_access", db.UserGuildAccess.Where(a => a.GuildId == guildId), cancellationToken);
+            await DeleteCountedAsync(t, "install_intents", db.InstallIntents.Where(i => i.GuildId == guildId), cancellationToken);
+            await DeleteCountedAsync(t, "purge_runs", db.PurgeRuns.Where(p => p.GuildId == guildId && p.Id != t.RunId), cancellationToken);
 
-        var now = clock.GetUtcNow();
-        await db.Guilds.Where(g => g.Id == guildId).ExecuteUpdateAsync(s => s
-            .SetProperty(g => g.DeletedAt, g => g.DeletedAt ?? now)
-            .SetProperty(g => g.DeletionReason, g => g.DeletedAt == null ? GuildDeletionReason.Purged : g.DeletionReason)
-            .SetProperty(g => g.PurgedAt, g => g.PurgedAt ?? now), cancellationToken);
+            var now = clock.GetUtcNow();
+            await db.Guilds.Where(g => g.Id == guildId).ExecuteUpdateAsync(s => s
+                .SetProperty(g => g.DeletedAt, g => g.DeletedAt ?? now)
+                .SetProperty(g => g.DeletionReason, g => g.DeletedAt == null ? GuildDeletionReason.Purged : g.DeletionReason)
+                .SetProperty(g => g.PurgedAt, g => g.PurgedAt ?? now), cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+
         try
         {
             await bot.LeaveGuildAsync(guildId, cancellationToken);
@@ -253,12 +260,9 @@ public sealed class PurgeSteps(
         }
     }
 
-    private async Task DeleteCountedAsync<T>(PurgeTarget t, string table, IQueryable<T> rows, CancellationToken cancellationToken)
-    {
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+    /// <summary>Deletes the rows and counts them in the report, in the caller's transaction.</summary>
+    private static async Task DeleteCountedAsync<T>(PurgeTarget t, string table, IQueryable<T> rows, CancellationToken cancellationToken) =>
         await t.Progress.AddRowsAsync(table, await rows.ExecuteDeleteAsync(cancellationToken), cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-    }
 
     /// <summary>The run's sign of life between batches; first it checks that this job still holds the run's lease.</summary>
     private async Task HeartbeatAsync(PurgeTarget t, CancellationToken cancellationToken)
