@@ -116,16 +116,9 @@ public sealed class LocalFolderClipStorage : IClipStorage
             // FileShare.None: the exclusive lock that tells the abandoned-file sweep this file still has a writer.
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                var flusher = new BackgroundFlush(file);
-                try
-                {
-                    total = await copy(file, flusher);
-                    await flusher.CompleteAsync();
-                }
-                finally
-                {
-                    await flusher.DisposeAsync();
-                }
+                await using var flusher = new BackgroundFlush(file);
+                total = await copy(file, flusher);
+                await flusher.CompleteAsync();
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
