@@ -37,9 +37,18 @@ results="artifacts/test-results"
 rm -rf "$results"
 mkdir -p artifacts
 set +e
+# A test that shows no progress for 10 minutes (the slowest takes about 2) is a hang: the runner names it, dumps the
+# test host and stops the run, so that a hang fails in minutes with its name instead of running into CI's limit.
 dotnet test ClipSaver.sln -c Release --no-build --nologo --results-directory "$results" --logger "console;verbosity=minimal" --logger "trx;LogFileName=results.trx" \
-    "$@" 2>&1 | tee "$results.log"
+    --blame-hang-timeout 10m --blame-hang-dump-type full "$@" 2>&1 | tee "$results.log"
 status=${PIPESTATUS[0]}
+# Where a hung test host's tasks were waiting, read from its dump; the dump itself (gigabytes) is not kept.
+while IFS= read -r dump; do
+    echo
+    echo "The test host hung; what its tasks and threads were waiting on ($(basename "$dump")):"
+    timeout 600 dotnet dotnet-dump analyze "$dump" -c "dumpasync --coalesce" -c "clrstack -all" -c exit 2>&1 | head -n 600
+    rm -f "$dump"
+done < <(find "$results" -name '*hangdump*.dmp' 2>/dev/null)
 set -e
 
 # One closing line a person (or CI) can read: "N passed, N failed, N skipped".

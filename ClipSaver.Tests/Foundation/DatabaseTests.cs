@@ -122,4 +122,39 @@ public sealed class LocalPostgresTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_test_cluster_stops_and_its_folder_goes_when_the_process_it_watches_is_killed()
+    {
+        // What a test host killed by its runner leaves: no exit handler ran, the watcher stops the server anyway.
+        var root = Directory.CreateTempSubdirectory("clipsaver-watched-").FullName;
+        using var owner = Process.Start(new ProcessStartInfo("sleep", ["600"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"), forTests: true);
+        try
+        {
+            cluster.StopWhenProcessEnds(owner.Id, thenDelete: root);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.True(cluster.IsRunning(), "The server stopped while the process it watches was still there.");
+
+            owner.Kill();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (Directory.Exists(root) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+
+            Assert.False(Directory.Exists(root), "The watched process was killed, but the server's folder is still there after 60 s.");
+            Assert.False(cluster.IsRunning());
+        }
+        finally
+        {
+            owner.Kill();
+            NpgsqlConnection.ClearAllPools();
+            cluster.Dispose();
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
 }

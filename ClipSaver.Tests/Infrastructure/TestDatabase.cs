@@ -39,6 +39,8 @@ public static class TestDatabase
 
         Directory.CreateDirectory(root);
         var cluster = LocalPostgresCluster.Start(Path.Combine(root, "data"), forTests: true);
+        // The test runner may kill this process once the tests are done, before ProcessExit has stopped the server.
+        cluster.StopWhenProcessEnds(Environment.ProcessId, thenDelete: root);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             cluster.Dispose();
