@@ -39,9 +39,11 @@ mkdir -p artifacts
 set +e
 # A test that shows no progress for 10 minutes (the slowest takes about 2) is a hang: the runner names it, dumps the
 # test host and stops the run, so that a hang fails in minutes with its name instead of running into CI's limit.
-dotnet test ClipSaver.sln -c Release --no-build --nologo --results-directory "$results" --logger "console;verbosity=minimal" --logger "trx;LogFileName=results.trx" \
+# The whole run has an hour (it takes 8 to 16 minutes): should the runner itself ever stall, the command still ends.
+timeout --kill-after=1m 60m dotnet test ClipSaver.sln -c Release --no-build --nologo --results-directory "$results" --logger "console;verbosity=minimal" --logger "trx;LogFileName=results.trx" \
     --blame-hang-timeout 10m --blame-hang-dump-type full "$@" 2>&1 | tee "$results.log"
 status=${PIPESTATUS[0]}
+[ "$status" -ne 124 ] || echo "The test run did not end within 60 minutes and was stopped." >&2
 # Where a hung test host's tasks were waiting, read from its dump; the dump itself (gigabytes) is not kept.
 while IFS= read -r dump; do
     echo
