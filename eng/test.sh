@@ -48,9 +48,11 @@ status=${PIPESTATUS[0]}
 while IFS= read -r dump; do
     echo
     echo "The test host hung; what its tasks and threads were waiting on ($(basename "$dump")):"
-    timeout 600 dotnet dotnet-dump analyze "$dump" -c "dumpasync --coalesce" -c "clrstack -all" -c exit 2>&1 | head -n 600
+    timeout 600 dotnet dotnet-dump analyze "$dump" -c "dumpasync --coalesce" -c "clrstack -all" -c exit 2>&1 | head -n 400
     rm -f "$dump"
 done < <(find "$results" -name '*hangdump*.dmp' 2>/dev/null)
+# The hung test's name once more at the end, where a reader of the last lines sees it.
+grep -A 2 -E "The tests? running when the crash occurred" "$results.log" 2>/dev/null
 set -e
 
 # One closing line a person (or CI) can read: "N passed, N failed, N skipped".
