@@ -50,7 +50,7 @@ while IFS= read -r dump; do
     echo "The test host hung; what its tasks and threads were waiting on ($(basename "$dump")):"
     timeout 600 dotnet dotnet-dump analyze "$dump" -c "dumpasync --coalesce" -c "clrstack -all" -c exit 2>&1 | head -n 400
     rm -f "$dump"
-done < <(find "$results" -name '*hangdump*.dmp' 2>/dev/null)
+done < <(find "$results" -name '*hangdump*.dmp' -not -path '*/In/*' 2>/dev/null)
 # The hung test's name once more at the end, where a reader of the last lines sees it.
 grep -A 2 -E "The tests? running when the crash occurred" "$results.log" 2>/dev/null
 set -e
