@@ -18,13 +18,17 @@ public static class Browser
     public static async Task<IBrowserContext> NewContextAsync(string baseUrl, int width = 1280)
     {
         var browser = await GetAsync();
-        return await browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl,
             ViewportSize = new ViewportSize { Width = width, Height = width < 600 ? 740 : 900 },
             IsMobile = width < 600,
             HasTouch = width < 600,
         });
+        // Clicks and page loads wait up to a minute instead of Playwright's 30 s: on two cores shared with a whole
+        // test run (and sometimes more), a first page load once took longer than that. A real failure still fails.
+        context.SetDefaultTimeout(60_000);
+        return context;
     }
 
     /// <summary>Signs in through the emulator's consent page as the named Discord user; ends on /guilds.</summary>
