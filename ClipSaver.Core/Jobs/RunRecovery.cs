@@ -56,14 +56,11 @@ public sealed partial class RunRecovery(
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("Recover interrupted purges and scans")]
-    public async Task<RecoveryResult> RunAsync(CancellationToken cancellationToken)
-    {
-        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
-        if (held is null)
-        {
-            return new RecoveryResult(true, 0, 0, 0);
-        }
+    public Task<RecoveryResult> RunAsync(CancellationToken cancellationToken) =>
+        AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => RecoverAsync(cancellationToken), () => new RecoveryResult(true, 0, 0, 0), cancellationToken);
 
+    private async Task<RecoveryResult> RecoverAsync(CancellationToken cancellationToken)
+    {
         var settings = options.CurrentValue;
         var now = clock.GetUtcNow();
         var due = now - settings.Grace;
