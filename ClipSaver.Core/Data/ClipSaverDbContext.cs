@@ -49,6 +49,8 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
         StoreAsText<SettingsVersionKind>(configurationBuilder);
         // The first column of this kind had no length limit; kept as it is rather than migrated for nothing.
         configurationBuilder.Properties<GuildDeletionReason>().HaveConversion<SnakeCaseEnumConverter<GuildDeletionReason>>();
+        // JSON documents (PreviewJson, DataJson, ...) are jsonb columns named without the suffix.
+        configurationBuilder.Conventions.Add(_ => new JsonColumnConvention());
     }
 
     private static void StoreAsText<TEnum>(ModelConfigurationBuilder configurationBuilder) where TEnum : struct, Enum =>

@@ -19,7 +19,20 @@ public enum ScanKind
     Manual,
 }
 
-public sealed class ScanRun
+/// <summary>
+/// What scan runs, purge runs and exports share as runs that one Hangfire job works on at a time, holding the run's
+/// lease: the recovery dispatcher reads all three alike (docs/decisions/015-crash-recovery.md).
+/// </summary>
+public interface IJobRun<TStatus>
+    where TStatus : struct, Enum
+{
+    long Id { get; }
+    TStatus Status { get; }
+    string? HangfireJobId { get; }
+    DateTimeOffset? HeartbeatAt { get; }
+}
+
+public sealed class ScanRun : IJobRun<ScanStatus>
 {
     public long Id { get; set; }
     public long GuildId { get; set; }
@@ -61,7 +74,7 @@ public enum PurgeStatus
     Cancelled,
 }
 
-public sealed class PurgeRun
+public sealed class PurgeRun : IJobRun<PurgeStatus>
 {
     public long Id { get; set; }
     public long GuildId { get; set; }
@@ -106,7 +119,7 @@ public enum ExportStatus
 /// A ZIP of clips and their manifest, in parts: a member's own clips (<see cref="GuildId"/> optional) or, for a
 /// guild's owner, a guild or one channel with its threads. Kept until <see cref="ExpiresAt"/>, for its user only.
 /// </summary>
-public sealed class Export
+public sealed class Export : IJobRun<ExportStatus>
 {
     public long Id { get; set; }
 

@@ -41,6 +41,16 @@ public sealed class AdvisoryLock : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="work"/> while holding the lock <paramref name="name"/>, so that a second copy of a recurring
+    /// job sees the first; when another session holds it, runs nothing and returns what <paramref name="skipped"/> gives.
+    /// </summary>
+    public static async Task<T> RunAloneAsync<T>(string connectionString, string name, Func<Task<T>> work, Func<T> skipped, CancellationToken cancellationToken)
+    {
+        await using var held = await TryAcquireAsync(connectionString, name, cancellationToken);
+        return held is null ? skipped() : await work();
+    }
+
+    /// <summary>
     /// Which of <paramref name="names"/> some session holds now, read from <c>pg_locks</c> in one query without taking
     /// any. A bigint advisory key shows there as two 32-bit halves, <c>classid</c> (high) and <c>objid</c> (low), with
     /// <c>objsubid</c> 1.

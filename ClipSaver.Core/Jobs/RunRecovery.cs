@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using ClipSaver.Core.Purging;
 using Hangfire.States;
 
@@ -56,14 +57,11 @@ public sealed partial class RunRecovery(
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("Recover interrupted purges and scans")]
-    public async Task<RecoveryResult> RunAsync(CancellationToken cancellationToken)
-    {
-        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
-        if (held is null)
-        {
-            return new RecoveryResult(true, 0, 0, 0);
-        }
+    public Task<RecoveryResult> RunAsync(CancellationToken cancellationToken) =>
+        AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => RecoverAsync(cancellationToken), () => new RecoveryResult(true, 0, 0, 0), cancellationToken);
 
+    private async Task<RecoveryResult> RecoverAsync(CancellationToken cancellationToken)
+    {
         var settings = options.CurrentValue;
         var now = clock.GetUtcNow();
         var due = now - settings.Grace;
@@ -71,48 +69,20 @@ public sealed partial class RunRecovery(
         await db.Database.OpenConnectionAsync(cancellationToken);
         var sql = (NpgsqlConnection)db.Database.GetDbConnection();
 
-        var purges = await db.PurgeRuns.AsNoTracking()
-            .Where(p => (p.Status == PurgeStatus.Scheduled && p.NotBefore <= due) || p.Status == PurgeStatus.Running)
-            .OrderBy(p => p.Id)
-            .Select(p => new Run<PurgeStatus>(p.Id, p.Status, p.Status == PurgeStatus.Running, p.HangfireJobId, p.HeartbeatAt))
-            .ToListAsync(cancellationToken);
-        var purgesEnqueued = await EnqueueWithoutLiveJobAsync(sql, purges, stale, RunLeases.Purge, async p =>
-        {
-            var jobId = jobs.Enqueue<PurgeJob>(j => j.RunAsync(p.Id, CancellationToken.None));
-            await db.PurgeRuns.Where(r => r.Id == p.Id && (r.Status == PurgeStatus.Scheduled || r.Status == PurgeStatus.Running))
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
-            LogPurgeEnqueued(logger, p.Id, p.Status, p.HangfireJobId, jobId);
-        }, cancellationToken);
+        var purgesEnqueued = await RequeueAsync(
+            sql, stale, RunLeases.Purge, "Purge run", db.PurgeRuns.Where(p => p.Status == PurgeStatus.Scheduled || p.Status == PurgeStatus.Running),
+            PurgeStatus.Running, p => p.Status == PurgeStatus.Running || p.NotBefore <= due, id => jobs.Enqueue<PurgeJob>(j => j.RunAsync(id, CancellationToken.None)), cancellationToken);
 
         // A running scan that was asked to stop and whose process died ends here; nobody else would end it.
         var scansEnded = await Scans.EndAbandonedAsync(
             db, connection.ConnectionString, db.ScanRuns.Where(r => r.Status == ScanStatus.Running && r.StopRequestedAt != null), "Stopped on request.", now, cancellationToken);
 
-        var scans = await db.ScanRuns.AsNoTracking()
-            .Where(r => (r.Status == ScanStatus.Queued && r.CreatedAt <= due) || r.Status == ScanStatus.Running)
-            .OrderBy(r => r.Id)
-            .Select(r => new Run<ScanStatus>(r.Id, r.Status, r.Status == ScanStatus.Running, r.HangfireJobId, r.HeartbeatAt))
-            .ToListAsync(cancellationToken);
-        var scansEnqueued = await EnqueueWithoutLiveJobAsync(sql, scans, stale, RunLeases.Scan, async r =>
-        {
-            var jobId = jobs.Enqueue<ScanJob>(j => j.RunAsync(r.Id, CancellationToken.None));
-            await db.ScanRuns.Where(x => x.Id == r.Id && (x.Status == ScanStatus.Queued || x.Status == ScanStatus.Running))
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.HangfireJobId, jobId), cancellationToken);
-            LogScanEnqueued(logger, r.Id, r.Status, r.HangfireJobId, jobId);
-        }, cancellationToken);
-
-        var exports = await db.Exports.AsNoTracking()
-            .Where(x => (x.Status == ExportStatus.Queued && x.CreatedAt <= due) || x.Status == ExportStatus.Running)
-            .OrderBy(x => x.Id)
-            .Select(x => new Run<ExportStatus>(x.Id, x.Status, x.Status == ExportStatus.Running, x.HangfireJobId, x.HeartbeatAt))
-            .ToListAsync(cancellationToken);
-        var exportsEnqueued = await EnqueueWithoutLiveJobAsync(sql, exports, stale, RunLeases.Export, async x =>
-        {
-            var jobId = jobs.Enqueue<Exports.ExportJob>(j => j.RunAsync(x.Id, CancellationToken.None));
-            await db.Exports.Where(e => e.Id == x.Id && (e.Status == ExportStatus.Queued || e.Status == ExportStatus.Running))
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.HangfireJobId, jobId), cancellationToken);
-            LogExportEnqueued(logger, x.Id, x.Status, x.HangfireJobId, jobId);
-        }, cancellationToken);
+        var scansEnqueued = await RequeueAsync(
+            sql, stale, RunLeases.Scan, "Scan run", db.ScanRuns.Where(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Running),
+            ScanStatus.Running, r => r.Status == ScanStatus.Running || r.CreatedAt <= due, id => jobs.Enqueue<ScanJob>(j => j.RunAsync(id, CancellationToken.None)), cancellationToken);
+        var exportsEnqueued = await RequeueAsync(
+            sql, stale, RunLeases.Export, "Export", db.Exports.Where(x => x.Status == ExportStatus.Queued || x.Status == ExportStatus.Running),
+            ExportStatus.Running, x => x.Status == ExportStatus.Running || x.CreatedAt <= due, id => jobs.Enqueue<Exports.ExportJob>(j => j.RunAsync(id, CancellationToken.None)), cancellationToken);
 
         // Half-written files of downloads that died with their process.
         var temporary = await clipStorage.DeleteAbandonedTemporaryFilesAsync(settings.TemporaryFilesAfter, cancellationToken);
@@ -120,23 +90,40 @@ public sealed partial class RunRecovery(
     }
 
     /// <summary>
-    /// Gives a new job to each run that no job holds (its lease is free) and whose Hangfire job will not run; a running
-    /// run that showed no sign of life since <paramref name="stale"/> gets one whatever Hangfire says. Returns how many.
+    /// Gives a new job to each of the <paramref name="pending"/> runs (those waiting or running) that is
+    /// <paramref name="due"/>, that no job holds (its lease is free) and whose Hangfire job will not run; a running run
+    /// that showed no sign of life since <paramref name="stale"/> gets one whatever Hangfire says. The new job's id is
+    /// recorded on the run while it is still pending. Returns how many.
     /// </summary>
-    private async Task<int> EnqueueWithoutLiveJobAsync<TStatus>(
-        NpgsqlConnection sql, IReadOnlyList<Run<TStatus>> runs, DateTimeOffset stale, Func<long, string> lease, Func<Run<TStatus>, Task> enqueue, CancellationToken cancellationToken)
+    private async Task<int> RequeueAsync<TRun, TStatus>(
+        NpgsqlConnection sql,
+        DateTimeOffset stale,
+        Func<long, string> lease,
+        string kind,
+        IQueryable<TRun> pending,
+        TStatus running,
+        Expression<Func<TRun, bool>> due,
+        Func<long, string> enqueue,
+        CancellationToken cancellationToken)
+        where TRun : class, IJobRun<TStatus>
+        where TStatus : struct, Enum
     {
+        var runs = await pending.AsNoTracking().Where(due).OrderBy(r => r.Id)
+            .Select(r => new { r.Id, r.Status, r.HangfireJobId, r.HeartbeatAt })
+            .ToListAsync(cancellationToken);
         var live = await AdvisoryLock.HeldAsync(sql, [.. runs.Select(r => lease(r.Id))], cancellationToken);
         var enqueued = 0;
         foreach (var run in runs)
         {
-            var staleRunning = run.Running && (run.HeartbeatAt is null || run.HeartbeatAt < stale);
+            var staleRunning = EqualityComparer<TStatus>.Default.Equals(run.Status, running) && (run.HeartbeatAt is null || run.HeartbeatAt < stale);
             if (live.Contains(lease(run.Id)) || (!staleRunning && WillRun(run.HangfireJobId)))
             {
                 continue;
             }
 
-            await enqueue(run);
+            var jobId = enqueue(run.Id);
+            await pending.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.HangfireJobId, jobId), cancellationToken);
+            LogEnqueued(logger, kind, run.Id, run.Status, run.HangfireJobId, jobId);
             enqueued++;
         }
 
@@ -156,15 +143,6 @@ public sealed partial class RunRecovery(
         return state is not null && LiveStates.Contains(state);
     }
 
-    /// <summary>A purge run, scan run or export that should be in progress, as the dispatcher reads it.</summary>
-    private sealed record Run<TStatus>(long Id, TStatus Status, bool Running, string? HangfireJobId, DateTimeOffset? HeartbeatAt);
-
-    [LoggerMessage(LogLevel.Warning, "Purge run {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
-    private static partial void LogPurgeEnqueued(ILogger logger, long runId, PurgeStatus status, string? oldJobId, string jobId);
-
-    [LoggerMessage(LogLevel.Warning, "Export {ExportId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
-    private static partial void LogExportEnqueued(ILogger logger, long exportId, ExportStatus status, string? oldJobId, string jobId);
-
-    [LoggerMessage(LogLevel.Warning, "Scan run {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
-    private static partial void LogScanEnqueued(ILogger logger, long runId, ScanStatus status, string? oldJobId, string jobId);
+    [LoggerMessage(LogLevel.Warning, "{Kind} {RunId} ({Status}) had no live job (was {OldJobId}); enqueued job {JobId}")]
+    private static partial void LogEnqueued(ILogger logger, string kind, long runId, Enum status, string? oldJobId, string jobId);
 }

@@ -24,15 +24,15 @@ public sealed partial class ExpiredIntentsJob(ClipSaverDbContext db, ClipSaverCo
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 3)]
     [JobDisplayName("Delete expired install intents")]
-    public async Task<ExpiredIntentsResult> RunAsync(CancellationToken cancellationToken)
-    {
-        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
-        if (held is null)
+    public Task<ExpiredIntentsResult> RunAsync(CancellationToken cancellationToken) =>
+        AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => DeleteExpiredAsync(cancellationToken), () =>
         {
             LogSkipped(logger);
             return new ExpiredIntentsResult(true, 0);
-        }
+        }, cancellationToken);
 
+    private async Task<ExpiredIntentsResult> DeleteExpiredAsync(CancellationToken cancellationToken)
+    {
         var cutoff = clock.GetUtcNow() - options.CurrentValue.IntentGrace;
         var deleted = await db.InstallIntents.Where(i => i.ExpiresAt < cutoff).ExecuteDeleteAsync(cancellationToken);
         LogDone(logger, deleted, cutoff);
@@ -63,15 +63,15 @@ public sealed partial class GracePeriodJob(
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 3)]
     [JobDisplayName("Purge removed guilds after their grace period")]
-    public async Task<GracePeriodResult> RunAsync(CancellationToken cancellationToken)
-    {
-        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
-        if (held is null)
+    public Task<GracePeriodResult> RunAsync(CancellationToken cancellationToken) =>
+        AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => PurgeDueAsync(cancellationToken), () =>
         {
             LogSkipped(logger);
             return new GracePeriodResult(true, []);
-        }
+        }, cancellationToken);
 
+    private async Task<GracePeriodResult> PurgeDueAsync(CancellationToken cancellationToken)
+    {
         var cutoff = clock.GetUtcNow().AddDays(-options.CurrentValue.RemovedGuildGraceDays);
         var due = await db.Guilds.AsNoTracking()
             .Where(g => g.DeletedAt != null && g.DeletedAt < cutoff && g.PurgedAt == null && g.DeletionReason == GuildDeletionReason.BotRemoved)

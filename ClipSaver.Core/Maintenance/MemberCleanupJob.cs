@@ -47,15 +47,15 @@ public sealed partial class MemberCleanupJob(
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 1)]
     [JobDisplayName("Member cleanup (guild {0}, dry run {1})")]
-    public async Task<MemberCleanupResult> RunAsync(long? guildId, bool dryRun, CancellationToken cancellationToken)
-    {
-        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
-        if (held is null)
+    public Task<MemberCleanupResult> RunAsync(long? guildId, bool dryRun, CancellationToken cancellationToken) =>
+        AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => CleanAsync(guildId, dryRun, cancellationToken), () =>
         {
             LogSkipped(logger);
             return new MemberCleanupResult(true, dryRun, [], 0);
-        }
+        }, cancellationToken);
 
+    private async Task<MemberCleanupResult> CleanAsync(long? guildId, bool dryRun, CancellationToken cancellationToken)
+    {
         var guilds = await db.Guilds.AsNoTracking().Where(g => g.DeletedAt == null && (guildId == null || g.Id == guildId))
             .OrderBy(g => g.Id).Select(g => g.Id).ToListAsync(cancellationToken);
         var results = new List<MemberCleanupGuildResult>();

@@ -52,16 +52,18 @@ public sealed partial class OrphanScan(
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 1)]
     [JobDisplayName("Orphan scan (fix: {0})")]
-    public async Task<OrphanReport> RunAsync(bool fix, bool verifyChecksums, CancellationToken cancellationToken)
+    public Task<OrphanReport> RunAsync(bool fix, bool verifyChecksums, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
-        if (held is null)
+        return AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => ScanAsync(fix, verifyChecksums, now, cancellationToken), () =>
         {
             LogSkipped(logger);
             return new OrphanReport(true, fix, now, []);
-        }
+        }, cancellationToken);
+    }
 
+    private async Task<OrphanReport> ScanAsync(bool fix, bool verifyChecksums, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var kinds = new List<OrphanKind>
         {
             await ClipsOfPurgedGuildsAsync(fix, cancellationToken),

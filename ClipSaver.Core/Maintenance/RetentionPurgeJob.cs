@@ -25,20 +25,21 @@ public sealed partial class RetentionPurgeJob(
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 3)]
     [JobDisplayName("Retention purge of job records")]
-    public async Task<RetentionResult> RunAsync(int? overrideHours, CancellationToken cancellationToken)
+    public Task<RetentionResult> RunAsync(int? overrideHours, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var started = Stopwatch.GetTimestamp();
         var now = clock.GetUtcNow();
         var cutoff = now.AddHours(-(overrideHours ?? settings.JobRecordHours));
-
-        await using var held = await AdvisoryLock.TryAcquireAsync(connection.ConnectionString, RecurringJobId, cancellationToken);
-        if (held is null)
+        return AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => PurgeAsync(settings, started, now, cutoff, cancellationToken), () =>
         {
             LogSkipped(logger);
             return new RetentionResult(true, 0, 0, 0, cutoff, TimeSpan.Zero);
-        }
+        }, cancellationToken);
+    }
 
+    private async Task<RetentionResult> PurgeAsync(RetentionOptions settings, long started, DateTimeOffset now, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
         var scans = await DeleteInBatchesAsync(
             db.ScanRuns.Where(r => FinishedScans.Contains(r.Status) && r.FinishedAt != null && r.FinishedAt < cutoff).OrderBy(r => r.Id),
             settings.BatchSize, cancellationToken);

@@ -6,7 +6,6 @@ public sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEven
     {
         builder.Property(x => x.Action).HasMaxLength(64);
         builder.Property(x => x.Summary).HasMaxLength(1000);
-        builder.Property(x => x.DataJson).HasColumnName("data").HasColumnType("jsonb");
         // No foreign keys: audit events outlive the guilds and users they mention.
         builder.HasIndex(x => new { x.GuildId, x.CreatedAt });
         builder.HasIndex(x => x.CreatedAt);

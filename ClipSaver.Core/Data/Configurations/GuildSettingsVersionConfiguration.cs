@@ -6,8 +6,6 @@ public sealed class GuildSettingsVersionConfiguration : IEntityTypeConfiguration
     {
         builder.Property(x => x.ActorName).HasMaxLength(100);
         builder.Property(x => x.ApiTokenName).HasMaxLength(100);
-        builder.Property(x => x.BeforeJson).HasColumnName("before").HasColumnType("jsonb");
-        builder.Property(x => x.SettingsJson).HasColumnName("settings").HasColumnType("jsonb");
         // The history is part of the guild's data: it goes with the guild (and a guild purge deletes it first).
         builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Cascade);
         // The history pages newest first by id within a guild.

@@ -6,9 +6,6 @@ public sealed class PurgeRunConfiguration : IEntityTypeConfiguration<PurgeRun>
     {
         builder.Property(x => x.Step).HasMaxLength(40);
         builder.Property(x => x.HangfireJobId).HasMaxLength(64);
-        builder.Property(x => x.PreviewJson).HasColumnName("preview").HasColumnType("jsonb");
-        builder.Property(x => x.ProgressJson).HasColumnName("progress").HasColumnType("jsonb");
-        builder.Property(x => x.ReportJson).HasColumnName("report").HasColumnType("jsonb");
         // The guild row outlives a guild purge (soft delete), so this foreign key never blocks one.
         builder.HasOne<Guild>().WithMany().HasForeignKey(x => x.GuildId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(x => new { x.GuildId, x.RequestedAt });
