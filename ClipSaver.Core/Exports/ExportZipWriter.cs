@@ -19,19 +19,12 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
     /// <summary>How much of a file one read asks for: few system calls for a large file, one for a small one.</summary>
     private const int ReadBytes = 1 << 20, MinReadBytes = 16 << 10;
 
-    /// <summary>
-    /// How much goes into the pipe before the storage side is woken: many small files go down in one gathered write
-    /// instead of one write (and one hand-over between threads) each.
-    /// </summary>
-    private const long FlushBytes = 1 << 20;
-
     private const ushort Utf8NamesAndDataDescriptor = 0x0808;
     private const ushort Stored = 0, Deflated = 8;
 
     private readonly FileStream _directory = TemporarySpool.Create();
     private long _position;
     private long _entries;
-    private long _unflushed;
 
     /// <summary>Copies <paramref name="source"/> into a stored entry; returns its size (hashed into <paramref name="hash"/> when given).</summary>
     public async Task<long> AddStoredAsync(string name, DateTimeOffset modified, Stream source, long expectedBytes, IncrementalHash? hash, CancellationToken cancellationToken)
@@ -47,9 +40,7 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
             // Asking for no more than the file still holds keeps a small file in a small segment of the pipe: a
             // full-size one per file would not go back to the array pool fast enough and be allocated anew.
             var memory = output.GetMemory((int)Math.Clamp(expectedBytes - size + 1, MinReadBytes, ReadBytes));
-            // A local file is read where the copy runs: the asynchronous read of a file is a blocking read handed to
-            // another thread, a hop per read that costs more than the read itself when the file is in the page cache.
-            var read = source is FileStream { IsAsync: false } file ? file.Read(memory.Span) : await source.ReadAsync(memory, cancellationToken);
+            var read = await source.ReadAsync(memory, cancellationToken);
             if (read == 0)
             {
                 break;
@@ -59,16 +50,10 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
             crc.Append(data);
             hash?.AppendData(data);
             output.Advance(read);
-            (size, _position, _unflushed) = (size + read, _position + read, _unflushed + read);
-            // Counted here: a pipe whose reader has gone drops what it is given, so its own count would stay at nought
-            // and the storage's failure would show only at the end of the part.
-            if (_unflushed >= FlushBytes)
+            (size, _position) = (size + read, _position + read);
+            if ((await output.FlushAsync(cancellationToken)).IsCompleted)
             {
-                _unflushed = 0;
-                if ((await output.FlushAsync(cancellationToken)).IsCompleted)
-                {
-                    throw new StorageStoppedException();
-                }
+                throw new StorageStoppedException();
             }
         }
 

@@ -45,9 +45,7 @@ public sealed partial class LocalFolderClipStorage
                     segments.Add(segment);
                 }
 
-                // A blocking write where the loop runs: on Linux the asynchronous one is the same blocking write handed
-                // to another thread of the pool, one hop more per write.
-                RandomAccess.Write(file, segments, total);
+                await RandomAccess.WriteAsync(file, segments, total, cancellationToken);
                 total += data.Length;
                 content.AdvanceTo(data.End);
                 await flusher.WrittenAsync(total);

@@ -78,7 +78,7 @@ public sealed partial class LocalFolderClipStorage : IClipStorage
     {
         var path = PathFor(key);
         Stream? stream = File.Exists(path)
-            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan)
             : null;
         return Task.FromResult(stream);
     }
