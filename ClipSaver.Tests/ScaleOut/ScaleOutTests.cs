@@ -84,7 +84,10 @@ public sealed class ScaleOutTests : IAsyncLifetime
 
         await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status = 'running'") > 0 ? "running" : null, "a scan to run");
         await ScriptAsync("kill", _dir, "3");
-        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status <> 'completed'") == 0 ? "done" : null, "every scan to complete", TimeSpan.FromMinutes(4));
+        // Alone this takes under a minute; a full test run on two busy cores has taken past four.
+        await PollAsync(
+            async () => await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status <> 'completed'") == 0 ? "done" : null, "every scan to complete", TimeSpan.FromMinutes(6),
+            () => TextAsync("SELECT string_agg(format('scan %s of channel %s: %s, job %s, heartbeat %s', id, channel_id, status, hangfire_job_id, heartbeat_at), E'\\n' ORDER BY id) FROM scan_runs WHERE status <> 'completed'"));
 
         Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status = 'failed'"));
         // Nothing archived twice: one row per attachment, one per embedded link of a message.
@@ -165,15 +168,20 @@ public sealed class ScaleOutTests : IAsyncLifetime
         return keys;
     }
 
-    private async Task<long> ScalarAsync(string sql)
+    private async Task<long> ScalarAsync(string sql) => (long)(await QueryAsync(sql))!;
+
+    private async Task<string> TextAsync(string sql) => (await QueryAsync(sql)) as string ?? "";
+
+    private async Task<object?> QueryAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(_setup["DATABASE"] + ";Pooling=false");
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, connection);
-        return (long)(await cmd.ExecuteScalarAsync())!;
+        return await cmd.ExecuteScalarAsync();
     }
 
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null)
+    /// <summary>Polls until <paramref name="probe"/> gives a value; on timeout, fails with what <paramref name="state"/> tells of where things stand.</summary>
+    private static async Task<T> PollAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null, Func<Task<string>>? state = null)
         where T : class
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(1));
@@ -184,7 +192,11 @@ public sealed class ScaleOutTests : IAsyncLifetime
                 return value;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail($"Timed out waiting for {what}." + (state is null ? "" : "\n" + await state()));
+            }
+
             await Task.Delay(250);
         }
     }
