@@ -87,7 +87,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
         // Alone this takes under a minute; a full test run on two busy cores has taken past four.
         await PollAsync(
             async () => await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status <> 'completed'") == 0 ? "done" : null, "every scan to complete", TimeSpan.FromMinutes(6),
-            () => TextAsync("SELECT string_agg(format('scan %s of channel %s: %s, job %s, heartbeat %s', id, channel_id, status, hangfire_job_id, heartbeat_at), E'\\n' ORDER BY id) FROM scan_runs WHERE status <> 'completed'"));
+            UnfinishedScansAsync);
 
         Assert.Equal(0, await ScalarAsync("SELECT count(*) FROM scan_runs WHERE status = 'failed'"));
         // Nothing archived twice: one row per attachment, one per embedded link of a message.
@@ -166,6 +166,15 @@ public sealed class ScaleOutTests : IAsyncLifetime
         }
 
         return keys;
+    }
+
+    /// <summary>The scans not completed, and the end of each instance's log (the folder goes with the test).</summary>
+    private async Task<string> UnfinishedScansAsync()
+    {
+        var scans = await TextAsync("SELECT string_agg(format('scan %s of channel %s: %s, job %s, heartbeat %s', id, channel_id, status, hangfire_job_id, heartbeat_at), E'\\n' ORDER BY id) FROM scan_runs WHERE status <> 'completed'");
+        var logs = Directory.GetFiles(_dir, "app-*.log").Order(StringComparer.Ordinal)
+            .Select(f => $"--- the last lines of {Path.GetFileName(f)}:\n" + string.Join('\n', File.ReadLines(f).TakeLast(20)));
+        return scans + "\n" + string.Join('\n', logs);
     }
 
     private async Task<long> ScalarAsync(string sql) => (long)(await QueryAsync(sql))!;
