@@ -10,8 +10,8 @@ namespace ClipSaver.Core.Storage;
 public interface IClipStorage
 {
     /// <summary>
-    /// Streams <paramref name="content"/> into <paramref name="key"/>, computing its SHA-256 on the way. The write is
-    /// atomic: the key holds either the whole new file or what it held before, never a part. Throws
+    /// Streams <paramref name="content"/> into <paramref name="key"/>, computing its SHA-256 and CRC-32 on the way. The
+    /// write is atomic: the key holds either the whole new file or what it held before, never a part. Throws
     /// <see cref="ClipTooLargeException"/> (and stores nothing) when more than <paramref name="maxBytes"/> arrive.
     /// </summary>
     Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken);
@@ -57,7 +57,11 @@ public interface IClipStorage
 /// <summary>What the health check found: whether the storage works, and a sentence for the operator.</summary>
 public sealed record StorageHealth(bool Healthy, string Description);
 
-public sealed record StoredFile(string Key, long SizeBytes, string Sha256);
+/// <summary>
+/// A file just stored: its key, size, lower-case hex SHA-256, and ZIP CRC-32, both computed on the way in, so that
+/// neither costs another read of the file.
+/// </summary>
+public sealed record StoredFile(string Key, long SizeBytes, string Sha256, uint Crc32);
 
 /// <summary>A stored file: its key, size, and when it was last written (an object store's Last-Modified).</summary>
 public sealed record StoredObject(string Key, long SizeBytes, DateTimeOffset LastModified);

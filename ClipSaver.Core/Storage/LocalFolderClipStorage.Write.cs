@@ -18,9 +18,9 @@ public sealed partial class LocalFolderClipStorage
 
     public async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var size = await WriteAsync(key, content, maxBytes, hash, cancellationToken);
-        return new StoredFile(key, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        using var checksums = new FileChecksums();
+        var size = await WriteAsync(key, content, maxBytes, checksums, cancellationToken);
+        return checksums.ToStoredFile(key, size);
     }
 
     public Task<long> PutWithoutChecksumAsync(string key, PipeReader content, long maxBytes, CancellationToken cancellationToken) =>
@@ -56,7 +56,7 @@ public sealed partial class LocalFolderClipStorage
             }
         });
 
-    private Task<long> WriteAsync(string key, Stream content, long maxBytes, IncrementalHash? hash, CancellationToken cancellationToken) =>
+    private Task<long> WriteAsync(string key, Stream content, long maxBytes, FileChecksums? checksums, CancellationToken cancellationToken) =>
         WriteFileAsync(key, async (file, flusher) =>
         {
             var buffer = CopyBuffers.Rent(CopyBufferBytes);
@@ -71,7 +71,7 @@ public sealed partial class LocalFolderClipStorage
                         throw new ClipTooLargeException(maxBytes);
                     }
 
-                    hash?.AppendData(buffer, 0, read);
+                    checksums?.Append(buffer.AsSpan(0, read));
                     await RandomAccess.WriteAsync(file, buffer.AsMemory(0, read), total, cancellationToken);
                     total += read;
                     await flusher.WrittenAsync(total);

@@ -21,7 +21,7 @@ public sealed partial class S3ClipStorage
     /// the two speeds rather than their sum: for an export's parts, one export at a time per user. Clips, which many
     /// downloads write at once, keep one part buffer each (decision 019).
     /// </summary>
-    private async Task<long> UploadAsync(string key, Stream content, long maxBytes, IncrementalHash? hash, bool readAhead, CancellationToken cancellationToken)
+    private async Task<long> UploadAsync(string key, Stream content, long maxBytes, FileChecksums? checksums, bool readAhead, CancellationToken cancellationToken)
     {
         CheckKey(key);
         var partSize = (int)options.PartSizeBytes;
@@ -43,7 +43,7 @@ public sealed partial class S3ClipStorage
                     throw new ClipTooLargeException(maxBytes);
                 }
 
-                hash?.AppendData(buffer, 0, filled);
+                checksums?.Append(buffer.AsSpan(0, filled));
                 var last = filled < partSize;
                 if (last && uploadId is null)
                 {

@@ -22,13 +22,13 @@ public sealed partial class S3ClipStorage(IAmazonS3 s3, S3StorageOptions options
 
     public async Task<StoredFile> PutAsync(string key, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var size = await UploadAsync(key, content, maxBytes, hash, readAhead: false, cancellationToken);
-        return new StoredFile(key, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        using var checksums = new FileChecksums();
+        var size = await UploadAsync(key, content, maxBytes, checksums, readAhead: false, cancellationToken);
+        return checksums.ToStoredFile(key, size);
     }
 
     public Task<long> PutWithoutChecksumAsync(string key, PipeReader content, long maxBytes, CancellationToken cancellationToken) =>
-        UploadAsync(key, content.AsStream(leaveOpen: true), maxBytes, hash: null, readAhead: true, cancellationToken);
+        UploadAsync(key, content.AsStream(leaveOpen: true), maxBytes, checksums: null, readAhead: true, cancellationToken);
 
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
