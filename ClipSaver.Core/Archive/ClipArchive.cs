@@ -3,8 +3,8 @@ namespace ClipSaver.Core.Archive;
 /// <summary>Who posted clips of a page, and when first and last.</summary>
 public sealed record ClipAuthor(long Id, string Username, string? GlobalName, string? Avatar, DateTimeOffset FirstPosted, DateTimeOffset LastPosted);
 
-/// <summary>A clip's file, stored and ready to be attached to its row.</summary>
-public sealed record AttachedFile(long ClipId, string Key, string Sha256, long SizeBytes);
+/// <summary>A clip's file, stored and ready to be attached to its row, with the checksums computed as it was stored.</summary>
+public sealed record AttachedFile(long ClipId, string Key, string Sha256, uint Crc32, long SizeBytes);
 
 /// <summary>What an insert of clips did: each clip's new id (null when skipped), and how many were skipped because their authors opted out.</summary>
 public sealed record ClipAddition(IReadOnlyList<long?> Ids, int SkippedOptedOut);
@@ -131,11 +131,13 @@ public sealed partial class ClipArchive(ClipSaverDbContext db, IClipStorage stor
         var ids = files.Select(f => f.ClipId).ToArray();
         var keys = files.Select(f => f.Key).ToArray();
         var hashes = files.Select(f => f.Sha256).ToArray();
+        // The column is a signed int (the database has no unsigned one): the CRC's 32 bits as they are.
+        var crcs = files.Select(f => unchecked((int)f.Crc32)).ToArray();
         var sizes = files.Select(f => f.SizeBytes).ToArray();
         var attached = (await db.Database.SqlQuery<long>(
             $"""
-            UPDATE clips c SET storage_key = x.key, sha256 = x.sha256, size_bytes = x.size
-            FROM unnest({ids}, {keys}, {hashes}, {sizes}) AS x(id, key, sha256, size)
+            UPDATE clips c SET storage_key = x.key, sha256 = x.sha256, crc32 = x.crc32, size_bytes = x.size
+            FROM unnest({ids}, {keys}, {hashes}, {crcs}, {sizes}) AS x(id, key, sha256, crc32, size)
             WHERE c.id = x.id AND c.storage_key IS NULL
             RETURNING c.id AS "Value"
             """).ToListAsync(cancellationToken)).ToHashSet();
@@ -168,7 +170,7 @@ public sealed partial class ClipArchive(ClipSaverDbContext db, IClipStorage stor
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var clip = await db.Clips.Where(c => c.Id == clipId && c.StorageKey != null).Select(c => new { c.ChannelId, c.SizeBytes }).FirstOrDefaultAsync(cancellationToken);
         var reset = clip is null ? 0 : await db.Clips.Where(c => c.Id == clipId && c.StorageKey != null)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, (string?)null).SetProperty(c => c.Sha256, (string?)null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, (string?)null).SetProperty(c => c.Sha256, (string?)null).SetProperty(c => c.Crc32, (int?)null)
                 .SetProperty(c => c.ThumbnailState, (ThumbnailState?)null).SetProperty(c => c.ThumbnailAttempts, 0).SetProperty(c => c.ThumbnailClaimedUntil, (DateTimeOffset?)null), cancellationToken);
         if (reset == 1 && clip is not null)
         {

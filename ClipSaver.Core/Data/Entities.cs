@@ -137,6 +137,11 @@ public sealed class Clip
     public string? StorageKey { get; set; }
     /// <summary>Lower-case hex SHA-256 of the stored file.</summary>
     public string? Sha256 { get; set; }
+    /// <summary>
+    /// The ZIP CRC-32 of the stored file, its 32 bits kept as a signed int (the database has no unsigned type); null for a
+    /// file stored before it was recorded. With it an export can copy the file into a ZIP without reading it first.
+    /// </summary>
+    public int? Crc32 { get; set; }
     /// <summary>Why the file is not stored and will not be tried again (e.g. larger than the guild's limit).</summary>
     public string? SkipReason { get; set; }
     /// <summary>Null while the stored file waits for its thumbnail (a new clip, or one archived before thumbnails existed).</summary>

@@ -249,6 +249,10 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("content_type");
 
+                    b.Property<int?>("Crc32")
+                        .HasColumnType("integer")
+                        .HasColumnName("crc32");
+
                     b.Property<bool>("DiscordClipFlag")
                         .HasColumnType("boolean")
                         .HasColumnName("discord_clip_flag");

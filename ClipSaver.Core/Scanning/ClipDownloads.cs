@@ -68,7 +68,7 @@ public sealed class ClipDownloads(
 
             if (stored.Count > 0)
             {
-                attached = [.. await archive.AttachFilesAsync(run.ChannelId, [.. stored.Select(r => new AttachedFile(r.ClipId, r.Key, r.Stored!.Sha256, r.Stored.SizeBytes))], cancellationToken)];
+                attached = [.. await archive.AttachFilesAsync(run.ChannelId, [.. stored.Select(r => new AttachedFile(r.ClipId, r.Key, r.Stored!.Sha256, r.Stored.Crc32, r.Stored.SizeBytes))], cancellationToken)];
                 var bytes = stored.Where(r => attached.Contains(r.ClipId)).Sum(r => r.Stored!.SizeBytes);
                 if (attached.Count > 0 && scanRunId is not null)
                 {
