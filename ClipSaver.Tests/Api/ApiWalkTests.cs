@@ -89,7 +89,7 @@ public sealed class ApiWalkTests : AppTestBase
             // Its poster, as the thumbnail job leaves it.
             await storage.PutAsync(ClipSaver.Core.Storage.ClipStorageKeys.ThumbnailOf(key), new MemoryStream([0xFF, 0xD8, 0xFF]), 100, CancellationToken.None);
             await db.Clips.Where(c => c.Id == clipId).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, key).SetProperty(c => c.SizeBytes, 3).SetProperty(c => c.Sha256, stored.Sha256)
-                .SetProperty(c => c.ThumbnailState, ThumbnailState.Made));
+                .SetProperty(c => c.Crc32, unchecked((int)stored.Crc32)).SetProperty(c => c.ThumbnailState, ThumbnailState.Made));
         });
         _channelName = await ChannelNameAsync(channelId);
 

@@ -41,7 +41,8 @@ public class ExportTests : ClipClubTestBase
         var key = ClipStorageKeys.ForAttachment(GuildId, clip.ChannelId, clip.Id, fileName);
         StoredFile stored = null!;
         await RunAsync<IClipStorage>(async s => stored = await s.PutAsync(key, new MemoryStream(RandomNumberGenerator.GetBytes(bytes)), bytes, CancellationToken.None));
-        await db.Clips.Where(c => c.Id == clip.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, key).SetProperty(c => c.Sha256, stored.Sha256));
+        await db.Clips.Where(c => c.Id == clip.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, key).SetProperty(c => c.Sha256, stored.Sha256)
+            .SetProperty(c => c.Crc32, unchecked((int)stored.Crc32)));
         return (clip.Id, stored.Sha256);
     }
 

@@ -29,7 +29,8 @@ public static class TestData
     /// <summary>A clip of an attachment with new message and attachment ids, posted and archived now unless told otherwise.</summary>
     public static Clip Clip(
         long guildId, long channelId, long authorId, string fileName = "clip.mp4", long sizeBytes = 10, DateTimeOffset? postedAt = null,
-        DateTimeOffset? archivedAt = null, string? contentType = null, string? storageKey = null, long? attachmentId = null, string? sha256 = null) => new()
+        DateTimeOffset? archivedAt = null, string? contentType = null, string? storageKey = null, long? attachmentId = null, string? sha256 = null,
+        uint? crc32 = null) => new()
         {
             GuildId = guildId,
             ChannelId = channelId,
@@ -41,6 +42,8 @@ public static class TestData
             SizeBytes = sizeBytes,
             StorageKey = storageKey,
             Sha256 = sha256,
+            // Kept as its 32 bits in a signed int, as the storage's attach does.
+            Crc32 = crc32 is { } crc ? unchecked((int)crc) : null,
             PostedAt = postedAt ?? DateTimeOffset.UtcNow,
             ArchivedAt = archivedAt ?? DateTimeOffset.UtcNow,
         };

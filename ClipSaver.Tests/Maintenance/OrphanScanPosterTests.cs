@@ -38,7 +38,7 @@ public abstract class OrphanScanPosterTests : StorageTestBase
         }
 
         await using var db = Db.CreateContext();
-        var clip = TestData.Clip(_guild, _channel, _author, "clip.mp4", bytes.Length, Clock.GetUtcNow(), Clock.GetUtcNow(), "video/mp4", key, attachment, stored.Sha256);
+        var clip = TestData.Clip(_guild, _channel, _author, "clip.mp4", bytes.Length, Clock.GetUtcNow(), Clock.GetUtcNow(), "video/mp4", key, attachment, stored.Sha256, stored.Crc32);
         clip.ThumbnailState = ThumbnailState.Made;
         clip.ThumbnailAttempts = 1;
         db.Clips.Add(clip);

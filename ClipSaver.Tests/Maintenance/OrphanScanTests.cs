@@ -161,7 +161,8 @@ public abstract class OrphanScanTests() : StorageTestBase(StartOfThisSecond())
         // The scan attaches its file afterwards, and the clip is whole.
         await using (var context = Db.CreateContext())
         {
-            await context.Clips.Where(c => c.Id == pendingClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, pendingKey).SetProperty(c => c.Sha256, stored.Sha256).SetProperty(c => c.SizeBytes, stored.SizeBytes));
+            await context.Clips.Where(c => c.Id == pendingClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.StorageKey, pendingKey).SetProperty(c => c.Sha256, stored.Sha256)
+                .SetProperty(c => c.Crc32, unchecked((int)stored.Crc32)).SetProperty(c => c.SizeBytes, stored.SizeBytes));
         }
 
         await using (var context = Db.CreateContext())
@@ -276,7 +277,7 @@ public abstract class OrphanScanTests() : StorageTestBase(StartOfThisSecond())
         context.Users.Add(new User { Id = author, Username = "a", CreatedAt = Clock.GetUtcNow() });
         var clip = TestData.Clip(
             guildId, channelId, author, "clip.mp4", bytes.Length, Clock.GetUtcNow(), archivedAt: Clock.GetUtcNow(), storageKey: stored?.Key, attachmentId: attachment,
-            sha256: stored?.Sha256);
+            sha256: stored?.Sha256, crc32: stored?.Crc32);
         context.Clips.Add(clip);
         await context.SaveChangesAsync();
         return clip.Id;

@@ -21,7 +21,8 @@ public sealed class OwnDeletionDuringPurgeTests : PurgeFixture
             var attachment = TestData.NewId();
             var key = ClipStorageKeys.ForAttachment(guildId, channelId, attachment, "mine.mp4");
             var stored = await Storage.PutAsync(key, new MemoryStream(new byte[50]), 10_000, CancellationToken.None);
-            context.Clips.Add(TestData.Clip(guildId, channelId, Member, "mine.mp4", 50, Clock.GetUtcNow().AddHours(-i), storageKey: key, attachmentId: attachment, sha256: stored.Sha256));
+            context.Clips.Add(TestData.Clip(guildId, channelId, Member, "mine.mp4", 50, Clock.GetUtcNow().AddHours(-i), storageKey: key, attachmentId: attachment, sha256: stored.Sha256,
+                crc32: stored.Crc32));
         }
 
         await context.SaveChangesAsync();

@@ -194,7 +194,7 @@ public class NarrowPurgeTests : PurgeFixture
         foreach (var clip in clips)
         {
             await Storage.DeleteAsync(clip.StorageKey!, CancellationToken.None);
-            (clip.StorageKey, clip.Sha256) = (null, null);
+            (clip.StorageKey, clip.Sha256, clip.Crc32) = (null, null, null);
         }
 
         foreach (var clip in clips.Take(failed))

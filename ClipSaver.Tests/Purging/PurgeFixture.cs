@@ -85,7 +85,7 @@ public abstract class PurgeFixture : DatabaseTestBase
             var stored = await Storage.PutAsync(key, new MemoryStream(bytes), 10_000, CancellationToken.None);
             context.Clips.Add(TestData.Clip(
                 guildId, channelId, author, "clip.mp4", bytes.Length, Clock.GetUtcNow().AddDays(-i), archivedAt: Clock.GetUtcNow(), contentType: "video/mp4",
-                storageKey: key, attachmentId: attachment, sha256: stored.Sha256));
+                storageKey: key, attachmentId: attachment, sha256: stored.Sha256, crc32: stored.Crc32));
         }
 
         context.ScanRuns.Add(TestData.ScanRun(guildId, channelId, ScanStatus.Completed, Clock.GetUtcNow().AddHours(-1)));

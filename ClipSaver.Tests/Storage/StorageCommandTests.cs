@@ -56,7 +56,7 @@ public sealed class StorageCommandTests : DatabaseTestBase
             var bytes = RandomNumberGenerator.GetBytes(1000 + (i * 37));
             var key = ClipStorageKeys.ForAttachment(guild, channel, TestData.NewId(), "clip.mp4");
             var stored = await _local.PutAsync(key, new MemoryStream(bytes), long.MaxValue, CancellationToken.None);
-            db.Clips.Add(TestData.Clip(guild, channel, author, sizeBytes: bytes.Length, storageKey: key, sha256: stored.Sha256));
+            db.Clips.Add(TestData.Clip(guild, channel, author, sizeBytes: bytes.Length, storageKey: key, sha256: stored.Sha256, crc32: stored.Crc32));
             files[key] = bytes;
         }
 

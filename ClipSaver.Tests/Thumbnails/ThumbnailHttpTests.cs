@@ -23,7 +23,7 @@ public sealed class ThumbnailHttpTests : ClipClubTestBase
             db.Users.Add(new User { Id = author, Username = "member", CreatedAt = DateTimeOffset.UtcNow });
         }
 
-        var clip = TestData.Clip(GuildId, ChannelId, author, "clip.mp4", bytes.Length, contentType: "video/mp4", storageKey: key, attachmentId: attachment, sha256: stored.Sha256);
+        var clip = TestData.Clip(GuildId, ChannelId, author, "clip.mp4", bytes.Length, contentType: "video/mp4", storageKey: key, attachmentId: attachment, sha256: stored.Sha256, crc32: stored.Crc32);
         db.Clips.Add(clip);
         await db.SaveChangesAsync();
         await RunAsync<ThumbnailJob>(j => j.RunAsync(CancellationToken.None));

@@ -45,7 +45,7 @@ public abstract partial class ThumbnailJobTests : DatabaseTestBase
         var key = ClipStorageKeys.ForAttachment(_guild, _channel, attachment, fileName);
         var stored = await Storage.PutAsync(key, new MemoryStream(bytes), 10_000_000, CancellationToken.None);
         await using var db = Db.CreateContext();
-        var clip = TestData.Clip(_guild, _channel, _author, fileName, bytes.Length, Clock.GetUtcNow(), Clock.GetUtcNow(), "video/mp4", key, attachment, stored.Sha256);
+        var clip = TestData.Clip(_guild, _channel, _author, fileName, bytes.Length, Clock.GetUtcNow(), Clock.GetUtcNow(), "video/mp4", key, attachment, stored.Sha256, stored.Crc32);
         db.Clips.Add(clip);
         await db.SaveChangesAsync();
         return (clip.Id, key);

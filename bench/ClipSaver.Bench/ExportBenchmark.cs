@@ -216,6 +216,7 @@ public static class ExportBenchmark
                 ArchivedAt = now,
                 StorageKey = key,
                 Sha256 = stored.Sha256,
+                Crc32 = unchecked((int)stored.Crc32),
             });
             if (i % 1000 == 999)
             {
