@@ -80,6 +80,8 @@ public abstract class OrphanScanTests() : StorageTestBase(StartOfThisSecond())
             var missing = await context.Clips.Where(c => c.Id == missingFileClip).Select(c => c.StorageKey!).FirstAsync();
             await Storage.DeleteAsync(missing, CancellationToken.None);
             await context.Clips.Where(c => c.Id == wrongSizeClip).ExecuteUpdateAsync(s => s.SetProperty(c => c.SizeBytes, 1));
+            // Both had their checksums, so that the fix is seen to clear them rather than find them never set.
+            Assert.Equal(2, await context.Clips.CountAsync(c => (c.Id == missingFileClip || c.Id == wrongSizeClip) && c.Sha256 != null && c.Crc32 != null));
             await Storage.PutAsync($"{_guild}/{_channel}/999.mp4", new MemoryStream([1, 2, 3]), 100, CancellationToken.None);
             await GraceAgePassesAsync();
 
@@ -113,8 +115,11 @@ public abstract class OrphanScanTests() : StorageTestBase(StartOfThisSecond())
         await using (var check = Db.CreateContext())
         {
             Assert.False(await check.Clips.AnyAsync(c => c.Id == purgedClip));
-            Assert.Null(await check.Clips.Where(c => c.Id == missingFileClip).Select(c => c.StorageKey).FirstAsync());
-            Assert.Null(await check.Clips.Where(c => c.Id == wrongSizeClip).Select(c => c.StorageKey).FirstAsync());
+            // Back to "file pending": the key goes, and with it the checksums of the file that was there, so that nothing
+            // (an export copying by the stored CRC-32) trusts them for the file the next scan downloads.
+            var detached = await check.Clips.AsNoTracking().Where(c => c.Id == missingFileClip || c.Id == wrongSizeClip).ToListAsync();
+            Assert.Equal(2, detached.Count);
+            Assert.All(detached, c => Assert.True(c.StorageKey is null && c.Sha256 is null && c.Crc32 is null, $"clip {c.Id}: {c.StorageKey}, {c.Sha256}, {c.Crc32}"));
             Assert.Null(await Storage.GetInfoAsync($"{_guild}/{_channel}/999.mp4", CancellationToken.None));
             var enqueued = _jobs.GetMonitoringApi().EnqueuedJobs("scan", 0, 10).Select(j => j.Value.Job.Args[0]).Concat(
                 _jobs.GetMonitoringApi().EnqueuedJobs("purge", 0, 10).Select(j => j.Value.Job.Args[0])).ToList();
@@ -257,7 +262,7 @@ public abstract class OrphanScanTests() : StorageTestBase(StartOfThisSecond())
     {
         await using var context = Db.CreateContext();
         var rows = await context.Clips.Where(c => c.GuildId == _guild && c.SizeBytes > 1 && c.StorageKey != null).OrderBy(c => c.Id)
-            .Select(c => $"{c.Id}|{c.StorageKey}|{c.Sha256}").Take(3).ToListAsync();
+            .Select(c => $"{c.Id}|{c.StorageKey}|{c.Sha256}|{c.Crc32}").Take(3).ToListAsync();
         var files = new List<string>();
         foreach (var key in rows.Select(r => r.Split('|')[1]))
         {

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.IO.Pipelines;
 
 namespace ClipSaver.Tests.Storage;
@@ -17,11 +18,15 @@ public abstract class ClipStorageContract : IAsyncLifetime
     /// <summary>Everything the store holds outside real keys: temporary files, unfinished uploads, stray objects.</summary>
     protected abstract Task<IReadOnlyList<string>> LeftoversAsync();
 
-    /// <summary>The put reported the file's size and SHA-256, and the key reads back exactly its bytes.</summary>
+    /// <summary>
+    /// The put reported the file's size, SHA-256 and ZIP CRC-32 (what an export writes into a ZIP for the file without
+    /// reading it), and the key reads back exactly its bytes.
+    /// </summary>
     protected async Task AssertStoredWholeAsync(string key, byte[] bytes, StoredFile stored)
     {
         Assert.Equal(bytes.Length, stored.SizeBytes);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), stored.Sha256);
+        Assert.Equal(Crc32.HashToUInt32(bytes), stored.Crc32);
         await using var read = await Storage.OpenReadAsync(key, CancellationToken.None);
         using var copy = new MemoryStream();
         await read!.CopyToAsync(copy);
@@ -29,13 +34,36 @@ public abstract class ClipStorageContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Put_stores_the_bytes_and_reports_size_and_sha256()
+    public async Task Put_stores_the_bytes_and_reports_size_sha256_and_crc32()
     {
         var bytes = RandomNumberGenerator.GetBytes(300_000);
 
         var stored = await Storage.PutAsync("1/2/3.mp4", new MemoryStream(bytes), 1_000_000, CancellationToken.None);
 
         await AssertStoredWholeAsync("1/2/3.mp4", bytes, stored);
+    }
+
+    [Fact]
+    public async Task A_file_of_many_blocks_reports_the_checksums_of_all_of_them()
+    {
+        // Many of the local folder's copy buffers (1 MiB) and three of the test bucket's parts (5 MiB), the last one short:
+        // the checksums must take in every block, not the first or the last alone.
+        var bytes = new byte[(11 << 20) + 12345];
+        await new PatternStream(bytes.Length).ReadExactlyAsync(bytes);
+
+        var stored = await Storage.PutAsync("1/2/3.mp4", new MemoryStream(bytes), bytes.Length, CancellationToken.None);
+
+        await AssertStoredWholeAsync("1/2/3.mp4", bytes, stored);
+    }
+
+    [Fact]
+    public async Task An_empty_file_is_stored_with_the_checksums_of_no_bytes()
+    {
+        // A zero-byte attachment still goes up as an object of its own; its CRC-32 is 0 and its SHA-256 that of nothing.
+        var stored = await Storage.PutAsync("1/2/3.mp4", new MemoryStream(), 100, CancellationToken.None);
+
+        await AssertStoredWholeAsync("1/2/3.mp4", [], stored);
+        Assert.Equal(0, (await Storage.GetInfoAsync("1/2/3.mp4", CancellationToken.None))!.SizeBytes);
     }
 
     [Fact]
