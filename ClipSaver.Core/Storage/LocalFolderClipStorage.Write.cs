@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace ClipSaver.Core.Storage;
@@ -56,6 +57,69 @@ public sealed partial class LocalFolderClipStorage
             }
         });
 
+    /// <summary>
+    /// Writes <paramref name="key"/> straight into its file through <paramref name="write"/>, which may append stored
+    /// files by the kernel (<see cref="LocalFileStream.Append"/>); with <paramref name="durable"/> false the file counts
+    /// once written and is put on the disk later (<see cref="FlushToDiskAsync"/>, decision 031). Atomic as every
+    /// write here: a failure leaves nothing under the key.
+    /// </summary>
+    public Task<long> WriteDirectAsync(string key, Func<LocalFileStream, Task> write, bool durable) =>
+        WriteFileAsync(key, async (file, _) =>
+        {
+            var writer = new LocalFileStream(file);
+            await write(writer);
+            return writer.Length;
+        }, durable);
+
+    /// <summary>
+    /// A stored file opened for <see cref="LocalFileStream.Append"/>; null when there is none. On Linux with a plain
+    /// <c>open</c>: the runtime's own adds an advisory lock, its release and two more calls to each of an export's
+    /// thousands of files, which these files (renamed into place, never written again) do not need.
+    /// </summary>
+    public SafeFileHandle? OpenHandle(string key)
+    {
+        var path = PathFor(key);
+        if (OperatingSystem.IsLinux())
+        {
+            var fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd >= 0)
+            {
+                return new SafeFileHandle(fd, ownsHandle: true);
+            }
+
+            var error = Marshal.GetLastPInvokeError();
+            return error is ENOENT or ENOTDIR ? null : throw new IOException($"Opening stored file {key} failed (error {error}).", error);
+        }
+
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Puts files written with <c>durable: false</c> on the disk (an fsync of each; on the journalling file systems
+    /// Linux uses, that commits their earlier rename too); a missing one is skipped.
+    /// </summary>
+    public Task FlushToDiskAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => Task.Run(
+        () =>
+        {
+            foreach (var key in keys)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var file = OpenHandle(key);
+                if (file is not null)
+                {
+                    RandomAccess.FlushToDisk(file);
+                }
+            }
+        },
+        cancellationToken);
+
     private Task<long> WriteAsync(string key, Stream content, long maxBytes, FileChecksums? checksums, CancellationToken cancellationToken) =>
         WriteFileAsync(key, async (file, flusher) =>
         {
@@ -89,7 +153,7 @@ public sealed partial class LocalFolderClipStorage
     /// Writes a temporary file with <paramref name="copy"/>, puts it on the disk (fsync) and renames it into place; a
     /// failure leaves nothing behind.
     /// </summary>
-    private async Task<long> WriteFileAsync(string key, Func<SafeFileHandle, BackgroundFlush, Task<long>> copy)
+    private async Task<long> WriteFileAsync(string key, Func<SafeFileHandle, BackgroundFlush, Task<long>> copy, bool durable = true)
     {
         var target = PathFor(key);
         var temp = Path.Combine(_root, TempFolder, Guid.NewGuid().ToString("N"));
@@ -100,7 +164,7 @@ public sealed partial class LocalFolderClipStorage
             // FileShare.None: the exclusive lock that tells the abandoned-file sweep this file still has a writer.
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                await using var flusher = new BackgroundFlush(file);
+                await using var flusher = new BackgroundFlush(file, durable);
                 total = await copy(file, flusher);
                 await flusher.CompleteAsync();
             }
@@ -122,14 +186,14 @@ public sealed partial class LocalFolderClipStorage
     /// Asks the disk to catch up every <see cref="FlushEveryBytes"/> of a large write (an fsync in the background while
     /// the copy goes on), so that the final fsync has little left to do. Small files (clips) never reach it.
     /// </summary>
-    private sealed class BackgroundFlush(SafeFileHandle file) : IAsyncDisposable
+    private sealed class BackgroundFlush(SafeFileHandle file, bool durable) : IAsyncDisposable
     {
         private Task? _flushing;
         private long _flushedAt;
 
         public async ValueTask WrittenAsync(long total)
         {
-            if (total - _flushedAt >= FlushEveryBytes && _flushing is not { IsCompleted: false })
+            if (durable && total - _flushedAt >= FlushEveryBytes && _flushing is not { IsCompleted: false })
             {
                 await (_flushing ?? Task.CompletedTask);
                 _flushedAt = total;
@@ -142,7 +206,10 @@ public sealed partial class LocalFolderClipStorage
         {
             await (_flushing ?? Task.CompletedTask);
             _flushing = null;
-            RandomAccess.FlushToDisk(file);
+            if (durable)
+            {
+                RandomAccess.FlushToDisk(file);
+            }
         }
 
         public async ValueTask DisposeAsync()
@@ -153,4 +220,10 @@ public sealed partial class LocalFolderClipStorage
             }
         }
     }
+
+    private const int O_RDONLY = 0, O_CLOEXEC = 0x80000, ENOENT = 2, ENOTDIR = 20;
+
+    // DllImport rather than LibraryImport: the source-generated form needs unsafe code switched on for the project.
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 }
