@@ -155,4 +155,11 @@ public sealed class ExportPart
     /// <summary>The export's cursor after this part: the next part starts after this clip.</summary>
     public long LastClipId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// The boot of the machine that wrote the part's file without putting it on the disk yet (decision 031); null once
+    /// it is there (or for a storage whose writes are durable when they return). A part of another boot than the
+    /// running one may have been lost with the machine: its export is built again from it.
+    /// </summary>
+    public Guid? UnsyncedBoot { get; set; }
 }

@@ -119,12 +119,98 @@ public sealed partial class ExportJob(
             LogFailed(logger, e, exportId);
             throw;
         }
+
+        // Ready for download from here; the parts go on the disk now, and a failure there builds them again.
+        await UnsyncedParts.PutOnDiskAsync(db, storage, exportId, cancellationToken);
     }
 
     /// <summary>Writes part <paramref name="number"/> with the clips after <paramref name="after"/>; null when the export was deleted meanwhile.</summary>
     private async Task<ExportPart?> WritePartAsync(Export export, int number, long after, AdvisoryLock lease, CancellationToken cancellationToken)
     {
         var key = ExportKeys.Part(export.Id, number);
+        var manifest = new ExportManifest();
+        var written = new ExportPartWriter(db, storage, options.CurrentValue.PartSizeBytes, clock, export, after);
+        long size;
+        try
+        {
+            if (storage is LocalFolderClipStorage local)
+            {
+                // The local folder: the part is written straight into its file, the clips' files copied in by the
+                // kernel, and (where the machine has a boot id) put on the disk once the export is ready (decision 031).
+                size = await local.WriteDirectAsync(
+                    key,
+                    async file =>
+                    {
+                        written.Direct = file;
+                        var writer = PipeWriter.Create(file, new StreamPipeWriterOptions(minimumBufferSize: 64 << 10, leaveOpen: true));
+                        await WriteZipAsync(writer, written, manifest, lease, cancellationToken);
+                        await writer.CompleteAsync();
+                    },
+                    durable: BootId.Current is null);
+            }
+            else
+            {
+                size = await ThroughPipeAsync(key, writer => WriteZipAsync(writer, written, manifest, lease, cancellationToken), cancellationToken);
+            }
+        }
+        catch (ExportDeletedException)
+        {
+            return null;
+        }
+        finally
+        {
+            await manifest.DisposeAsync();
+        }
+
+        NativeHeap.Trim();
+        var part = new ExportPart
+        {
+            ExportId = export.Id,
+            Number = number,
+            StorageKey = key,
+            SizeBytes = size,
+            Clips = manifest.Count,
+            LastClipId = written.LastClipId,
+            CreatedAt = clock.GetUtcNow(),
+            UnsyncedBoot = storage is LocalFolderClipStorage ? BootId.Current : null,
+        };
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var alive = await db.Exports.Where(x => x.Id == export.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(x => x.ClipsDone, x => db.ExportParts.Where(p => p.ExportId == export.Id).Sum(p => p.Clips) + part.Clips)
+            .SetProperty(x => x.BytesDone, x => db.ExportParts.Where(p => p.ExportId == export.Id).Sum(p => p.SizeBytes) + part.SizeBytes)
+            .SetProperty(x => x.HeartbeatAt, clock.GetUtcNow()), cancellationToken);
+        if (alive == 0)
+        {
+            await storage.DeleteAsync(key, CancellationToken.None);
+            return null;
+        }
+
+        db.ExportParts.Add(part);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return part;
+    }
+
+    /// <summary>The part's ZIP: its files, the manifest, the central directory.</summary>
+    private async Task WriteZipAsync(PipeWriter output, ExportPartWriter written, ExportManifest manifest, AdvisoryLock lease, CancellationToken cancellationToken)
+    {
+        await using var zip = new ExportZipWriter(output);
+        if (!await written.FilesAsync(zip, manifest, lease, cancellationToken))
+        {
+            throw new ExportDeletedException();
+        }
+
+        await manifest.WriteToAsync(zip, clock.GetUtcNow(), cancellationToken);
+        await zip.CompleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Any other storage: the ZIP is written into a pipe while <see cref="IClipStorage.PutWithoutChecksumAsync"/> reads
+    /// the other side, so neither a whole part nor a temporary copy of it is ever held. Returns the part's size.
+    /// </summary>
+    private async Task<long> ThroughPipeAsync(string key, Func<PipeWriter, Task> write, CancellationToken cancellationToken)
+    {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 << 10));
         // No checksum of the whole part: its clips' SHA-256s are in its manifest, and hashing the part again cost more
         // than copying it (decision 024).
@@ -144,21 +230,9 @@ public sealed partial class ExportJob(
                 throw;
             }
         }, CancellationToken.None);
-        var written = new ExportPartWriter(db, storage, options.CurrentValue.PartSizeBytes, clock, export, after);
-        var manifest = new ExportManifest();
         try
         {
-            await using (var zip = new ExportZipWriter(pipe.Writer))
-            {
-                if (!await written.FilesAsync(zip, manifest, lease, cancellationToken))
-                {
-                    throw new ExportDeletedException();
-                }
-
-                await manifest.WriteToAsync(zip, clock.GetUtcNow(), cancellationToken);
-                await zip.CompleteAsync(cancellationToken);
-            }
-
+            await write(pipe.Writer);
             await pipe.Writer.CompleteAsync();
         }
         catch (Exception e)
@@ -178,46 +252,10 @@ public sealed partial class ExportJob(
                 }
             }
 
-            if (e is ExportDeletedException)
-            {
-                return null;
-            }
-
             throw;
         }
-        finally
-        {
-            await manifest.DisposeAsync();
-        }
 
-        var size = await put;
-        NativeHeap.Trim();
-        var part = new ExportPart
-        {
-            ExportId = export.Id,
-            Number = number,
-            StorageKey = key,
-            SizeBytes = size,
-            Clips = manifest.Count,
-            LastClipId = written.LastClipId,
-            CreatedAt = clock.GetUtcNow(),
-        };
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var alive = await db.Exports.Where(x => x.Id == export.Id).ExecuteUpdateAsync(s => s
-            .SetProperty(x => x.ClipsDone, x => db.ExportParts.Where(p => p.ExportId == export.Id).Sum(p => p.Clips) + part.Clips)
-            .SetProperty(x => x.BytesDone, x => db.ExportParts.Where(p => p.ExportId == export.Id).Sum(p => p.SizeBytes) + part.SizeBytes)
-            .SetProperty(x => x.HeartbeatAt, clock.GetUtcNow()), cancellationToken);
-        if (alive == 0)
-        {
-            await storage.DeleteAsync(key, CancellationToken.None);
-            return null;
-        }
-
-        db.ExportParts.Add(part);
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        return part;
+        return await put;
     }
 
     private sealed class ExportDeletedException : Exception

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace ClipSaver.Core.Exports;
@@ -13,14 +14,20 @@ internal sealed class ExportManifest : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions RowJson = new(JsonSerializerOptions.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>What the JSON rows gather in before they go to their file in one write.</summary>
+    private const int JsonChunkBytes = 32 << 10;
+
     private readonly FileStream _json = TemporarySpool.Create();
     private readonly FileStream _csv = TemporarySpool.Create();
+    private readonly ArrayBufferWriter<byte> _jsonRows = new(JsonChunkBytes + (4 << 10));
     private readonly Utf8JsonWriter _jsonWriter;
     private readonly StreamWriter _csvWriter;
 
     public ExportManifest()
     {
-        _jsonWriter = new Utf8JsonWriter(_json, new JsonWriterOptions { Indented = true });
+        // Over a buffer, not the file: the serializer flushes its writer after every row, which over a stream is a
+        // write to the file each time.
+        _jsonWriter = new Utf8JsonWriter(_jsonRows, new JsonWriterOptions { Indented = true });
         _jsonWriter.WriteStartObject();
         _jsonWriter.WriteStartArray("clips");
         _csvWriter = new StreamWriter(_csv, new UTF8Encoding(false), 64 << 10, leaveOpen: true);
@@ -29,15 +36,20 @@ internal sealed class ExportManifest : IAsyncDisposable
 
     public int Count { get; private set; }
 
-    public async Task AddAsync(ExportManifestRow r, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a row. Written with blocking writes, a few kilobytes at a time to the temporary files (which the kernel takes
+    /// into its page cache at once): an asynchronous write of a file opened for blocking use costs a hop to another
+    /// thread each time.
+    /// </summary>
+    public void Add(ExportManifestRow r)
     {
         JsonSerializer.Serialize(_jsonWriter, r, RowJson);
-        if (_jsonWriter.BytesPending >= 32 << 10)
+        if (_jsonRows.WrittenCount >= JsonChunkBytes)
         {
-            await _jsonWriter.FlushAsync(cancellationToken);
+            DrainJson();
         }
 
-        await _csvWriter.WriteLineAsync(string.Join(',', Csv(r.Guild), Csv(r.Channel), r.MessageLink, r.PostedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        _csvWriter.WriteLine(string.Join(',', Csv(r.Guild), Csv(r.Channel), r.MessageLink, r.PostedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             Csv(r.FileName), r.SizeBytes.ToString(CultureInfo.InvariantCulture), r.Sha256, Csv(r.Path)));
         Count++;
     }
@@ -48,6 +60,8 @@ internal sealed class ExportManifest : IAsyncDisposable
         _jsonWriter.WriteEndArray();
         _jsonWriter.WriteEndObject();
         await _jsonWriter.FlushAsync(cancellationToken);
+        DrainJson();
+        await _json.FlushAsync(cancellationToken);
         await _csvWriter.FlushAsync(cancellationToken);
         await zip.AddDeflatedAsync("manifest.json", now, _json, cancellationToken);
         await zip.AddDeflatedAsync("manifest.csv", now, _csv, cancellationToken);
@@ -59,6 +73,12 @@ internal sealed class ExportManifest : IAsyncDisposable
         await _csvWriter.DisposeAsync();
         await _json.DisposeAsync();
         await _csv.DisposeAsync();
+    }
+
+    private void DrainJson()
+    {
+        _json.Write(_jsonRows.WrittenSpan);
+        _jsonRows.ResetWrittenCount();
     }
 
     /// <summary>A CSV field, quoted when needed; a leading formula character is neutralised for spreadsheets.</summary>

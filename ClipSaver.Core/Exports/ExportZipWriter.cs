@@ -61,6 +61,33 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
         return size;
     }
 
+    /// <summary>
+    /// Adds a stored entry of <paramref name="size"/> bytes whose CRC-32 is known, its data put in by
+    /// <paramref name="copy"/> straight into the file under the pipe once the header has gone down (the local folder's
+    /// kernel copy, decision 031); <paramref name="copy"/> returns how many bytes it put there.
+    /// </summary>
+    public async Task<long> AddCopiedAsync(string name, DateTimeOffset modified, long size, uint crc, Func<long> copy, CancellationToken cancellationToken)
+    {
+        var zip64 = size >= zip64From;
+        var offset = _position;
+        var nameBytes = Encoding.UTF8.GetBytes(name);
+        WriteLocalHeader(nameBytes, modified, Stored, zip64);
+        if ((await output.FlushAsync(cancellationToken)).IsCompleted)
+        {
+            throw new StorageStoppedException();
+        }
+
+        var copied = copy();
+        if (copied != size)
+        {
+            throw new InvalidDataException($"{name}: its file held {copied} bytes where its record says {size}.");
+        }
+
+        _position += size;
+        Finish(nameBytes, modified, Stored, crc, size, size, offset, zip64);
+        return size;
+    }
+
     /// <summary>Deflates <paramref name="content"/> (from its start) into an entry: for the manifests.</summary>
     public async Task AddDeflatedAsync(string name, DateTimeOffset modified, Stream content, CancellationToken cancellationToken)
     {

@@ -29,7 +29,7 @@ public sealed class RecoveryOptions
 }
 
 /// <summary>What one pass of the dispatcher did.</summary>
-public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansEnqueued, int ScansEnded, int TemporaryFilesDeleted = 0, int ExportsEnqueued = 0);
+public sealed record RecoveryResult(bool Skipped, int PurgesEnqueued, int ScansEnqueued, int ScansEnded, int TemporaryFilesDeleted = 0, int ExportsEnqueued = 0, int ExportsRebuilt = 0);
 
 /// <summary>
 /// The recovery dispatcher (docs/decisions/015-crash-recovery.md): every minute, and once at start-up, it finds the
@@ -80,13 +80,15 @@ public sealed partial class RunRecovery(
         var scansEnqueued = await RequeueAsync(
             sql, stale, RunLeases.Scan, "Scan run", db.ScanRuns.Where(r => r.Status == ScanStatus.Queued || r.Status == ScanStatus.Running),
             ScanStatus.Running, r => r.Status == ScanStatus.Running || r.CreatedAt <= due, id => jobs.Enqueue<ScanJob>(j => j.RunAsync(id, CancellationToken.None)), cancellationToken);
+        // Export parts that a machine that went down since never put on the disk are built again (decision 031).
+        var exportsRebuilt = await Exports.UnsyncedParts.RecoverAsync(db, clipStorage, connection.ConnectionString, due, cancellationToken);
         var exportsEnqueued = await RequeueAsync(
             sql, stale, RunLeases.Export, "Export", db.Exports.Where(x => x.Status == ExportStatus.Queued || x.Status == ExportStatus.Running),
             ExportStatus.Running, x => x.Status == ExportStatus.Running || x.CreatedAt <= due, id => jobs.Enqueue<Exports.ExportJob>(j => j.RunAsync(id, CancellationToken.None)), cancellationToken);
 
         // Half-written files of downloads that died with their process.
         var temporary = await clipStorage.DeleteAbandonedTemporaryFilesAsync(settings.TemporaryFilesAfter, cancellationToken);
-        return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded, temporary, exportsEnqueued);
+        return new RecoveryResult(false, purgesEnqueued, scansEnqueued, scansEnded, temporary, exportsEnqueued, exportsRebuilt);
     }
 
     /// <summary>

@@ -531,6 +531,10 @@ namespace ClipSaver.Core.Migrations
                         .HasColumnType("character varying(300)")
                         .HasColumnName("storage_key");
 
+                    b.Property<Guid?>("UnsyncedBoot")
+                        .HasColumnType("uuid")
+                        .HasColumnName("unsynced_boot");
+
                     b.HasKey("ExportId", "Number")
                         .HasName("pk_export_parts");
 

@@ -86,7 +86,19 @@ public static class ExportsApi
         var part = await db.ExportParts.AsNoTracking()
             .Where(p => p.ExportId == id && p.Number == n && db.Exports.Any(x => x.Id == id && x.UserId == userId && x.ExpiresAt > now))
             .FirstOrDefaultAsync(ct);
-        if (part is null || await storage.OpenReadAsync(part.StorageKey, ct) is not { } stream)
+        if (part is null)
+        {
+            return Unknown("export part");
+        }
+
+        if (part.UnsyncedBoot is { } boot && boot != BootId.Current)
+        {
+            // Written by a boot of the server that ended before the part was on its disk (decision 031).
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "This part is being built again.",
+                detail: "The server restarted before the part was safely on its disk; the export is built again from this part. Try again in a few minutes.");
+        }
+
+        if (await storage.OpenReadAsync(part.StorageKey, ct) is not { } stream)
         {
             return Unknown("export part");
         }
