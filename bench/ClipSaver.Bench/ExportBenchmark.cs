@@ -24,6 +24,8 @@ public static class ExportBenchmark
         // Exports before the measured rounds: a server that has run for a while has compiled its copy loop at the
         // runtime's optimizing tier; the first exports of a fresh process run it at the first tier.
         var warmup = Bench.IntArg(args, "--warmup", 1);
+        // Instead of the measurement: rounds that kill the app in the middle of an export (ExportKillRounds).
+        var killRounds = Bench.IntArg(args, "--kill-rounds", 0);
         var onS3 = Bench.Arg(args, "--storage", "local") switch
         {
             "local" => false,
@@ -54,6 +56,15 @@ public static class ExportBenchmark
             var appPort = Bench.FreePort();
             var environment = Bench.AppEnvironment(cs, appPort, "http://127.0.0.1:9/", clipsRoot, Member.ToString(CultureInfo.InvariantCulture));
             environment["ClipSaver__Jobs__RecurringEnabled"] = "false";
+            if (killRounds > 0)
+            {
+                // The recovery dispatcher runs, and gives an export whose job died a new one 10 s after its last sign
+                // of life; parts of about 200 MB, so that a kill finds some stored and one being written.
+                environment["ClipSaver__Jobs__RecurringEnabled"] = "true";
+                environment["ClipSaver__Recovery__StaleAfter"] = "00:00:10";
+                environment["ClipSaver__Exports__PartSizeBytes"] = "200000000";
+            }
+
             if (bucket is not null)
             {
                 environment["ClipSaver__Storage__Kind"] = "S3";
@@ -64,6 +75,12 @@ public static class ExportBenchmark
             }
 
             var (server, api) = await Bench.StartAppAsync(app, environment, Member.ToString(CultureInfo.InvariantCulture), appPort, Path.Combine(root, "app.log"));
+            if (killRounds > 0)
+            {
+                await ExportKillRounds.RunAsync(killRounds, server, api, round => Bench.StartAppAsync(app, environment, Member.ToString(CultureInfo.InvariantCulture), appPort, Path.Combine(root, $"app-{round}.log")), cs, clipsRoot, keys.Count);
+                return 0;
+            }
+
             using var serverProcess = server;
             using var apiClient = api;
 
