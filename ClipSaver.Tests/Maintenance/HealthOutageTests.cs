@@ -130,7 +130,9 @@ public sealed class HealthOutageTests : AppTestBase
 
         var ready = await ReadyAsync();
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"/health/ready took {watch.Elapsed.TotalSeconds:0.0} s");
+        // The probe gives up after 3 s; the bound leaves room for the app's first request on a busy machine (6.4 s was
+        // seen once with other processes running), far below the minute the old retries took.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"/health/ready took {watch.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal(HttpStatusCode.OK, ready.Code);
         Assert.Equal("Degraded", ready.Status);
         var (status, description) = ready.Checks["discord"];

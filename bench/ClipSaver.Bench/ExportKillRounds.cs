@@ -16,55 +16,63 @@ internal static class ExportKillRounds
         var random = new Random(7);
         var temporary = Path.Combine(clipsRoot, ".tmp");
         int Leftovers() => Directory.Exists(temporary) ? Directory.GetFiles(temporary).Length : 0;
-        for (var round = 1; round <= rounds; round++)
+        ChildProcess? live = server;
+        try
         {
-            var accepted = await api.PostAsJsonAsync("api/me/exports", new { });
-            accepted.EnsureSuccessStatusCode();
-            var location = accepted.Headers.Location!.ToString().TrimStart('/');
-            var exportId = long.Parse(location.Split('/')[^1], CultureInfo.InvariantCulture);
-            var wait = random.Next(100, 1500);
-            await Task.Delay(wait);
-            server.KillHard();
-            server.Dispose();
-            var killed = Stopwatch.StartNew();
-            var leftAtKill = Leftovers();
-            api.Dispose();
-            (server, api) = await restart(round);
-
-            JsonElement status;
-            while ((status = await api.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString() != "completed")
+            for (var round = 1; round <= rounds; round++)
             {
-                if (killed.Elapsed > TimeSpan.FromMinutes(6))
+                var accepted = await api.PostAsJsonAsync("api/me/exports", new { });
+                accepted.EnsureSuccessStatusCode();
+                var location = accepted.Headers.Location!.ToString().TrimStart('/');
+                var exportId = long.Parse(location.Split('/')[^1], CultureInfo.InvariantCulture);
+                var wait = random.Next(100, 1500);
+                await Task.Delay(wait);
+                live!.KillHard();
+                live.Dispose();
+                live = null;
+                var killed = Stopwatch.StartNew();
+                var leftAtKill = Leftovers();
+                api.Dispose();
+                (live, api) = await restart(round);
+
+                JsonElement status;
+                while ((status = await api.GetFromJsonAsync<JsonElement>(location)).GetProperty("status").GetString() != "completed")
                 {
-                    throw new InvalidOperationException($"Round {round}: the export was not complete 6 minutes after the kill: {status}");
+                    if (killed.Elapsed > TimeSpan.FromMinutes(6))
+                    {
+                        throw new InvalidOperationException($"Round {round}: the export was not complete 6 minutes after the kill: {status}");
+                    }
+
+                    await Task.Delay(200);
                 }
 
-                await Task.Delay(200);
-            }
+                var recovered = killed.Elapsed.TotalSeconds;
+                var (entries, rows) = await ReadPartsAsync(api, status);
+                // Ready comes before the fsync of the parts (decision 031): they must be on the disk soon after.
+                var (parts, unsynced) = await PartsAsync(cs, exportId);
+                while (unsynced > 0 && killed.Elapsed < TimeSpan.FromMinutes(8))
+                {
+                    await Task.Delay(200);
+                    (parts, unsynced) = await PartsAsync(cs, exportId);
+                }
 
-            var recovered = killed.Elapsed.TotalSeconds;
-            var (entries, rows) = await ReadPartsAsync(api, status);
-            // Ready comes before the fsync of the parts (decision 031): they must be on the disk soon after.
-            var (parts, unsynced) = await PartsAsync(cs, exportId);
-            while (unsynced > 0 && killed.Elapsed < TimeSpan.FromMinutes(8))
-            {
-                await Task.Delay(200);
-                (parts, unsynced) = await PartsAsync(cs, exportId);
-            }
+                var whole = entries == clips && rows == clips && unsynced == 0;
+                Console.WriteLine($"  round {round}: killed {wait} ms after the request ({leftAtKill} temporary files then); complete {recovered:0.0} s after the kill; "
+                    + $"{parts} parts, {unsynced} not on the disk; {entries:N0} clip entries read whole, {rows:N0} manifest rows; {Leftovers()} temporary files now{(whole ? "" : " — NOT WHOLE")}");
+                if (!whole)
+                {
+                    throw new InvalidOperationException($"Round {round}: the export is not whole after the kill.");
+                }
 
-            var whole = entries == clips && rows == clips && unsynced == 0;
-            Console.WriteLine($"  round {round}: killed {wait} ms after the request ({leftAtKill} temporary files then); complete {recovered:0.0} s after the kill; "
-                + $"{parts} parts, {unsynced} not on the disk; {entries:N0} clip entries read whole, {rows:N0} manifest rows; {Leftovers()} temporary files now{(whole ? "" : " — NOT WHOLE")}");
-            if (!whole)
-            {
-                throw new InvalidOperationException($"Round {round}: the export is not whole after the kill.");
+                (await api.DeleteAsync(location)).EnsureSuccessStatusCode();
             }
-
-            (await api.DeleteAsync(location)).EnsureSuccessStatusCode();
         }
-
-        server.Dispose();
-        api.Dispose();
+        finally
+        {
+            // The app started last goes with the run, whether it passed or not.
+            live?.Dispose();
+            api.Dispose();
+        }
     }
 
     /// <summary>Every part downloaded and read to its end: the clip entries, and the rows of the JSON manifests.</summary>
