@@ -76,7 +76,9 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
 
     /// <summary>
     /// A new session waits for its identify turn before connecting: waiting on an open connection would leave its
-    /// heartbeats unanswered. The turn ends (and is recorded) once the identify is sent, or when the attempt fails.
+    /// heartbeats unanswered. The turn ends (and is recorded) once Discord answered the identify (READY or op 9), or when
+    /// the attempt fails: Discord spaces identifies from when it handled them, and an answer comes only after that, so
+    /// the recorded time is never earlier than Discord's however late the identify was handled.
     /// </summary>
     private async Task<Outcome> ConnectOnceAsync(CancellationToken stopping)
     {
@@ -149,8 +151,8 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
                 var interval = TimeSpan.FromMilliseconds(hello.Data.GetProperty("heartbeat_interval").GetDouble());
                 var heart = new Heartbeat(socket, interval, () => _sequence, state, clock);
                 var beating = heart.RunAsync(zombie, connection);
-                await (resuming ? ResumeAsync(socket, connection.Token) : IdentifyAsync(socket, turn, connection.Token));
-                var outcome = await ReceiveLoopAsync(socket, heart, connection.Token);
+                await (resuming ? ResumeAsync(socket, connection.Token) : IdentifyAsync(socket, connection.Token));
+                var outcome = await ReceiveLoopAsync(socket, heart, turn, connection.Token);
                 await socket.CloseAsync(outcome.Resumable ? 4000 : 1000, outcome.Reason);
                 return outcome;
             }
@@ -181,26 +183,28 @@ public sealed partial class ShardConnection(ShardSettings settings, ShardState s
         }
     }
 
-    private async Task IdentifyAsync(GatewaySocket socket, IdentifyTurn turn, CancellationToken cancellationToken)
-    {
-        await socket.SendAsync(2, new
+    private Task IdentifyAsync(GatewaySocket socket, CancellationToken cancellationToken) =>
+        socket.SendAsync(2, new
         {
             token = settings.Token,
             intents = GatewayOptions.Intents,
             properties = new Dictionary<string, string> { ["os"] = Environment.OSVersion.Platform.ToString().ToLowerInvariant(), ["browser"] = "ClipSaver", ["device"] = "ClipSaver" },
             shard = new[] { settings.ShardId, settings.ShardCount },
         }, cancellationToken);
-        await turn.EndAsync();
-    }
 
     private Task ResumeAsync(GatewaySocket socket, CancellationToken cancellationToken) =>
         socket.SendAsync(6, new { token = settings.Token, session_id = _sessionId, seq = _sequence ?? 0 }, cancellationToken);
 
-    private async Task<Outcome> ReceiveLoopAsync(GatewaySocket socket, Heartbeat heart, CancellationToken cancellationToken)
+    private async Task<Outcome> ReceiveLoopAsync(GatewaySocket socket, Heartbeat heart, IdentifyTurn turn, CancellationToken cancellationToken)
     {
         while (true)
         {
             var frame = await socket.ReceiveAsync(cancellationToken);
+            if (frame.Op is 0 or 9)
+            {
+                await turn.EndAsync();
+            }
+
             switch (frame.Op)
             {
                 case 0:

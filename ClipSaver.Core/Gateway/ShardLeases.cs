@@ -15,11 +15,11 @@ public sealed class ShardLeases(string connectionString) : IAsyncDisposable
     public static readonly TimeSpan IdentifySpacing = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Added to the spacing: Discord counts from when it handles an identify, we from when ours was sent and recorded.
-    /// When the previous identify was handled late (a busy host or network) and the next one promptly, 250 ms of margin
-    /// proved too little on a loaded machine; a second costs three shards two seconds at start.
+    /// Added to the spacing. Discord counts from when it handles an identify; we record ours once Discord answered it
+    /// (READY or op 9), which is never earlier. Recording when the identify was sent needed a margin as long as the
+    /// longest delay in handling it, and a second of margin still lost once on a loaded machine.
     /// </summary>
-    public static readonly TimeSpan IdentifyMargin = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan IdentifyMargin = TimeSpan.FromMilliseconds(250);
 
     private NpgsqlConnection? _presence;
 

@@ -66,13 +66,13 @@ internal sealed class GatewayConnection(WebSocket socket, GatewayHub hub, string
             text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
             if (result.EndOfMessage)
             {
-                Handle(text.ToString());
+                Handle(text.ToString(), cancellationToken);
                 text.Clear();
             }
         }
     }
 
-    private void Handle(string frame)
+    private void Handle(string frame, CancellationToken cancellationToken)
     {
         JsonElement payload;
         try
@@ -94,6 +94,11 @@ internal sealed class GatewayConnection(WebSocket socket, GatewayHub hub, string
                 break;
             case 2 when Session is not null:
                 Close(4005, "Already authenticated.");
+                break;
+            case 2 when hub.TakeIdentifyDelay() is var delay && delay > TimeSpan.Zero:
+                // Heartbeats are still acknowledged meanwhile, as Discord does.
+                var late = d.Clone();
+                _ = Task.Delay(delay, cancellationToken).ContinueWith(t => { if (!t.IsCanceled) Identify(late); }, TaskScheduler.Default);
                 break;
             case 2:
                 Identify(d);

@@ -34,6 +34,23 @@ public sealed class GatewayHub
     /// <summary>Each acknowledgement waits this long.</summary>
     public TimeSpan AckDelay { get; set; }
 
+    /// <summary>
+    /// The next identify is handled this much later than it arrived (a busy Discord), the ones after it at once.
+    /// Discord spaces identifies from when it handled them, not from when they were sent.
+    /// </summary>
+    public TimeSpan DelayNextIdentify { get; set; }
+
+    /// <summary>Takes the delay for the identify being handled now (zero once it was taken).</summary>
+    internal TimeSpan TakeIdentifyDelay()
+    {
+        lock (_gate)
+        {
+            var delay = DelayNextIdentify;
+            DelayNextIdentify = TimeSpan.Zero;
+            return delay;
+        }
+    }
+
     /// <summary>Resumes are answered with op 9 (<c>d: false</c>): the client must identify again.</summary>
     public bool RefuseResumes { get; set; }
 

@@ -64,6 +64,20 @@ public sealed class GatewayLeaseTests : GatewayAppTestBase
         Assert.Equal(0, Discord.Gateway.IdentifiesTooSoon);
     }
 
+    /// <summary>
+    /// Discord spaces identifies from when it handled them. The first identify is handled 3 seconds late: counted from
+    /// when it was sent, the next one (5.25 s later) would reach Discord 2.25 s after it and be refused.
+    /// </summary>
+    [Fact]
+    public async Task An_identify_handled_late_still_keeps_the_next_one_five_seconds_after_it()
+    {
+        Discord.Gateway.DelayNextIdentify = TimeSpan.FromSeconds(3);
+        await StartAsync();
+        await AllConnectedAsync();
+        Assert.Equal(3, Discord.Gateway.Identifies);
+        Assert.Equal(0, Discord.Gateway.IdentifiesTooSoon);
+    }
+
     [Fact]
     public async Task A_killed_holder_process_loses_its_shards_to_a_survivor_within_30_seconds()
     {
