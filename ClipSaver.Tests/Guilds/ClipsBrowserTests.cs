@@ -20,8 +20,21 @@ public sealed class ClipsBrowserTests : BrowserTestBase
         long runId = 0;
         await RunAsync<Scans>(async s => runId = await s.StartAsync(_guildId, _channelId, ScanKind.Backfill, CancellationToken.None));
         await RunAsync<ScanJob>(j => j.RunAsync(runId, CancellationToken.None));
-        // The posters, as the recurring job makes them after the files are stored.
-        await RunAsync<ThumbnailJob>(j => j.RunAsync(CancellationToken.None));
+        // The posters, as the recurring job makes them after the files are stored. On a loaded machine an ffmpeg call
+        // can fail and leave its clip claimed for the next run (the job's own tests cover that): the claim is given up
+        // here and the job run again, so that this test is about the page, not about one unlucky ffmpeg call.
+        for (var run = 0; run < 4; run++)
+        {
+            await RunAsync<ThumbnailJob>(j => j.RunAsync(CancellationToken.None));
+            await using var check = Db.CreateContext();
+            var waiting = check.Clips.Where(c => c.ChannelId == _channelId && c.StorageKey != null && c.ThumbnailState == null);
+            if (!await waiting.AnyAsync())
+            {
+                break;
+            }
+
+            await waiting.ExecuteUpdateAsync(s => s.SetProperty(c => c.ThumbnailClaimedUntil, (DateTimeOffset?)null));
+        }
     }
 
     [Fact]
