@@ -44,6 +44,9 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
                 }
 
                 await NamesAsync([.. batch.Select(c => c.GuildId)], [.. batch.Select(c => c.ChannelId)], cancellationToken);
+                await using var ahead = Direct is not null && storage is LocalFolderClipStorage local
+                    ? new FilesOpenedAhead(local, [.. batch.Select(c => c.Crc32 is not null && c.Sha256 is not null ? (c.StorageKey, c.SizeBytes) : ((string, long)?)null)])
+                    : null;
                 var opening = new Dictionary<int, Task<Stream?>>();
                 try
                 {
@@ -57,7 +60,7 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
                         }
 
                         var path = $"{FolderOf(c.GuildId, c.ChannelId)}{c.PostedAt.UtcDateTime:yyyy-MM-dd}_{c.Id}_{Safe(c.FileName)}";
-                        var copied = await ByKernelAsync(zip, c, path, cancellationToken) ?? await ByReadingAsync(zip, batch, i, bytes, opening, path, cancellationToken);
+                        var copied = await ByKernelAsync(zip, c, ahead, path, cancellationToken) ?? await ByReadingAsync(zip, batch, i, bytes, opening, path, cancellationToken);
                         LastClipId = c.Id;
                         if (copied is not null)
                         {
@@ -111,25 +114,34 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
 
     /// <summary>
     /// A file of the local folder whose CRC-32 and SHA-256 the archive recorded when it stored it goes into the part by
-    /// the kernel's copy, never read by the process (decision 031). Null when this way does not apply (another storage,
-    /// a file stored before its CRC-32 was recorded, a file whose size is not its row's, a file that is gone): the reading way takes it.
+    /// the kernel's copy, never read by the process (decision 031); <paramref name="ahead"/> opened it and checked its
+    /// size. Null when this way does not apply (another storage, a file stored before its CRC-32 was recorded, a file
+    /// whose size is not its row's, a file that is gone: the reading way takes it, and finds a gone file gone too).
     /// </summary>
-    private async Task<Copied?> ByKernelAsync(ExportZipWriter zip, Row c, string path, CancellationToken cancellationToken)
+    private async Task<Copied?> ByKernelAsync(ExportZipWriter zip, Row c, FilesOpenedAhead? ahead, string path, CancellationToken cancellationToken)
     {
-        if (Direct is not { } direct || storage is not LocalFolderClipStorage local || c.Crc32 is not { } crc || c.Sha256 is not { } sha256)
+        if (ahead is null)
         {
             return null;
         }
 
-        // A file that is gone (deleted since it was listed) is found gone by the reading way too.
-        using var file = local.OpenHandle(c.StorageKey);
-        if (file is null || RandomAccess.GetLength(file) != c.SizeBytes)
+        // Taken for every row, in order, whichever way it goes.
+        var file = await ahead.NextAsync(cancellationToken);
+        if (file is null || Direct is not { } direct || c.Crc32 is not { } crc || c.Sha256 is not { } sha256)
         {
+            file?.Dispose();
             return null;
         }
 
-        var size = await zip.AddCopiedAsync(path, c.PostedAt, c.SizeBytes, unchecked((uint)crc), () => direct.Append(file, c.SizeBytes), cancellationToken);
-        return new Copied(size, sha256);
+        try
+        {
+            var size = await zip.AddCopiedAsync(path, c.PostedAt, c.SizeBytes, unchecked((uint)crc), () => direct.Append(file, c.SizeBytes), cancellationToken);
+            return new Copied(size, sha256);
+        }
+        finally
+        {
+            ahead.Done(file);
+        }
     }
 
     /// <summary>

@@ -103,6 +103,52 @@ public sealed class ExportZipWriterTests
         await Assert.ThrowsAsync<StorageStoppedException>(() => zip.AddStoredAsync("a.mp4", Posted, new MemoryStream(new byte[4 << 20]), 4 << 20, null, CancellationToken.None));
     }
 
+    /// <summary>
+    /// The manifest's rows are written field by field (quicker than the serializer): they must read as the serializer
+    /// wrote them (names, escaping, the date's form), and the CSV must quote and neutralise as it did.
+    /// </summary>
+    [Fact]
+    public async Task Manifest_rows_read_as_the_serializer_wrote_them_and_the_CSV_quotes_and_neutralises_formulas()
+    {
+        var rows = new[]
+        {
+            new ExportManifestRow("Gilde \"Ü\" <b>", "=clips, \"best\"", "https://discord.com/channels/1/2/3", new DateTimeOffset(2026, 11, 28, 14, 30, 42, 123, TimeSpan.Zero),
+                "vidéo,\nnew line.mp4", 2000, "ab12", "Gilde (1)/clips (2)/2026-11-28_3_vid_o.mp4"),
+            new ExportManifestRow("g", "c", "https://discord.com/channels/4/5/6", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)), "+x.mp4", 0, "cd34", "p"),
+        };
+        var zipBytes = await WriteAsync(uint.MaxValue, async zip =>
+        {
+            await using var manifest = new ExportManifest();
+            foreach (var row in rows)
+            {
+                manifest.Add(row);
+            }
+
+            await manifest.WriteToAsync(zip, Posted, CancellationToken.None);
+        });
+
+        await using var archive = new ZipArchive(new MemoryStream(zipBytes), ZipArchiveMode.Read);
+        using var json = JsonDocument.Parse(await new StreamReader(await archive.GetEntry("manifest.json")!.OpenAsync()).ReadToEndAsync());
+        var serializer = new JsonSerializerOptions(JsonSerializerOptions.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+        var written = json.RootElement.GetProperty("clips").EnumerateArray().ToList();
+        Assert.Equal(rows.Length, written.Count);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            using var expected = JsonDocument.Parse(JsonSerializer.Serialize(rows[i], serializer));
+            Assert.True(JsonElement.DeepEquals(expected.RootElement, written[i]), $"row {i}: {written[i].GetRawText()} against {expected.RootElement.GetRawText()}");
+            Assert.Equal(expected.RootElement.EnumerateObject().Select(p => p.Name), written[i].EnumerateObject().Select(p => p.Name));
+        }
+
+        Assert.Equal(rows, json.RootElement.GetProperty("clips").EnumerateArray().Select(e => e.Deserialize<ExportManifestRow>(serializer)));
+
+        var csv = await new StreamReader(await archive.GetEntry("manifest.csv")!.OpenAsync()).ReadToEndAsync();
+        Assert.Equal(
+            "guild,channel,message_link,posted_at,file_name,size_bytes,sha256,path\n" +
+            "\"Gilde \"\"Ü\"\" <b>\",\"'=clips, \"\"best\"\"\",https://discord.com/channels/1/2/3,2026-11-28T14:30:42Z,\"vidéo,\nnew line.mp4\",2000,ab12,Gilde (1)/clips (2)/2026-11-28_3_vid_o.mp4\n" +
+            "g,c,https://discord.com/channels/4/5/6,2026-01-02T01:04:05Z,'+x.mp4,0,cd34,p\n",
+            csv.ReplaceLineEndings("\n"));
+    }
+
     private static async Task<byte[]> WriteAsync(long zip64From, Func<ExportZipWriter, Task> entries)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
