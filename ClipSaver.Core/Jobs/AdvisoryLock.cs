@@ -18,26 +18,46 @@ public sealed class AdvisoryLock : IAsyncDisposable
     /// <summary>Null when another session holds the lock.</summary>
     public static async Task<AdvisoryLock?> TryAcquireAsync(string connectionString, string name, CancellationToken cancellationToken)
     {
-        // A dedicated, unpooled connection: the lock must not go back to a pool with the connection. Keepalives make
-        // the server notice a holder whose machine vanished (power cut, network split) within about 20 seconds; a
-        // killed process closes its socket and the server releases the lock at once.
+        // A connection of its own for as long as the lock is held, from a pool of lock connections only: a new
+        // connection is a new server process, which cost a job 20-30 ms before it could start. A connection goes back
+        // to that pool only after every advisory lock of its session was released (DisposeAsync), never with one.
+        // Keepalives make the server notice a holder whose machine vanished (power cut, network split) within about
+        // 20 seconds; a killed process closes its sockets and the server releases its locks at once.
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
-            Pooling = false,
+            Pooling = true,
             Options = "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=2",
             ApplicationName = "clipsaver-lock",
         };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
-        cmd.Parameters.AddWithValue("name", Key(name));
-        if ((bool)(await cmd.ExecuteScalarAsync(cancellationToken))!)
+        for (var attempt = 1; ; attempt++)
         {
-            return new AdvisoryLock(connection, name);
-        }
+            var connection = new NpgsqlConnection(builder.ConnectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
+                cmd.Parameters.AddWithValue("name", Key(name));
+                if ((bool)(await cmd.ExecuteScalarAsync(cancellationToken))!)
+                {
+                    return new AdvisoryLock(connection, name);
+                }
 
-        await connection.DisposeAsync();
-        return null;
+                await connection.DisposeAsync();
+                return null;
+            }
+            catch (NpgsqlException) when (attempt == 1 && !cancellationToken.IsCancellationRequested)
+            {
+                // A pooled connection that died while idle (the database restarted): the pool's other idle ones are
+                // as dead, so they go, and the lock is asked for once more on a new connection.
+                NpgsqlConnection.ClearPool(connection);
+                await connection.DisposeAsync();
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     /// <summary>
@@ -104,15 +124,16 @@ public sealed class AdvisoryLock : IAsyncDisposable
         _disposed = true;
         try
         {
-            // Released explicitly: closing alone returns before the server has ended the session, and a caller that
-            // takes the lock again right away would find it still held.
-            await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended(@name, 0))", _connection);
-            cmd.Parameters.AddWithValue("name", Key(_name));
-            await cmd.ExecuteScalarAsync(CancellationToken.None);
+            // Every advisory lock of the session, before the connection goes back to its pool (this one is the only
+            // lock taken on it; "all" leaves nothing to chance).
+            await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", _connection);
+            await cmd.ExecuteNonQueryAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            // The connection is gone, and the lock with it.
+            // The connection is gone, and the lock with it. Whatever state it is in, it must not be used again: the
+            // pool closes it instead of keeping it.
+            NpgsqlConnection.ClearPool(_connection);
         }
 
         await _connection.DisposeAsync();
