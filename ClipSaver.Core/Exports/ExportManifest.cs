@@ -20,8 +20,8 @@ internal sealed class ExportManifest : IAsyncDisposable
     /// <summary>What the JSON rows gather in before they go to their file in one write.</summary>
     private const int JsonChunkBytes = 32 << 10;
 
-    private readonly FileStream _json = TemporarySpool.Create();
-    private readonly FileStream _csv = TemporarySpool.Create();
+    private readonly DeflatingSpool _json = new();
+    private readonly DeflatingSpool _csv = new();
     private readonly ArrayBufferWriter<byte> _jsonRows = new(JsonChunkBytes + (4 << 10));
     private readonly Utf8JsonWriter _jsonWriter;
     private readonly StreamWriter _csvWriter;
@@ -89,7 +89,6 @@ internal sealed class ExportManifest : IAsyncDisposable
         _jsonWriter.WriteEndObject();
         await _jsonWriter.FlushAsync(cancellationToken);
         DrainJson();
-        await _json.FlushAsync(cancellationToken);
         await _csvWriter.FlushAsync(cancellationToken);
         await zip.AddDeflatedAsync("manifest.json", now, _json, cancellationToken);
         await zip.AddDeflatedAsync("manifest.csv", now, _csv, cancellationToken);

@@ -88,26 +88,26 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
         return size;
     }
 
-    /// <summary>Deflates <paramref name="content"/> (from its start) into an entry: for the manifests.</summary>
-    public async Task AddDeflatedAsync(string name, DateTimeOffset modified, Stream content, CancellationToken cancellationToken)
+    /// <summary>A deflated entry of a text deflated while it was written: for the manifests.</summary>
+    public async Task AddDeflatedAsync(string name, DateTimeOffset modified, DeflatingSpool text, CancellationToken cancellationToken)
     {
+        var (crc, size) = await text.FinishAsync();
+        var compressed = text.Compressed;
         var offset = _position;
         var nameBytes = Encoding.UTF8.GetBytes(name);
-        var zip64 = content.Length >= zip64From;
+        var zip64 = size >= zip64From || compressed.Length >= zip64From;
         WriteLocalHeader(nameBytes, modified, Deflated, zip64);
-        var crc = new Crc32();
-        var counted = new CountingPipeStream(output);
         var buffer = ArrayPool<byte>.Shared.Rent(64 << 10);
+        long written = 0;
         try
         {
-            await using (var deflate = new DeflateStream(counted, CompressionLevel.Fastest, leaveOpen: true))
+            int read;
+            while ((read = await compressed.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                content.Position = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                written += read;
+                if ((await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken)).IsCompleted)
                 {
-                    crc.Append(buffer.AsSpan(0, read));
-                    await deflate.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    throw new StorageStoppedException();
                 }
             }
         }
@@ -116,8 +116,8 @@ internal sealed class ExportZipWriter(PipeWriter output, long zip64From = uint.M
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        _position += counted.Written;
-        Finish(nameBytes, modified, Deflated, crc.GetCurrentHashAsUInt32(), counted.Written, content.Length, offset, zip64);
+        _position += written;
+        Finish(nameBytes, modified, Deflated, crc, written, size, offset, zip64);
         await output.FlushAsync(cancellationToken);
     }
 
