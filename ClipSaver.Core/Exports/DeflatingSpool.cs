@@ -135,7 +135,7 @@ internal sealed class DeflatingSpool : Stream
         base.Dispose(disposing);
     }
 
-    /// <summary>Stops the deflating (what waits is dropped) and closes the spool; once.</summary>
+    /// <summary>Lets the deflating end (an unfinished text is not used) and closes the spool; once.</summary>
     private async ValueTask CleanUpAsync()
     {
         if (_cleaned)
