@@ -21,6 +21,7 @@ public sealed class ClipSaverDbContext(DbContextOptions<ClipSaverDbContext> opti
     public DbSet<JobSwitch> JobSwitches => Set<JobSwitch>();
     public DbSet<ClipDay> ClipDays => Set<ClipDay>();
     public DbSet<GatewayShard> GatewayShards => Set<GatewayShard>();
+    public DbSet<DiscordBudgetShare> DiscordBudgetShares => Set<DiscordBudgetShare>();
     public DbSet<Export> Exports => Set<Export>();
     public DbSet<ExportPart> ExportParts => Set<ExportPart>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -10,6 +10,7 @@ public sealed partial class DiscordRateLimitState
     private readonly Queue<DateTimeOffset> _recent = new();
     private DateTimeOffset _globalPauseUntil;
     private int _inFlight;
+    private bool _tracked;
 
     /// <summary>Instances that share the bot token's limits (1 when this one is alone or not yet counted).</summary>
     internal int SharingInstances => Math.Max(1, budget?.Instances ?? 1);
@@ -35,9 +36,16 @@ public sealed partial class DiscordRateLimitState
     internal TimeSpan ReserveGlobal(int perSecond)
     {
         // Several instances on one bot token each keep to their share, so that together they stay inside the limit.
+        if (budget is not null && !_tracked)
+        {
+            _tracked = true;
+            budget.Track(HeldGlobal);
+        }
+
         var share = budget?.ShareOf(perSecond) ?? perSecond;
         if (share <= 0)
         {
+            budget?.Note(1, refused: true);
             return NoShareWait;
         }
 
@@ -49,12 +57,9 @@ public sealed partial class DiscordRateLimitState
                 return _globalPauseUntil - now;
             }
 
-            while (_recent.Count > 0 && _recent.Peek() <= now - TimeSpan.FromSeconds(1))
-            {
-                _recent.Dequeue();
-            }
-
-            if (_inFlight + _recent.Count >= share)
+            var held = Prune(now);
+            budget?.Note(held + 1, refused: held >= share);
+            if (held >= share)
             {
                 return _recent.Count > 0 ? _recent.Peek() + TimeSpan.FromSeconds(1) - now : TimeSpan.FromMilliseconds(10);
             }
@@ -62,6 +67,25 @@ public sealed partial class DiscordRateLimitState
             _inFlight++;
             return TimeSpan.Zero;
         }
+    }
+
+    /// <summary>Slots held now: requests under way, and those answered less than a second ago.</summary>
+    private int HeldGlobal()
+    {
+        lock (_globalLock)
+        {
+            return Prune(clock.GetUtcNow());
+        }
+    }
+
+    private int Prune(DateTimeOffset now)
+    {
+        while (_recent.Count > 0 && _recent.Peek() <= now - TimeSpan.FromSeconds(1))
+        {
+            _recent.Dequeue();
+        }
+
+        return _inFlight + _recent.Count;
     }
 
     /// <summary>The answer to a reserved request arrived (or it failed): its slot frees up one second from now.</summary>

@@ -410,6 +410,34 @@ namespace ClipSaver.Core.Migrations
                     b.ToTable("clip_days", (string)null);
                 });
 
+            modelBuilder.Entity("ClipSaver.Core.Data.DiscordBudgetShare", b =>
+                {
+                    b.Property<int>("InstanceKey")
+                        .HasColumnType("integer")
+                        .HasColumnName("instance_key");
+
+                    b.Property<int>("Cap")
+                        .HasColumnType("integer")
+                        .HasColumnName("cap");
+
+                    b.Property<DateTimeOffset?>("GoneAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("gone_at");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<int>("Want")
+                        .HasColumnType("integer")
+                        .HasColumnName("want");
+
+                    b.HasKey("InstanceKey")
+                        .HasName("pk_discord_budget_shares");
+
+                    b.ToTable("discord_budget_shares", (string)null);
+                });
+
             modelBuilder.Entity("ClipSaver.Core.Data.Export", b =>
                 {
                     b.Property<long>("Id")
