@@ -31,22 +31,21 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
         // The clips' rows come on a connection of their own, each batch read while the one before is copied: reading
         // them took about a fifth of the export's time, one batch after the other (decision 031).
         await using var rows = new ClipSaverDbContext((DbContextOptions<ClipSaverDbContext>)db.GetService<IDbContextOptions>());
+        // The local folder's files are opened on a thread of their own, ahead of the kernel's copy (decision 031).
+        await using var ahead = Direct is not null && storage is LocalFolderClipStorage local ? new FilesOpenedAhead(local) : null;
         Task<List<Row>>? next = null;
         try
         {
             while (true)
             {
-                var batch = await (next ?? BatchAsync(rows, LastClipId, cancellationToken));
-                next = batch.Count == Batch ? BatchAsync(rows, batch[^1].Id, cancellationToken) : null;
+                var batch = await (next ?? BatchAsync(rows, LastClipId, ahead, cancellationToken));
+                next = batch.Count == Batch ? BatchAsync(rows, batch[^1].Id, ahead, cancellationToken) : null;
                 if (batch.Count == 0)
                 {
                     return true;
                 }
 
                 await NamesAsync([.. batch.Select(c => c.GuildId)], [.. batch.Select(c => c.ChannelId)], cancellationToken);
-                await using var ahead = Direct is not null && storage is LocalFolderClipStorage local
-                    ? new FilesOpenedAhead(local, [.. batch.Select(c => c.Crc32 is not null && c.Sha256 is not null ? (c.StorageKey, c.SizeBytes) : ((string, long)?)null)])
-                    : null;
                 var opening = new Dictionary<int, Task<Stream?>>();
                 try
                 {
@@ -107,10 +106,18 @@ internal sealed class ExportPartWriter(ClipSaverDbContext db, IClipStorage stora
     }
 
     /// <summary>The next <see cref="Batch"/> clips after <paramref name="after"/>, in id order.</summary>
-    private Task<List<Row>> BatchAsync(ClipSaverDbContext rows, long after, CancellationToken cancellationToken) =>
-        ExportJob.ClipsOf(rows, export).AsNoTracking().Where(c => c.Id > after).OrderBy(c => c.Id).Take(Batch)
+    /// <remarks>
+    /// Its files are queued for <paramref name="ahead"/> as soon as it is read, behind the batch being copied, so that
+    /// the opening never waits for the copy to reach a new batch.
+    /// </remarks>
+    private async Task<List<Row>> BatchAsync(ClipSaverDbContext rows, long after, FilesOpenedAhead? ahead, CancellationToken cancellationToken)
+    {
+        var batch = await ExportJob.ClipsOf(rows, export).AsNoTracking().Where(c => c.Id > after).OrderBy(c => c.Id).Take(Batch)
             .Select(c => new Row(c.Id, c.GuildId, c.ChannelId, c.MessageId, c.PostedAt, c.FileName, c.StorageKey!, c.SizeBytes, c.Sha256, c.Crc32))
             .ToListAsync(cancellationToken);
+        ahead?.Add([.. batch.Select(c => c.Crc32 is not null && c.Sha256 is not null ? (c.StorageKey, c.SizeBytes) : ((string, long)?)null)]);
+        return batch;
+    }
 
     /// <summary>
     /// A file of the local folder whose CRC-32 and SHA-256 the archive recorded when it stored it goes into the part by
