@@ -226,10 +226,27 @@ public sealed partial class SharedDiscordBudget(ClipSaverConnection connection, 
             }
         }
 
+        // A holder of the lock without a row is an instance of a version before this split (a rolling upgrade): it
+        // takes its even share of the holders, which is kept for it.
+        int holders;
+        await using (var count = new NpgsqlCommand(
+            """
+            SELECT count(*)::int FROM pg_locks
+            WHERE locktype = 'advisory' AND objsubid = 2 AND classid = @class::oid AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, lease, tx))
+        {
+            count.CommandTimeout = 5;
+            count.Parameters.AddWithValue("class", (long)ClassId);
+            holders = (int)(await count.ExecuteScalarAsync(stop))!;
+        }
+
         var live = rows.Where(r => r.Live).ToList();
-        var reserved = rows.Where(r => !r.Live).Sum(r => r.Cap);
+        var older = Math.Max(0, holders - live.Count);
+        var kept = older * (int)Math.Ceiling(limit / (double)Math.Max(1, holders));
+        var reserved = rows.Where(r => !r.Live).Sum(r => r.Cap) + kept;
         var target = Split(limit, reserved, live.Select(r => r.Want).ToList())[live.FindIndex(r => r.Key == key)];
-        var free = limit - rows.Where(r => r.Key != key).Sum(r => r.Cap);
+        var free = limit - rows.Where(r => r.Key != key).Sum(r => r.Cap) - kept;
 
         int cap;
         if (target < _cap)
@@ -256,7 +273,7 @@ public sealed partial class SharedDiscordBudget(ClipSaverConnection connection, 
         }
 
         await tx.CommitAsync(stop);
-        _instances = Math.Max(1, live.Count);
+        _instances = Math.Max(1, live.Count + older);
         _cap = cap;
         return write;
     }

@@ -140,6 +140,27 @@ public sealed class SharedDiscordBudgetTests : IAsyncLifetime
         Assert.InRange(busy.ShareOf(50) + quiet.ShareOf(50), 46, 49);
     }
 
+    [Fact]
+    public async Task An_instance_of_the_version_before_the_split_keeps_its_even_share_during_a_rolling_upgrade()
+    {
+        // It holds the budget lock and writes no row: it sends limit / holders.
+        await using var older = new NpgsqlConnection(_db.ConnectionString);
+        await older.OpenAsync();
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@class, 12345)", older))
+        {
+            take.Parameters.AddWithValue("class", SharedDiscordBudget.ClassId);
+            await take.ExecuteNonQueryAsync();
+        }
+
+        var budget = Budget();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        Assert.True(await DriveAsync([(budget, null)], () => budget.Instances == 2 && DateTime.UtcNow >= until));
+        Assert.Equal(25, budget.ShareOf(50));
+
+        await older.CloseAsync(); // upgraded: its share comes back
+        Assert.True(await DriveAsync([(budget, null)], () => budget.ShareOf(50) == 50));
+    }
+
     /// <summary>Clients as in separate instances: each with its own rate-limit state and budget, on one database.</summary>
     private List<(DiscordRestClient Client, SharedDiscordBudget Budget)> Clients(int count, Dictionary<string, string?> settings) =>
         Enumerable.Range(0, count).Select(_ =>
