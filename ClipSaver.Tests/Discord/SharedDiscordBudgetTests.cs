@@ -177,10 +177,9 @@ public sealed class SharedDiscordBudgetTests : IAsyncLifetime
             return (services.GetRequiredService<DiscordRestClient>(), services.GetRequiredService<SharedDiscordBudget>());
         }).ToList();
 
-    [Fact]
-    public async Task Three_clients_on_one_token_together_stay_under_the_global_limit_with_no_429()
+    /// <summary>An emulator whose global limit is <paramref name="limit"/> (and whose channels allow more), 30 channels, and three clients set to that limit.</summary>
+    private async Task<(EmulatorHost Emulator, EmulatorOptions Options, List<Snowflake> Channels, List<(DiscordRestClient Client, SharedDiscordBudget Budget)> Clients)> ThreeClientsAsync(int limit)
     {
-        const int limit = 30;
         var options = new EmulatorOptions { World = new WorldShape { Guilds = 1, TextChannelsPerGuild = 30, MessagesPerChannel = 5 } };
         options.RateLimits.GlobalPerSecond = limit;
         options.RateLimits.Buckets["messages"] = new BucketLimit(50, TimeSpan.FromSeconds(1));
@@ -189,8 +188,14 @@ public sealed class SharedDiscordBudgetTests : IAsyncLifetime
         var settings = TestDiscord.Settings(emulator, options);
         settings["Discord:GlobalRequestsPerSecond"] = $"{limit}";
         var channels = emulator.World.Guilds.SelectMany(g => emulator.World.Channels(g.Id)).Where(c => c.Type == 0).Select(c => new Snowflake(c.Id)).ToList();
+        return (emulator, options, channels, Clients(3, settings));
+    }
 
-        var clients = Clients(3, settings);
+    [Fact]
+    public async Task Three_clients_on_one_token_together_stay_under_the_global_limit_with_no_429()
+    {
+        const int limit = 30;
+        var (emulator, options, channels, clients) = await ThreeClientsAsync(limit);
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(clients.Select(async (c, n) =>
@@ -210,15 +215,7 @@ public sealed class SharedDiscordBudgetTests : IAsyncLifetime
     public async Task Work_on_one_of_three_clients_gets_the_idle_ones_share_and_a_second_one_starting_draws_no_429()
     {
         const int limit = 30;
-        var options = new EmulatorOptions { World = new WorldShape { Guilds = 1, TextChannelsPerGuild = 30, MessagesPerChannel = 5 } };
-        options.RateLimits.GlobalPerSecond = limit;
-        options.RateLimits.Buckets["messages"] = new BucketLimit(50, TimeSpan.FromSeconds(1));
-        var emulator = await EmulatorHost.StartAsync(options);
-        _owned.Add(emulator);
-        var settings = TestDiscord.Settings(emulator, options);
-        settings["Discord:GlobalRequestsPerSecond"] = $"{limit}";
-        var channels = emulator.World.Guilds.SelectMany(g => emulator.World.Channels(g.Id)).Where(c => c.Type == 0).Select(c => new Snowflake(c.Id)).ToList();
-        var clients = Clients(3, settings);
+        var (emulator, options, channels, clients) = await ThreeClientsAsync(limit);
         await Task.WhenAll(clients.Select(c => c.Client.GetMessagesAsync(channels[0], null, null, 5, CancellationToken.None)));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (clients.Any(c => c.Budget.Instances != 3) && DateTime.UtcNow < deadline)
