@@ -247,23 +247,7 @@ public sealed partial class GatewayService(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ClipSaverDbContext>();
         var now = clock.GetUtcNow();
-        foreach (var state in LocalShards)
-        {
-            var row = state.ToRow(InstanceId, now);
-            // The identify (ShardLeases) may insert the shard's row at this very moment: make sure a row exists without
-            // racing it, then write this state over it.
-            await db.Database.ExecuteSqlAsync(
-                $"INSERT INTO gateway_shards (shard_id, shard_count, state, guild_count, unavailable_guild_ids, reconnects, recent_reasons, updated_at) VALUES ({row.ShardId}, {row.ShardCount}, {row.State}, 0, '{{}}', 0, '{{}}', {now}) ON CONFLICT (shard_id) DO NOTHING",
-                cancellationToken);
-            var existing = await db.GatewayShards.SingleAsync(s => s.ShardId == row.ShardId, cancellationToken);
-
-            // The identify time is the leases' (ShardLeases), not the state's.
-            var identified = existing.IdentifiedAt;
-            db.Entry(existing).CurrentValues.SetValues(row);
-            existing.IdentifiedAt = identified;
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
+        await GatewayShardRows.ReportAsync(db, [.. LocalShards.Select(state => state.ToRow(InstanceId, now))], cancellationToken);
     }
 
     [LoggerMessage(LogLevel.Information, "Gateway shard {ShardId} of {ShardCount} taken by {InstanceId}.")]
