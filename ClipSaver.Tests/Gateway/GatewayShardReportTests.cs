@@ -1,5 +1,5 @@
-using ClipSaver.Core.Database;
 using System.Data.Common;
+using ClipSaver.Core.Database;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace ClipSaver.Tests.Gateway;
