@@ -26,6 +26,9 @@ public static class ClipSaverCoreSetup
         builder.Services.AddScoped<OrphanScan>();
         builder.Services.AddOptions<MemberCleanupOptions>().BindConfiguration(MemberCleanupOptions.Section).ValidateSection(MemberCleanupOptions.Section);
         builder.Services.AddScoped<MemberCleanupJob>();
+        builder.Services.AddOptions<ChecksumBackfillOptions>().BindConfiguration(ChecksumBackfillOptions.Section).ValidateSection(ChecksumBackfillOptions.Section);
+        builder.Services.AddSingleton<ChecksumBackfillCursor>();
+        builder.Services.AddScoped<ChecksumBackfillJob>();
         builder.Services.AddOptions<GuildSettings>().BindConfiguration("ClipSaver:GuildDefaults")
             .Validate(s => s.Validate().Count == 0, "ClipSaver:GuildDefaults holds an invalid value.").ValidateOnStart();
         builder.Services.AddScoped<GuildSettingsStore>();
