@@ -380,6 +380,10 @@ namespace ClipSaver.Core.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_clips_guild_id_size_bytes_id");
 
+                    b.HasIndex(new[] { "Id" }, "ix_clips_crc32_pending")
+                        .HasDatabaseName("ix_clips_crc32_pending")
+                        .HasFilter("storage_key IS NOT NULL AND crc32 IS NULL");
+
                     b.ToTable("clips", (string)null);
                 });
 

@@ -52,6 +52,18 @@ public sealed class JobIndexesTests : DatabaseTestBase
     }
 
     [Fact]
+    public async Task The_checksum_backfills_queue_uses_its_partial_index()
+    {
+        const long after = 42;
+
+        // As ChecksumBackfillJob reads a batch.
+        var plan = await PlanAsync(db => db.Clips.AsNoTracking().Where(c => c.StorageKey != null && c.Crc32 == null && c.Id > after).OrderBy(c => c.Id).Take(200)
+            .Select(c => new { c.Id, c.StorageKey, c.SizeBytes, c.Sha256 }));
+
+        Assert.Contains("ix_clips_crc32_pending", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_member_cleanups_clips_by_author_use_the_author_index()
     {
         const long authorId = 42;
