@@ -21,7 +21,7 @@ public sealed class AdminAndHealthTests : AppTestBase
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var html = await page.Content.ReadAsStringAsync();
-        foreach (var job in new[] { "retention-purge", "member-cleanup", "expired-install-intents", "removed-guild-grace", "orphan-scan", "guild-reconciliation", "incremental-scans" })
+        foreach (var job in new[] { "retention-purge", "member-cleanup", "expired-install-intents", "removed-guild-grace", "orphan-scan", "guild-reconciliation", "incremental-scans", "recover-runs", "checksum-backfill" })
         {
             Assert.Contains($"data-job=\"{job}\"", html, StringComparison.Ordinal);
         }

@@ -17,6 +17,14 @@ public sealed class RecurringJobsTests : AppTestBase
     }
 
     [Fact]
+    public async Task The_checksum_backfill_is_registered_every_ten_minutes()
+    {
+        var sink = await StartUpLogAsync();
+
+        Assert.Contains(sink.Lines, l => l.StartsWith("Recurring job checksum-backfill registered with schedule */10 * * * *", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task With_the_Gateway_on_reconciliation_is_a_slow_cross_check()
     {
         var sink = await StartUpLogAsync(

@@ -36,6 +36,10 @@ public static class RecurringJobs
         // Every minute: posters for newly stored clips, and for older ones (a backfill) when there are none (decision 020).
         services.AddSingleton(new RecurringJobDefinition(ThumbnailJob.RecurringJobId, "* * * * *",
             (manager, id, cron) => manager.AddOrUpdate<ThumbnailJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
+        // Every ten minutes, a bounded run: CRC-32s for clips stored before the archive kept them, so that exports copy
+        // their files with the kernel (decision 033). Once they all have one, a run is one query on an empty index.
+        services.AddSingleton(new RecurringJobDefinition(ChecksumBackfillJob.RecurringJobId, "*/10 * * * *",
+            (manager, id, cron) => manager.AddOrUpdate<ChecksumBackfillJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
         services.AddSingleton(new RecurringJobDefinition(ExpiredIntentsJob.RecurringJobId, "17 * * * *",
             (manager, id, cron) => manager.AddOrUpdate<ExpiredIntentsJob>(id, j => j.RunAsync(CancellationToken.None), cron)));
         services.AddSingleton(new RecurringJobDefinition(GracePeriodJob.RecurringJobId, "23 * * * *",

@@ -15,6 +15,7 @@ public static class MaintenanceJobs
         new(GuildSync.ReconcileJobId, "Guild reconciliation", "Compares the bot's servers on Discord with the database.", false),
         new(IncrementalScansJob.RecurringJobId, "Incremental scans", "Starts a scan of every archived channel for what is new.", false),
         new(RunRecovery.RecurringJobId, "Run recovery", "Gives purges and scans that lost their job (a crash) a new one, and deletes temporary files of downloads that died.", false),
+        new(ChecksumBackfillJob.RecurringJobId, "Checksum backfill", "Records the CRC-32 of clips stored before it was kept, a bounded batch per run, so that exports copy their files without reading them.", false),
     ];
 
     /// <summary>Enqueues a run now; returns the Hangfire job id, or null for an unknown job.</summary>
@@ -28,6 +29,7 @@ public static class MaintenanceJobs
         GuildSync.ReconcileJobId => jobs.Enqueue<GuildSync>(j => j.ReconcileAsync(CancellationToken.None)),
         IncrementalScansJob.RecurringJobId => jobs.Enqueue<IncrementalScansJob>(j => j.RunAsync(CancellationToken.None)),
         RunRecovery.RecurringJobId => jobs.Enqueue<RunRecovery>(j => j.RunAsync(CancellationToken.None)),
+        ChecksumBackfillJob.RecurringJobId => jobs.Enqueue<ChecksumBackfillJob>(j => j.RunAsync(CancellationToken.None)),
         _ => null,
     };
 }
