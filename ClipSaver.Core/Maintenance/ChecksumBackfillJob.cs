@@ -30,6 +30,9 @@ public sealed class ChecksumBackfillOptions
 public sealed record ChecksumBackfillReport(bool Skipped, int Recorded, int Mismatched, int Gone, int Superseded, int Errors, bool Unfinished)
 {
     public static readonly ChecksumBackfillReport None = new(true, 0, 0, 0, 0, 0, false);
+
+    /// <summary>The clips live in an object store, whose exports never use a recorded CRC-32: nothing was read.</summary>
+    public bool NotNeeded { get; init; }
 }
 
 /// <summary>
@@ -71,6 +74,7 @@ public sealed partial class ChecksumBackfillJob(
     ClipSaverDbContext db,
     ClipSaverConnection connection,
     IClipStorage storage,
+    IOptions<StorageOptions> storageOptions,
     ChecksumBackfillCursor cursor,
     IOptionsMonitor<ChecksumBackfillOptions> options,
     TimeProvider clock,
@@ -96,8 +100,11 @@ public sealed partial class ChecksumBackfillJob(
     [Queue(JobQueues.Maintenance)]
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("Checksum backfill")]
-    public Task<ChecksumBackfillReport> RunAsync(CancellationToken cancellationToken) =>
-        AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => BackfillAsync(cancellationToken), () =>
+    public Task<ChecksumBackfillReport> RunAsync(CancellationToken cancellationToken) => storageOptions.Value.IsS3
+        // An export from an object store reads every file through the process anyway (decision 030): a CRC-32 would
+        // save it nothing, and reading the old files for one would download the whole old archive once.
+        ? Task.FromResult(ChecksumBackfillReport.None with { NotNeeded = true })
+        : AdvisoryLock.RunAloneAsync(connection.ConnectionString, RecurringJobId, () => BackfillAsync(cancellationToken), () =>
         {
             LogSkipped(logger);
             return ChecksumBackfillReport.None;

@@ -45,10 +45,10 @@ public sealed class ChecksumBackfillTests : DatabaseTestBase
     }
 
     /// <summary>One run of the job, as the schedule starts it on this instance (whose cursor runs on from run to run).</summary>
-    private async Task<ChecksumBackfillReport> RunJobAsync(ChecksumBackfillOptions? settings = null, CancellationToken cancellationToken = default)
+    private async Task<ChecksumBackfillReport> RunJobAsync(ChecksumBackfillOptions? settings = null, string storageKind = StorageOptions.LocalKind, CancellationToken cancellationToken = default)
     {
         await using var db = Db.CreateContext();
-        var job = new ChecksumBackfillJob(db, new ClipSaverConnection(Db.ConnectionString), Storage, _cursor,
+        var job = new ChecksumBackfillJob(db, new ClipSaverConnection(Db.ConnectionString), Storage, Options.Create(new StorageOptions { Kind = storageKind }), _cursor,
             new StaticMonitor<ChecksumBackfillOptions>(settings ?? new ChecksumBackfillOptions()), Clock, NullLogger<ChecksumBackfillJob>.Instance);
         return await job.RunAsync(cancellationToken);
     }
@@ -81,6 +81,20 @@ public sealed class ChecksumBackfillTests : DatabaseTestBase
         Assert.Equal(sha256, after.Sha256);
         Assert.Equal(Sentinel, (await ClipAsync(recorded.Id))!.Crc32);
         Assert.Equal([old.Key], Storage.Opened);
+    }
+
+    /// <summary>An object store's exports compute each CRC as they read (decision 030): the backfill would only download the old archive.</summary>
+    [Fact]
+    public async Task On_an_object_store_the_backfill_reads_nothing_and_records_nothing()
+    {
+        var old = await OldClipAsync();
+
+        var report = await RunJobAsync(storageKind: StorageOptions.S3Kind);
+
+        Assert.True(report.NotNeeded);
+        Assert.Equal(0, report.Recorded);
+        Assert.Empty(Storage.Opened);
+        Assert.Null((await ClipAsync(old.Id))!.Crc32);
     }
 
     [Fact]
