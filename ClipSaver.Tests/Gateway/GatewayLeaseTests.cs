@@ -94,8 +94,14 @@ public sealed class GatewayLeaseTests : GatewayAppTestBase
                 throw new Xunit.Sdk.XunitException($"{e.Message}{Environment.NewLine}{string.Join(Environment.NewLine, _output.TakeLast(40))}");
             }
             await StartAsync();
+            // The survivor has joined; with two instances the separate one gives a shard back on its next check (its
+            // fair share is two), so it holds two or three when it is killed, whichever came first.
             await Task.Delay(1500);
-            Assert.Equal(0, Held(App));
+            await using (var db = Db.CreateContext())
+            {
+                var heldByOther = await db.GatewayShards.CountAsync(s => s.State == "connected" && s.InstanceId!.Contains($"/{other.Id}/"));
+                Assert.InRange(heldByOther, 2, 3);
+            }
 
             var killed = Stopwatch.StartNew();
             other.Kill();
