@@ -139,15 +139,6 @@ public sealed class ReverseProxyTests : AppTestBase
         await LogInAndInstallAsync(app, Stranger, forwarded: false);
     }
 
-    [Fact]
-    public async Task A_public_base_url_that_is_not_an_absolute_http_address_stops_the_start()
-    {
-        await using var app = Production(("ClipSaver:PublicBaseUrl", "clips.example.org/path"));
-
-        var e = Assert.ThrowsAny<Exception>(() => app.Server);
-        Assert.Contains("ClipSaver:PublicBaseUrl", e.ToString(), StringComparison.Ordinal);
-    }
-
     /// <summary>A browser's cookie jar, reduced to what the test needs; each cookie taken must be HttpOnly, and Secure unless told.</summary>
     private sealed class Cookies
     {

@@ -105,6 +105,17 @@ public sealed class StartupValidationTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("clips.example.org/path")]
+    [InlineData("ftp://clips.example.org/")]
+    [InlineData("https://clips.example.org/?tenant=1")]
+    public async Task A_public_base_url_that_is_not_an_absolute_http_address_stops_the_start(string value)
+    {
+        var failure = await StartFailureAsync(WithDiscord(new() { ["environment"] = "Production", ["ClipSaver:PublicBaseUrl"] = value }));
+
+        Assert.StartsWith("ClipSaver:PublicBaseUrl must be an absolute http(s) address", Assert.Single(failure.Failures), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("ClipSaver:Storage:Kind", "Azure")]
     [InlineData("ClipSaver:Storage:S3:Bucket", "")]
     [InlineData("ClipSaver:Storage:S3:Bucket", "Not_A_Bucket")]
