@@ -282,11 +282,13 @@ public sealed class DiscordClientTests : IAsyncLifetime, IDisposable
         var channel = new Snowflake(emulator.World.Guilds.Where(g => g.BotPresent).SelectMany(g => emulator.World.Channels(g.Id)).First(c => c.Type == 0).Id);
         await discord.GetMessagesAsync(channel, null, null, 1, CancellationToken.None);
 
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var watch = Stopwatch.StartNew();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => discord.GetMessagesAsync(channel, null, null, 1, cancel.Token));
 
-        Assert.InRange(watch.ElapsedMilliseconds, 150, 1_000);
+        // Not before the cancel (the timer may fire a few milliseconds early), and promptly: well before the bucket's 30
+        // seconds (the bound leaves room for a stalled test machine).
+        Assert.InRange(watch.ElapsedMilliseconds, 150, 5_000);
         Assert.Equal(0, emulator.Stats.For(new EmulatorOptions().BotToken).RateLimited);
     }
 
@@ -402,7 +404,8 @@ public sealed class DiscordClientTests : IAsyncLifetime, IDisposable
 
         var withIdle = state.BucketCount;
         await Task.Delay(window + TimeSpan.FromMilliseconds(300));
-        // Two requests use up the limited channel's bucket for three seconds.
+        // Two requests use up the limited channel's bucket for three seconds, from the first one's arrival.
+        var sinceWindowStart = Stopwatch.StartNew();
         await discord.GetMessagesAsync(limited, null, null, 1, CancellationToken.None);
         await discord.GetMessagesAsync(limited, null, null, 1, CancellationToken.None);
         await Task.Delay(TimeSpan.FromMilliseconds(400));
@@ -410,10 +413,11 @@ public sealed class DiscordClientTests : IAsyncLifetime, IDisposable
         // Any request sweeps: the channels read once are dropped, the limited one is kept.
         await discord.GetMessagesAsync(trigger, null, null, 1, CancellationToken.None);
         Assert.True(state.BucketCount < withIdle, $"{state.BucketCount} buckets after the sweep, {withIdle} before");
-        var watch = Stopwatch.StartNew();
         await discord.GetMessagesAsync(limited, null, null, 1, CancellationToken.None);
 
-        Assert.True(watch.Elapsed > TimeSpan.FromSeconds(1.5), $"the third request went after {watch.Elapsed.TotalMilliseconds:0} ms");
+        // The third request waited for the window's end (measured from before the first, so a slow machine cannot make
+        // the wait look shorter than it was).
+        Assert.True(sinceWindowStart.Elapsed > TimeSpan.FromSeconds(2.5), $"the third request went {sinceWindowStart.Elapsed.TotalMilliseconds:0} ms after the first");
         var stats = emulator.Stats.For(new EmulatorOptions().BotToken);
         Assert.Equal((0L, 0L), (stats.RateLimitedUser, stats.RateLimitedGlobal));
     }

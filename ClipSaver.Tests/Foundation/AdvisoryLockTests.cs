@@ -56,7 +56,13 @@ public sealed class AdvisoryLockTests
 
         // The server ends them, as a database restart would.
         Assert.Equal(3, await ScalarAsync(db.ConnectionString, $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'clipsaver-lock' AND datname = current_database()"));
-        await Task.Delay(200);
+        // Termination is asynchronous: wait until the sessions are gone, so the next taker meets dead connections.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await ScalarAsync(db.ConnectionString, LockSessions) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The terminated lock sessions are still there after 10 s.");
+            await Task.Delay(50);
+        }
 
         await using var taken = await AdvisoryLock.TryAcquireAsync(db.ConnectionString, "run:test:9", CancellationToken.None);
         Assert.NotNull(taken);

@@ -178,7 +178,7 @@ public sealed class EmulatorGatewayTests
     [Fact]
     public async Task Faults_send_op_7_op_9_and_close_codes_on_demand_and_identifies_respect_max_concurrency()
     {
-        await using var emulator = await StartAsync(o => (o.Gateway.MaxConcurrency, o.Gateway.IdentifySpacing) = (1, TimeSpan.FromSeconds(5)));
+        await using var emulator = await StartAsync(o => (o.Gateway.MaxConcurrency, o.Gateway.IdentifySpacing) = (1, TimeSpan.FromSeconds(60)));
         var (client, _) = await IdentifiedAsync(emulator, 0, 2);
         await using var _1 = client;
         emulator.Host.Gateway.SendReconnect();
@@ -188,7 +188,8 @@ public sealed class EmulatorGatewayTests
         emulator.Host.Gateway.Close(4000);
         Assert.Equal(4000, await client.ClosedAsync());
 
-        // Shard 1 is in the same bucket (max_concurrency 1) and comes within 5 seconds: Discord answers op 9.
+        // Shard 1 is in the same bucket (max_concurrency 1) and comes within the spacing (a minute here, so a slow machine
+        // cannot stretch the steps above past it): Discord answers op 9.
         await using var second = await RawGatewayClient.ConnectAsync(emulator.Host.GatewayUrl);
         await second.ExpectAsync(op: 10);
         await second.IdentifyAsync(emulator.Options.BotToken, AllIntents, 1, 2);

@@ -1,7 +1,7 @@
 namespace ClipSaver.Tests.Gateway;
 
 /// <summary>
-/// The app with the live bot switched on, against the emulator (small world, quick heartbeats, no identify spacing in
+/// The app with the live bot switched on, against the emulator (small world, no identify spacing in
 /// the emulator), on a fresh database. Helpers wait for what the events bring.
 /// </summary>
 public abstract class GatewayAppTestBase : AppTestBase
@@ -21,10 +21,14 @@ public abstract class GatewayAppTestBase : AppTestBase
 
     protected override void ConfigureEmulator(EmulatorOptions options) => ConfigureGateway(options);
 
-    /// <summary>Quick heartbeats, and identifies as fast as the client asks (the client still spaces them by its own rule).</summary>
+    /// <summary>
+    /// Heartbeats every 5 seconds, and identifies as fast as the client asks (the client still spaces them by its own
+    /// rule). An ACK late by one interval marks a zombie: a shorter interval makes a stalled test machine look like one,
+    /// and the extra resume breaks the tests that count resumes. The zombie test shortens it for itself.
+    /// </summary>
     public static void ConfigureGateway(EmulatorOptions options)
     {
-        options.Gateway.HeartbeatInterval = TimeSpan.FromMilliseconds(400);
+        options.Gateway.HeartbeatInterval = TimeSpan.FromSeconds(5);
         options.Gateway.MaxConcurrency = 16;
         options.Gateway.IdentifySpacing = TimeSpan.Zero;
     }

@@ -69,6 +69,7 @@ public sealed class GatewayConnectionTests : GatewayAppTestBase
     [Fact]
     public async Task A_missing_heartbeat_ACK_is_taken_as_a_zombie_connection_and_the_session_resumed()
     {
+        Hub.Settings.HeartbeatInterval = TimeSpan.FromMilliseconds(400);
         await StartAsync();
         Hub.SwallowAcks = true;
         await EventuallyAsync(() => Hub.Resumes >= 1, "a resume after missing ACKs");

@@ -126,12 +126,13 @@ public sealed class HealthOutageTests : AppTestBase
         Discord.Faults.Add(outage == "down"
             ? new FaultRule("*", DropShare: 1)
             : new FaultRule("*", Delay: TimeSpan.FromSeconds(60)));
+        _ = App.Server; // the app's start (slow on a loaded machine) is not what is timed; the check's cache fills only on a probe
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
         var ready = await ReadyAsync();
 
-        // The probe gives up after 3 s; the bound leaves room for the app's first request on a busy machine (6.4 s was
-        // seen once with other processes running), far below the minute the old retries took.
+        // The probe gives up after 3 s; the bound leaves room for a busy machine, far below the minute the old retries
+        // took.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"/health/ready took {watch.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal(HttpStatusCode.OK, ready.Code);
         Assert.Equal("Degraded", ready.Status);

@@ -22,7 +22,7 @@ public abstract class DangerZoneBrowserTestBase : BrowserTestBase
     protected override WorldShape World => WorldShape.Small;
 
     protected override IReadOnlyDictionary<string, string?> Settings =>
-        TestJobs.ServerSettings("00:00:01", workers: 2, ("ClipSaver:Purge:UndoWindow", "00:00:04"));
+        TestJobs.ServerSettings("00:00:01", workers: 2, ("ClipSaver:Purge:UndoWindow", "00:00:10"));
 
     public override async Task InitializeAsync()
     {

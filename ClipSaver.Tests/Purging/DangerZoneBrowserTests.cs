@@ -188,7 +188,8 @@ public sealed class DangerZoneBrowserTests : DangerZoneBrowserTestBase
         await page.GetByTestId("cancel-purge").ClickAsync();
         await page.GetByTestId("purge-message").Filter(new() { HasText = "Purge cancelled" }).WaitForAsync();
         await Browser.ScreenshotAsync(page, "danger-all-cancelled");
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        // Past the undo window (10 s from the request): the purge would have started by now had the cancel not held.
+        await Task.Delay(TimeSpan.FromSeconds(11));
 
         await using var check = Db.CreateContext();
         Assert.Equal(PurgeStatus.Cancelled, (await check.PurgeRuns.SingleAsync()).Status);

@@ -69,8 +69,8 @@ public sealed class KilledWorkerTests : AppTestBase
             await db.Database.ExecuteSqlAsync($"UPDATE hangfire.job SET statename = 'Processing' WHERE id = {long.Parse(jobId, System.Globalization.CultureInfo.InvariantCulture)}");
         }
 
+        _ = App.Services; // a live instance starts (its start, slow on a loaded machine, is not what is timed)
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        _ = App.Services; // a live instance starts
         PurgeRun? stored = null;
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {

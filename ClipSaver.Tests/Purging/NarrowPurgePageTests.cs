@@ -56,9 +56,9 @@ public sealed class NarrowPurgePageTests : ClipClubTestBase
             Scope = PurgeScope.AllChannels,
             Status = PurgeStatus.Running,
             Step = "deleting_rows",
-            RequestedAt = now.AddMinutes(-3),
-            NotBefore = now.AddMinutes(-1),
-            StartedAt = now.AddSeconds(-12),
+            RequestedAt = now.AddMinutes(-20),
+            NotBefore = now.AddMinutes(-18),
+            StartedAt = now.AddSeconds(-1002),
             PreviewJson = JsonSerializer.Serialize(new PurgePreview(400, 400, 0, 0, 0, 3), JsonSerializerOptions.Web),
             ProgressJson = $$$"""{"rows_deleted": {"clips": {{{done}}}}, "timings_ms": {"stopping_scans": 2000}}""",
         };
@@ -71,8 +71,9 @@ public sealed class NarrowPurgePageTests : ClipClubTestBase
         Assert.Matches(@"class=""step-now"">[^<]*deleting records \(now\)</li>", html);
         Assert.Matches(@"class=""step-to-come"">deleting files</li>", html);
         Assert.Matches(@"<strong>100</strong> of 400 clips deleted", html);
-        // 100 clips in the 10 seconds since the scans stopped: 300 left at 10 a second.
-        Assert.Contains("Time left: about 30 seconds.", html, StringComparison.Ordinal);
+        // 100 clips in the 1,000 seconds since the scans stopped: 300 left at 0.1 a second, 3,000 seconds (the time the
+        // request takes adds three times itself, which the rounding to minutes absorbs).
+        Assert.Contains("Time left: about 50 minutes.", html, StringComparison.Ordinal);
 
         var early = await client.GetStringAsync($"/guilds/{GuildId}/danger-zone/progress?runId={starting.Id}");
         Assert.Contains("Time left: estimating", early, StringComparison.Ordinal);

@@ -26,7 +26,7 @@ public abstract class PurgeFixture : DatabaseTestBase
     /// <summary>The clips' files in a bucket on the run's S3-protocol server instead of a local folder.</summary>
     protected virtual bool OnS3 => false;
 
-    protected PurgeOptions Options { get; } = new() { UndoWindow = TimeSpan.FromMinutes(2), BatchSize = 7, ScanStopTimeout = TimeSpan.FromSeconds(10) };
+    protected PurgeOptions Options { get; } = new() { UndoWindow = TimeSpan.FromMinutes(2), BatchSize = 7, ScanStopTimeout = TimeSpan.FromSeconds(60) };
 
     public override async Task InitializeAsync()
     {

@@ -459,7 +459,6 @@ public class PurgeJobTests : PurgeFixture
         }
 
         var run = await RequestDueAsync(PurgeScope.Channel, ChannelA);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var scanEnded = false;
         await RunJobAsync(run, afterStep: async step =>
         {
@@ -471,9 +470,13 @@ public class PurgeJobTests : PurgeFixture
         });
 
         Assert.True(scanEnded, "the dead scan should have been ended by the purge");
-        Assert.True(watch.Elapsed < Options.ScanStopTimeout, $"the purge waited {watch.Elapsed} for a scan that nobody runs");
         await using var check = Db.CreateContext();
-        Assert.Equal(PurgeStatus.Completed, (await check.PurgeRuns.AsNoTracking().SingleAsync()).Status);
+        var stored = await check.PurgeRuns.AsNoTracking().SingleAsync();
+        Assert.Equal(PurgeStatus.Completed, stored.Status);
+        // Waiting for a scan nobody runs would take the whole minute of ScanStopTimeout; the step's own time is measured,
+        // not the purge's, so a slow machine's deletes do not count.
+        var stopping = TimeSpan.FromMilliseconds(PurgeReport.Parse(stored.ReportJson).TimingsMs["stopping_scans"]);
+        Assert.True(stopping < Options.ScanStopTimeout / 6, $"the purge waited {stopping} for a scan that nobody runs");
     }
 
     private Clip NewClip(long channelId) => TestData.Clip(GuildId, channelId, Owner, "late.mp4", 1, Clock.GetUtcNow(), archivedAt: Clock.GetUtcNow());

@@ -13,7 +13,8 @@ public sealed class ScaleOutTests : IAsyncLifetime
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"clipsaver-scaleout-{Environment.ProcessId}-{Guid.NewGuid():N}");
     private readonly Dictionary<string, string> _env = new()
     {
-        ["CLIPSAVER_BASE_PORT"] = $"{30000 + (Random.Shared.Next(0, 900) * 10)}",
+        // Below Linux's ephemeral range (32768 and up), where an outgoing connection could already hold the port.
+        ["CLIPSAVER_BASE_PORT"] = $"{20000 + (Random.Shared.Next(0, 1200) * 10)}",
         ["ClipSaver__Purge__UndoWindow"] = "00:00:00",
         // Production's session cookie is Secure; these clients speak plain http to the instances, with no TLS proxy.
         ["CLIPSAVER_ENVIRONMENT"] = "Development",
@@ -124,8 +125,10 @@ public sealed class ScaleOutTests : IAsyncLifetime
 
         var purge = await apis[1].PostAsJsonAsync($"api/guilds/{guild}/channels/purge", new { confirm = "DELETE ALL CHANNELS" });
         Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
-        await PollAsync(async () => await ScalarAsync("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'") > 0 ? "blocked" : null,
-            "the purge to reach the held row", TimeSpan.FromMinutes(3));
+        // Blocked by this transaction (not any other wait), while the purge's job is being processed.
+        var blockedByHold = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"SELECT count(*) FROM pg_stat_activity a WHERE {blocker.ProcessID} = ANY(pg_blocking_pids(a.pid)) AND EXISTS (SELECT 1 FROM purge_runs r JOIN hangfire.job j ON j.id = r.hangfire_job_id::bigint WHERE j.statename = 'Processing')");
+        await PollAsync(async () => await ScalarAsync(blockedByHold) > 0 ? "blocked" : null, "the purge to reach the held row", TimeSpan.FromMinutes(3));
         var runner = await PurgeInstanceAsync();
         Assert.NotEqual("3", runner);
         await ScriptAsync("kill", _dir, runner);

@@ -33,7 +33,9 @@ public sealed class ScanTests : AppTestBase
     public async Task A_scan_killed_in_the_middle_resumes_and_ends_with_the_same_rows_and_files()
     {
         var (_, channelId, runId) = await ArchivedChannelScanAsync();
-        Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromMilliseconds(150)));
+        // A second a page: the watcher below has that long to see the first page's clips (a loaded machine can hold it up
+        // for a good part of a second) before the next page comes in.
+        Discord.Faults.Add(new FaultRule("GET /channels/{channel_id}/messages", Delay: TimeSpan.FromSeconds(1)));
 
         // Killed as soon as the first page is in, while the next page is still on its way (not after a fixed time,
         // which on a busy machine could come before the first page or after the last).
